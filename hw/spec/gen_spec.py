@@ -1,0 +1,481 @@
+#!/usr/bin/python3
+"""Generates the C++ header, the SystemVerilog package and the ISA reference page from the hardware contract.
+
+Usage: gen_spec.py SPEC_DIR --cpp OUT.hpp --sv OUT.sv --md OUT.md
+
+Reads isa.toml, arch_schema.toml and regmap.toml from SPEC_DIR, checks them (no overlapping fields, every field
+inside the instruction, enum values fit their field) and writes the three outputs. The outputs carry a banner
+saying they are generated; nothing generated is edited by hand or committed.
+"""
+import argparse
+import pathlib
+import sys
+import tomllib
+
+
+class SpecError(Exception):
+    pass
+
+
+def camel(name):
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def load(spec_dir):
+    spec = {}
+    for name in ("isa", "arch_schema", "regmap"):
+        path = spec_dir / f"{name}.toml"
+        with open(path, "rb") as f:
+            try:
+                spec[name] = tomllib.load(f)
+            except tomllib.TOMLDecodeError as e:
+                raise SpecError(f"{path}: {e}") from e
+    return spec
+
+
+def check_isa(isa):
+    bits = isa["isa"]["insn_bits"]
+    if bits % 64:
+        raise SpecError(f"isa.toml: insn_bits {bits} is not a multiple of 64")
+    enums = {e["name"]: e for e in isa["enum"]}
+    opcodes = {v["name"] for v in enums["opcode"]["values"]}
+    formats = {f["opcode"] for f in isa["format"]}
+    if opcodes != formats:
+        raise SpecError(f"isa.toml: opcodes {sorted(opcodes)} and formats {sorted(formats)} differ")
+    for fmt in isa["format"]:
+        used = {}
+        for f in isa["header"] + fmt["fields"]:
+            where = f"isa.toml: format '{fmt['opcode']}' field '{f['name']}'"
+            if f["offset"] + f["width"] > bits or f["width"] < 1 or f["width"] > 64:
+                raise SpecError(f"{where}: bits [{f['offset']}, {f['offset'] + f['width']}) outside the instruction")
+            if f["type"] not in ("u", "s") and f["type"] not in enums:
+                raise SpecError(f"{where}: unknown type '{f['type']}'")
+            if f["type"] in enums:
+                top = max(v["value"] for v in enums[f["type"]]["values"])
+                if top >= (1 << f["width"]):
+                    raise SpecError(f"{where}: enum '{f['type']}' needs more than {f['width']} bits")
+            for b in range(f["offset"], f["offset"] + f["width"]):
+                if b in used:
+                    raise SpecError(f"{where}: bit {b} already used by '{used[b]}'")
+                used[b] = f["name"]
+
+
+def cpp_header(spec, src):
+    isa, arch, regs = spec["isa"], spec["arch_schema"], spec["regmap"]
+    bits = isa["isa"]["insn_bits"]
+    out = [
+        f"// Generated from {src} by hw/spec/gen_spec.py. Do not edit.",
+        "#pragma once",
+        "#include <array>",
+        "#include <cstddef>",
+        "#include <cstdint>",
+        "",
+        "namespace systole::spec {",
+        "",
+        f"constexpr int kInsnBits = {bits};",
+        f"constexpr int kInsnWords = {bits // 64};",
+        f"constexpr std::uint32_t kIsaVersion = {isa['isa']['version']};",
+        "",
+        "// One instruction: kInsnWords little-endian 64-bit words, bit 0 = LSB of word 0.",
+        "using Insn = std::array<std::uint64_t, kInsnWords>;",
+        "",
+        "struct EnumValue {",
+        "  const char* name;",
+        "  std::uint32_t value;",
+        "  const char* doc;",
+        "};",
+        "",
+    ]
+    for e in isa["enum"]:
+        t = camel(e["name"])
+        out.append(f"// {e['doc']}")
+        out.append(f"enum class {t} : std::uint8_t {{")
+        for v in e["values"]:
+            out.append(f"  k{camel(v['name'])} = {v['value']},")
+        out.append("};")
+        out.append(f"constexpr std::array<EnumValue, {len(e['values'])}> k{t}Values = {{{{")
+        for v in e["values"]:
+            doc = v["doc"].replace('"', '\\"')
+            out.append(f"    {{\"{v['name']}\", {v['value']}, \"{doc}\"}},")
+        out.append("}};")
+        out.append("")
+    enum_names = [e["name"] for e in isa["enum"]]
+    out += [
+        "// How a field's bits are read: unsigned, two's-complement signed, or an enum (kEnum + enum_id).",
+        "enum class FieldKind : std::uint8_t { kUnsigned, kSigned, kEnum };",
+        "enum class EnumId : std::uint8_t { " + ", ".join(f"k{camel(n)}" for n in enum_names) + " };",
+        "",
+        "struct FieldSpec {",
+        "  const char* name;",
+        "  std::uint16_t offset;",
+        "  std::uint8_t width;",
+        "  FieldKind kind;",
+        "  EnumId enum_id;  // meaningful when kind == kEnum",
+        "  const char* doc;",
+        "};",
+        "",
+    ]
+
+    def field_spec(f):
+        if f["type"] == "u":
+            kind, eid = "kUnsigned", enum_names[0]
+        elif f["type"] == "s":
+            kind, eid = "kSigned", enum_names[0]
+        else:
+            kind, eid = "kEnum", f["type"]
+        doc = f["doc"].replace('"', '\\"')
+        return (f"    {{\"{f['name']}\", {f['offset']}, {f['width']}, FieldKind::{kind}, "
+                f"EnumId::k{camel(eid)}, \"{doc}\"}},")
+
+    out.append(f"constexpr std::array<FieldSpec, {len(isa['header'])}> kHeaderFields = {{{{")
+    out += [field_spec(f) for f in isa["header"]]
+    out.append("}};")
+    out.append("")
+    for fmt in isa["format"]:
+        t = camel(fmt["opcode"])
+        n = len(fmt["fields"])
+        out.append(f"constexpr std::array<FieldSpec, {n}> k{t}Fields = {{{{")
+        out += [field_spec(f) for f in fmt["fields"]]
+        out.append("}};")
+    out.append("")
+    out.append("struct FormatSpec {")
+    out.append("  Opcode opcode;")
+    out.append("  const FieldSpec* fields;")
+    out.append("  std::size_t field_count;")
+    out.append("  const char* doc;")
+    out.append("};")
+    out.append(f"constexpr std::array<FormatSpec, {len(isa['format'])}> kFormats = {{{{")
+    for fmt in sorted(isa["format"], key=lambda f: next(
+            v["value"] for v in isa["enum"][0]["values"] if v["name"] == f["opcode"])):
+        t = camel(fmt["opcode"])
+        doc = " ".join(fmt["doc"].split()).replace('"', '\\"')
+        out.append(f"    {{Opcode::k{t}, k{t}Fields.data(), k{t}Fields.size(), \"{doc}\"}},")
+    out.append("}};")
+    out.append("")
+
+    # Bit-level accessors and typed views, one struct per format.
+    out += [
+        "// Fields may straddle two words; width is 1..64.",
+        "constexpr std::uint64_t field_mask(int width) {",
+        "  return width == 64 ? ~std::uint64_t{0} : ((std::uint64_t{1} << width) - 1);",
+        "}",
+        "constexpr std::uint64_t get_bits(const Insn& insn, int offset, int width) {",
+        "  const auto w = static_cast<std::size_t>(offset / 64);",
+        "  const int lo = offset % 64;",
+        "  std::uint64_t v = insn[w] >> lo;",
+        "  if (lo + width > 64) v |= insn[w + 1] << (64 - lo);",
+        "  return v & field_mask(width);",
+        "}",
+        "constexpr void set_bits(Insn& insn, int offset, int width, std::uint64_t value) {",
+        "  const auto w = static_cast<std::size_t>(offset / 64);",
+        "  const int lo = offset % 64;",
+        "  const std::uint64_t mask = field_mask(width);",
+        "  value &= mask;",
+        "  insn[w] = (insn[w] & ~(mask << lo)) | (value << lo);",
+        "  if (lo + width > 64) {",
+        "    const int hi = lo + width - 64;  // bits that land in the next word",
+        "    const std::uint64_t hi_mask = (std::uint64_t{1} << hi) - 1;",
+        "    insn[w + 1] = (insn[w + 1] & ~hi_mask) | (value >> (64 - lo));",
+        "  }",
+        "}",
+        "constexpr std::int64_t sign_extend(std::uint64_t value, int width) {",
+        "  if (width == 64) return static_cast<std::int64_t>(value);",
+        "  const std::uint64_t sign = std::uint64_t{1} << (width - 1);",
+        "  return static_cast<std::int64_t>((value ^ sign) - sign);",
+        "}",
+        "",
+        "// Dependency-token flags every instruction carries.",
+        "struct Header {",
+        "  Opcode opcode{};",
+    ]
+    for f in isa["header"][1:]:
+        out.append(f"  bool {f['name']} = false;")
+    out.append("};")
+    out.append("")
+
+    def ctype(f):
+        if f["type"] == "u":
+            return "std::uint64_t" if f["width"] > 32 else "std::uint32_t"
+        if f["type"] == "s":
+            return "std::int64_t" if f["width"] > 32 else "std::int32_t"
+        return camel(f["type"])
+
+    for fmt in isa["format"]:
+        t = camel(fmt["opcode"])
+        out.append(f"struct {t}Fields {{")
+        out.append(f"  Header header{{Opcode::k{t}}};")
+        for f in fmt["fields"]:
+            out.append(f"  {ctype(f)} {f['name']}{{}};  // {f['doc']}")
+        out.append("};")
+    out.append("")
+    out.append("constexpr Header decode_header(const Insn& insn) {")
+    out.append("  Header h;")
+    out.append("  h.opcode = static_cast<Opcode>(get_bits(insn, 0, 4));")
+    for f in isa["header"][1:]:
+        out.append(f"  h.{f['name']} = get_bits(insn, {f['offset']}, {f['width']}) != 0;")
+    out.append("  return h;")
+    out.append("}")
+    out.append("constexpr void encode_header(Insn& insn, const Header& h) {")
+    out.append(f"  set_bits(insn, {isa['header'][0]['offset']}, {isa['header'][0]['width']}, "
+               "static_cast<std::uint64_t>(h.opcode));")
+    for f in isa["header"][1:]:
+        out.append(f"  set_bits(insn, {f['offset']}, {f['width']}, h.{f['name']} ? 1 : 0);")
+    out.append("}")
+    for fmt in isa["format"]:
+        t = camel(fmt["opcode"])
+        out.append(f"constexpr {t}Fields decode_{fmt['opcode']}(const Insn& insn) {{")
+        out.append(f"  {t}Fields v;")
+        out.append("  v.header = decode_header(insn);")
+        for f in fmt["fields"]:
+            get = f"get_bits(insn, {f['offset']}, {f['width']})"
+            if f["type"] == "s":
+                get = f"sign_extend({get}, {f['width']})"
+            out.append(f"  v.{f['name']} = static_cast<{ctype(f)}>({get});")
+        out.append("  return v;")
+        out.append("}")
+        out.append(f"constexpr Insn encode(const {t}Fields& v) {{")
+        out.append("  Insn insn{};")
+        out.append("  encode_header(insn, v.header);")
+        for f in fmt["fields"]:
+            out.append(f"  set_bits(insn, {f['offset']}, {f['width']}, static_cast<std::uint64_t>(v.{f['name']}));")
+        out.append("  return insn;")
+        out.append("}")
+    out.append("")
+
+    # Arch parameters.
+    out += [
+        "enum class ParamType : std::uint8_t { kInt, kEnum };",
+        "",
+        "// Values of every arch parameter; enum parameters hold the index into their value list.",
+        "struct ArchParams {",
+    ]
+    for p in arch["param"]:
+        out.append(f"  std::int64_t {p['key'].replace('.', '_')} = 0;  // {p['doc']}")
+    out.append("};")
+    for p in arch["param"]:
+        if p["type"] == "enum":
+            t = camel(p["key"].split(".")[-1])
+            out.append(f"enum class {t} : std::uint8_t {{ " +
+                       ", ".join(f"k{camel(v)}" for v in p["values"]) + " };")
+            out.append(f"constexpr std::array<const char*, {len(p['values'])}> k{t}Names = {{" +
+                       ", ".join(f'"{v}"' for v in p["values"]) + "};")
+    out += [
+        "",
+        "struct ArchParamSpec {",
+        "  const char* key;  // dotted TOML path",
+        "  ParamType type;",
+        "  std::int64_t min;",
+        "  std::int64_t max;  // for enums: number of values - 1",
+        "  const char* const* values;  // enum value names, else nullptr",
+        "  bool fingerprint;  // hashed into the arch fingerprint",
+        "  std::int64_t ArchParams::*member;",
+        "  const char* doc;",
+        "};",
+        f"constexpr std::array<ArchParamSpec, {len(arch['param'])}> kArchParams = {{{{",
+    ]
+    for p in arch["param"]:
+        member = p["key"].replace(".", "_")
+        doc = p["doc"].replace('"', '\\"')
+        fp = "true" if p["fingerprint"] else "false"
+        if p["type"] == "int":
+            out.append(f"    {{\"{p['key']}\", ParamType::kInt, {p['min']}, {p['max']}, nullptr, {fp}, "
+                       f"&ArchParams::{member}, \"{doc}\"}},")
+        else:
+            t = camel(p["key"].split(".")[-1])
+            out.append(f"    {{\"{p['key']}\", ParamType::kEnum, 0, {len(p['values']) - 1}, k{t}Names.data(), "
+                       f"{fp}, &ArchParams::{member}, \"{doc}\"}},")
+    out.append("}};")
+    out.append("")
+
+    # Register map.
+    out.append("namespace reg {")
+    for r in regs["reg"]:
+        out.append(f"constexpr std::uint32_t k{camel(r['name'])} = 0x{r['offset']:02X};  // {r['width']}-bit "
+                   f"{r['access']}: {r['doc']}")
+        for b in r.get("bits", []):
+            out.append(f"constexpr std::uint32_t k{camel(r['name'])}{camel(b['name'])} = 1u << {b['bit']};")
+    out.append("}  // namespace reg")
+    out.append("")
+    out.append("struct RegSpec {")
+    out.append("  const char* name;")
+    out.append("  std::uint32_t offset;")
+    out.append("  std::uint32_t width;")
+    out.append("  bool read_only;")
+    out.append("};")
+    out.append(f"constexpr std::array<RegSpec, {len(regs['reg'])}> kRegs = {{{{")
+    for r in regs["reg"]:
+        ro = "true" if r["access"] == "ro" else "false"
+        out.append(f"    {{\"{r['name']}\", 0x{r['offset']:02X}, {r['width']}, {ro}}},")
+    out.append("}};")
+    out.append("")
+    out.append("enum class ErrorCode : std::uint32_t {")
+    for e in regs["error_code"]:
+        out.append(f"  k{camel(e['name'])} = {e['value']},  // {e['doc']}")
+    out.append("};")
+    out.append("")
+    out.append("}  // namespace systole::spec")
+    return "\n".join(out) + "\n"
+
+
+def sv_package(spec, src):
+    isa, regs = spec["isa"], spec["regmap"]
+    bits = isa["isa"]["insn_bits"]
+    out = [
+        f"// Generated from {src} by hw/spec/gen_spec.py. Do not edit.",
+        "package systole_pkg;",
+        "",
+        f"  localparam int unsigned InsnBits = {bits};",
+        f"  localparam int unsigned IsaVersion = {isa['isa']['version']};",
+        "",
+    ]
+    for e in isa["enum"]:
+        width = max(1, max(v["value"] for v in e["values"]).bit_length())
+        for fmt in isa["format"]:
+            for f in isa["header"] + fmt["fields"]:
+                if f["type"] == e["name"]:
+                    width = f["width"]
+        out.append(f"  // {e['doc']}")
+        out.append(f"  typedef enum logic [{width - 1}:0] {{")
+        vals = [f"    {camel(e['name'])}{camel(v['name'])} = {width}'d{v['value']}" for v in e["values"]]
+        out.append(",\n".join(vals))
+        out.append(f"  }} {e['name']}_e;")
+        out.append("")
+    # Packed structs, MSB first, with reserved gaps so each struct is exactly InsnBits wide.
+    for fmt in isa["format"]:
+        fields = sorted(isa["header"] + fmt["fields"], key=lambda f: f["offset"])
+        members = []
+        pos = 0
+        gap = 0
+        for f in fields:
+            if f["offset"] > pos:
+                members.append((f"reserved{gap}", f["offset"] - pos, "logic"))
+                gap += 1
+            t = f"{f['type']}_e" if f["type"] not in ("u", "s") else "logic"
+            if f["type"] == "s":
+                t = "logic signed"
+            members.append((f["name"], f["width"], t))
+            pos = f["offset"] + f["width"]
+        if pos < bits:
+            members.append((f"reserved{gap}", bits - pos, "logic"))
+        out.append(f"  // {fmt['opcode']}: {' '.join(fmt['doc'].split())}")
+        out.append("  typedef struct packed {")
+        for name, width, t in reversed(members):
+            rng = "" if t.endswith("_e") else f" [{width - 1}:0]"
+            out.append(f"    {t}{rng} {name};")
+        out.append(f"  }} {fmt['opcode']}_insn_t;")
+        out.append("")
+    out.append("  // Control register map (AXI4-Lite, ap_ctrl_hs layout).")
+    for r in regs["reg"]:
+        out.append(f"  localparam logic [{regs['regmap']['addr_bits'] - 1}:0] Reg{camel(r['name'])} = "
+                   f"{regs['regmap']['addr_bits']}'h{r['offset']:02X};")
+        for b in r.get("bits", []):
+            out.append(f"  localparam int unsigned {camel(r['name'])}{camel(b['name'])}Bit = {b['bit']};")
+    out.append("")
+    out.append("  typedef enum logic [31:0] {")
+    out.append(",\n".join(f"    Error{camel(e['name'])} = 32'd{e['value']}" for e in regs["error_code"]))
+    out.append("  } error_code_e;")
+    out.append("")
+    out.append("endpackage")
+    return "\n".join(out) + "\n"
+
+
+def markdown(spec, src):
+    isa, arch, regs = spec["isa"], spec["arch_schema"], spec["regmap"]
+    bits = isa["isa"]["insn_bits"]
+    out = [
+        f"<!-- Generated from {src} by hw/spec/gen_spec.py. Do not edit. -->",
+        "# Systole ISA reference",
+        "",
+        f"Version {isa['isa']['version']}. Every instruction is {bits} bits, stored as {bits // 64} little-endian "
+        "64-bit words; bit 0 is the least significant bit of word 0. Offsets below are bit offsets.",
+        "",
+        "## Common header",
+        "",
+        "| field | bits | type | meaning |",
+        "|---|---|---|---|",
+    ]
+    for f in isa["header"]:
+        out.append(f"| `{f['name']}` | {f['offset']}..{f['offset'] + f['width'] - 1} | {f['type']} | {f['doc']} |")
+    out.append("")
+    out.append("## Enumerations")
+    for e in isa["enum"]:
+        out.append("")
+        out.append(f"### `{e['name']}`")
+        out.append("")
+        out.append(e["doc"])
+        out.append("")
+        out.append("| name | value | meaning |")
+        out.append("|---|---|---|")
+        for v in e["values"]:
+            out.append(f"| `{v['name']}` | {v['value']} | {v['doc']} |")
+    out.append("")
+    out.append("## Instructions")
+    for fmt in isa["format"]:
+        out.append("")
+        out.append(f"### `{fmt['opcode']}`")
+        out.append("")
+        out.append(" ".join(fmt["doc"].split()))
+        out.append("")
+        if fmt["fields"]:
+            out.append("| field | bits | type | meaning |")
+            out.append("|---|---|---|---|")
+            for f in fmt["fields"]:
+                out.append(f"| `{f['name']}` | {f['offset']}..{f['offset'] + f['width'] - 1} | {f['type']} | "
+                           f"{f['doc']} |")
+    out.append("")
+    out.append("## Arch parameters")
+    out.append("")
+    out.append("Set in `hw/arch/NAME.toml`. Fingerprinted parameters are hashed into the arch fingerprint a "
+               "program carries; changing one needs a recompile.")
+    out.append("")
+    out.append("| key | type | range | fingerprint | meaning |")
+    out.append("|---|---|---|---|---|")
+    for p in arch["param"]:
+        rng = f"{p['min']}..{p['max']}" if p["type"] == "int" else ", ".join(f"`{v}`" for v in p["values"])
+        out.append(f"| `{p['key']}` | {p['type']} | {rng} | {'yes' if p['fingerprint'] else 'no'} | {p['doc']} |")
+    out.append("")
+    out.append("## Control registers (AXI4-Lite, Vitis `ap_ctrl_hs`)")
+    out.append("")
+    out.append("| offset | name | width | access | meaning |")
+    out.append("|---|---|---|---|---|")
+    for r in regs["reg"]:
+        out.append(f"| 0x{r['offset']:02X} | `{r['name']}` | {r['width']} | {r['access']} | {r['doc']} |")
+    out.append("")
+    out.append("### Error codes (`status`)")
+    out.append("")
+    out.append("| value | name | meaning |")
+    out.append("|---|---|---|")
+    for e in regs["error_code"]:
+        out.append(f"| {e['value']} | `{e['name']}` | {e['doc']} |")
+    return "\n".join(out) + "\n"
+
+
+def write_if_changed(path, text):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("spec_dir", type=pathlib.Path)
+    ap.add_argument("--cpp", required=True)
+    ap.add_argument("--sv", required=True)
+    ap.add_argument("--md", required=True)
+    args = ap.parse_args()
+    try:
+        spec = load(args.spec_dir)
+        check_isa(spec["isa"])
+    except (SpecError, KeyError, OSError) as e:
+        print(f"gen_spec.py: error: {e}", file=sys.stderr)
+        return 1
+    src = "hw/spec/{isa,arch_schema,regmap}.toml"
+    write_if_changed(args.cpp, cpp_header(spec, src))
+    write_if_changed(args.sv, sv_package(spec, src))
+    write_if_changed(args.md, markdown(spec, src))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+#include "sim/isa/error.hpp"
+#include "runtime/backends/functional.hpp"
+#include "systole/runtime.hpp"
+
+namespace systole {
+
+Backend parse_backend(std::string_view name) {
+  if (name == "functional") return Backend::kFunctional;
+  if (name == "systemc") return Backend::kSystemc;
+  if (name == "rtl") return Backend::kRtl;
+  if (name == "xrt") return Backend::kXrt;
+  throw UserError("backend '" + std::string(name) + "' is unknown (backends: functional, systemc, rtl, xrt)");
+}
+
+std::string_view backend_name(Backend b) {
+  switch (b) {
+    case Backend::kFunctional: return "functional";
+    case Backend::kSystemc: return "systemc";
+    case Backend::kRtl: return "rtl";
+    case Backend::kXrt: return "xrt";
+  }
+  return "?";
+}
+
+std::unique_ptr<Device> Device::open(std::string_view backend, const DeviceOptions& options) {
+  const Backend b = parse_backend(backend);
+  switch (b) {
+    case Backend::kFunctional: return runtime::open_functional(options);
+    case Backend::kSystemc:
+    case Backend::kRtl:
+    case Backend::kXrt: break;
+  }
+  throw UserError("backend '" + std::string(backend) +
+                  "' is not part of this build yet (available: functional); see the issues for its status");
+}
+
+}  // namespace systole

@@ -1,0 +1,68 @@
+// The host API: one interface over every level that runs a Systole program.
+//
+//   auto dev  = systole::Device::open("functional", {.arch = "default"});
+//   auto prog = dev->load(systole::Program::read("gemm.sys"));
+//   auto run  = prog->run({{"a", tensor}});
+//   run.outputs.at("y"); run.counters;
+//
+// Device::open picks a backend by name (a switch, no registry). load() refuses a program compiled for another
+// arch (fingerprint mismatch) and verifies it statically (bounds, tokens, races) before anything runs. run()
+// checks every input's name, dtype and shape against the program's tensor descriptors.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "sim/isa/arch.hpp"
+#include "systole/program.hpp"
+#include "systole/tensor.hpp"
+
+namespace systole {
+
+enum class Backend : std::uint8_t { kFunctional, kSystemc, kRtl, kXrt };
+
+// "functional", "systemc", "rtl", "xrt"; a UserError listing the names otherwise.
+Backend parse_backend(std::string_view name);
+std::string_view backend_name(Backend b);
+
+struct DeviceOptions {
+  std::string arch = "default";  // config name in hw/arch or a path to a .toml file
+};
+
+// Counters by dotted name ("macs", "insns.gemm", "dram.read_bytes", ...); what a level can count varies.
+using Counters = std::map<std::string, std::uint64_t>;
+
+struct RunResult {
+  std::map<std::string, Tensor> outputs;
+  Counters counters;
+};
+
+// A program loaded onto a device, ready to run any number of times.
+class LoadedProgram {
+ public:
+  virtual ~LoadedProgram() = default;
+  // Binds inputs by name, runs to completion, returns outputs by name. Throws UserError for bad inputs and
+  // RuntimeFault when the hardware reports an error status.
+  virtual RunResult run(const std::map<std::string, Tensor>& inputs) = 0;
+  virtual const Program& program() const = 0;
+};
+
+class Device {
+ public:
+  virtual ~Device() = default;
+  static std::unique_ptr<Device> open(std::string_view backend, const DeviceOptions& options = {});
+  virtual std::unique_ptr<LoadedProgram> load(Program program) = 0;
+  virtual const isa::ArchConfig& arch() const = 0;
+  virtual Backend backend() const = 0;
+};
+
+// The accelerator stopped with an error status (DMA out of bounds, illegal instruction, ...).
+class RuntimeFault : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace systole

@@ -1,0 +1,35 @@
+// Host tensors: a shape, an element type and little-endian bytes; read from and written to NumPy .npy files.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace systole {
+
+enum class DType : std::uint8_t { kInt8 = 0, kUint8 = 1, kInt32 = 2, kFloat32 = 3 };
+
+std::string_view dtype_name(DType t);
+std::string shape_text(const std::vector<std::int64_t>& shape);  // "[2, 3]"
+std::size_t dtype_size(DType t);
+
+struct Tensor {
+  DType dtype = DType::kInt8;
+  std::vector<std::int64_t> shape;
+  std::vector<std::uint8_t> data;  // row-major, little-endian
+
+  Tensor() = default;
+  Tensor(DType t, std::vector<std::int64_t> s);  // zero-filled
+
+  std::int64_t elements() const;
+  std::int32_t get(std::int64_t i) const;  // integer element i (int8/uint8/int32)
+  void set(std::int64_t i, std::int32_t v);
+  std::string shape_text() const;  // "[2, 3]"
+};
+
+// NumPy .npy version 1/2/3, C order, dtypes |i1 |u1 <i4 <f4. Errors name the file and what is wrong.
+Tensor read_npy(const std::filesystem::path& file);
+void write_npy(const std::filesystem::path& file, const Tensor& t);
+
+}  // namespace systole

@@ -1,0 +1,316 @@
+#include "systole/program.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <zlib.h>
+
+#include "sim/isa/error.hpp"
+#include "sim/isa/verify.hpp"
+
+namespace systole {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the program file and DMA model assume a little-endian host");
+
+constexpr char kMagic[8] = {'S', 'Y', 'S', 'T', 'O', 'L', 'E', '\0'};
+constexpr std::size_t kHeaderBytes = 64;
+constexpr std::size_t kSectionEntryBytes = 24;
+constexpr std::size_t kMaxRank = 8;
+constexpr std::size_t kMaxName = 255;
+
+enum class SectionId : std::uint32_t { kMeta = 1, kInsns = 2, kConsts = 3, kTensors = 4 };
+constexpr std::uint32_t kSectionCount = 4;
+
+const char* section_name(std::uint32_t id) {
+  switch (id) {
+    case 1: return "meta";
+    case 2: return "insns";
+    case 3: return "consts";
+    case 4: return "tensors";
+  }
+  return "unknown";
+}
+
+class Writer {
+ public:
+  template <typename T>
+  void put(T v) {
+    unsigned char b[sizeof(T)];
+    std::memcpy(b, &v, sizeof(T));
+    out_.insert(out_.end(), b, b + sizeof(T));
+  }
+  void bytes(const void* p, std::size_t n) {
+    const auto* c = static_cast<const std::uint8_t*>(p);
+    out_.insert(out_.end(), c, c + n);
+  }
+  void str(const std::string& s) {
+    put<std::uint16_t>(static_cast<std::uint16_t>(s.size()));
+    bytes(s.data(), s.size());
+  }
+  std::vector<std::uint8_t>& data() { return out_; }
+
+ private:
+  std::vector<std::uint8_t> out_;
+};
+
+// Bounds-checked reader over one section; every failure names the file, the section and the byte.
+class Reader {
+ public:
+  Reader(std::span<const std::uint8_t> data, std::string where) : data_(data), where_(std::move(where)) {}
+  template <typename T>
+  T get(const char* what) {
+    need(sizeof(T), what);
+    T v;
+    std::memcpy(&v, data_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return v;
+  }
+  std::span<const std::uint8_t> take(std::size_t n, const char* what) {
+    need(n, what);
+    auto s = data_.subspan(pos_, n);
+    pos_ += n;
+    return s;
+  }
+  std::string str(const char* what) {
+    const auto n = get<std::uint16_t>(what);
+    if (n > kMaxName) fail(std::string(what) + " is " + std::to_string(n) + " bytes long (at most 255)");
+    const auto s = take(n, what);
+    return {s.begin(), s.end()};
+  }
+  bool done() const { return pos_ == data_.size(); }
+  std::size_t pos() const { return pos_; }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw UserError(where_ + " at byte " + std::to_string(pos_) + ": " + why);
+  }
+
+ private:
+  void need(std::size_t n, const char* what) const {
+    if (data_.size() - pos_ < n) fail(std::string("truncated while reading ") + what);
+  }
+  std::span<const std::uint8_t> data_;
+  std::string where_;
+  std::size_t pos_ = 0;
+};
+
+std::int64_t type_min(DType t) { return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : INT32_MIN; }
+std::int64_t type_max(DType t) { return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : INT32_MAX; }
+
+}  // namespace
+
+std::uint64_t TensorDesc::bytes() const {
+  std::uint64_t n = dtype_size(dtype);
+  for (auto d : shape) {
+    if (d <= 0 || __builtin_mul_overflow(n, static_cast<std::uint64_t>(d), &n)) return UINT64_MAX;
+  }
+  return n;
+}
+
+const TensorDesc* Program::find_tensor(std::string_view name) const {
+  for (const auto& t : tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+std::vector<std::uint8_t> Program::serialize() const {
+  Writer meta;
+  meta.str(arch_name);
+  meta.put<std::uint64_t>(act_bytes);
+  Writer ins;
+  for (const auto& insn : insns) {
+    for (const auto w : insn) ins.put<std::uint64_t>(w);
+  }
+  Writer ten;
+  ten.put<std::uint32_t>(static_cast<std::uint32_t>(tensors.size()));
+  for (const auto& t : tensors) {
+    ten.str(t.name);
+    ten.put<std::uint8_t>(static_cast<std::uint8_t>(t.kind));
+    ten.put<std::uint8_t>(static_cast<std::uint8_t>(t.dtype));
+    ten.put<std::uint8_t>(static_cast<std::uint8_t>(t.shape.size()));
+    ten.put<std::uint8_t>(0);
+    ten.put<float>(t.scale);
+    ten.put<std::int32_t>(t.zero_point);
+    ten.put<std::uint64_t>(t.offset);
+    for (auto d : t.shape) ten.put<std::int64_t>(d);
+  }
+
+  const std::vector<std::uint8_t>* parts[kSectionCount] = {&meta.data(), &ins.data(), &constants, &ten.data()};
+  Writer out;
+  out.bytes(kMagic, 8);
+  out.put<std::uint32_t>(kProgramFormatVersion);
+  out.put<std::uint32_t>(spec::kIsaVersion);
+  out.put<std::uint64_t>(fingerprint);
+  out.put<std::uint32_t>(kSectionCount);
+  out.put<std::uint32_t>(0);  // CRC, patched below
+  out.put<std::uint64_t>(0);  // file size, patched below
+  out.data().resize(kHeaderBytes, 0);
+  std::uint64_t offset = kHeaderBytes + kSectionCount * kSectionEntryBytes;
+  for (std::uint32_t i = 0; i < kSectionCount; ++i) {
+    out.put<std::uint32_t>(i + 1);
+    out.put<std::uint32_t>(0);
+    out.put<std::uint64_t>(offset);
+    out.put<std::uint64_t>(parts[i]->size());
+    offset += parts[i]->size();
+  }
+  for (const auto* p : parts) out.bytes(p->data(), p->size());
+  auto& bytes = out.data();
+  const auto crc = static_cast<std::uint32_t>(
+      crc32(0L, bytes.data() + kHeaderBytes, static_cast<uInt>(bytes.size() - kHeaderBytes)));
+  std::memcpy(bytes.data() + 28, &crc, 4);
+  const std::uint64_t size = bytes.size();
+  std::memcpy(bytes.data() + 32, &size, 8);
+  return bytes;
+}
+
+void Program::write(const std::filesystem::path& file) const {
+  const auto bytes = serialize();
+  // Write to a temporary name and rename, so a failed write never leaves a half program under the real name.
+  const auto tmp = std::filesystem::path(file.string() + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    if (!out) throw UserError("program file " + file.string() + ": cannot create file");
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw UserError("program file " + file.string() + ": write failed");
+  }
+  std::filesystem::rename(tmp, file);
+}
+
+Program Program::read(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UserError("program file " + file.string() + ": cannot open file");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return parse(bytes, "program file " + file.string());
+}
+
+Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& origin) {
+  Reader hdr(bytes, origin + ": header");
+  const auto magic = hdr.take(8, "magic");
+  if (!std::equal(magic.begin(), magic.end(), kMagic)) hdr.fail("not a Systole program (bad magic)");
+  const auto version = hdr.get<std::uint32_t>("format version");
+  if (version != kProgramFormatVersion) {
+    hdr.fail("format version " + std::to_string(version) + " is not supported (this build reads version " +
+             std::to_string(kProgramFormatVersion) + "); recompile the program");
+  }
+  const auto isa_version = hdr.get<std::uint32_t>("ISA version");
+  if (isa_version != spec::kIsaVersion) {
+    hdr.fail("ISA version " + std::to_string(isa_version) + " does not match this build's " +
+             std::to_string(spec::kIsaVersion) + "; recompile the program");
+  }
+  Program p;
+  p.fingerprint = hdr.get<std::uint64_t>("fingerprint");
+  const auto nsec = hdr.get<std::uint32_t>("section count");
+  const auto crc = hdr.get<std::uint32_t>("CRC");
+  const auto size = hdr.get<std::uint64_t>("file size");
+  if (bytes.size() < kHeaderBytes) hdr.fail("truncated header");
+  if (size != bytes.size()) {
+    hdr.fail("file is " + std::to_string(bytes.size()) + " bytes but its header says " + std::to_string(size) +
+             " (truncated or padded)");
+  }
+  const auto actual_crc = static_cast<std::uint32_t>(
+      crc32(0L, bytes.data() + kHeaderBytes, static_cast<uInt>(bytes.size() - kHeaderBytes)));
+  if (crc != actual_crc) hdr.fail("CRC mismatch: the file is corrupted");
+  if (nsec != kSectionCount) hdr.fail("has " + std::to_string(nsec) + " sections, expected " + std::to_string(kSectionCount));
+
+  Reader table(bytes.subspan(kHeaderBytes), origin + ": section table");
+  std::span<const std::uint8_t> sections[kSectionCount];
+  std::uint64_t expected = kHeaderBytes + kSectionCount * kSectionEntryBytes;
+  for (std::uint32_t i = 0; i < kSectionCount; ++i) {
+    const auto id = table.get<std::uint32_t>("section id");
+    table.get<std::uint32_t>("reserved");
+    const auto off = table.get<std::uint64_t>("section offset");
+    const auto len = table.get<std::uint64_t>("section size");
+    if (id != i + 1) table.fail("section " + std::to_string(i) + " has id " + std::to_string(id) + ", expected " + std::to_string(i + 1) + " (" + section_name(i + 1) + ")");
+    if (off != expected || len > bytes.size() || off > bytes.size() - len) {
+      table.fail(std::string("section ") + section_name(id) + " spans bytes [" + std::to_string(off) + ", +" +
+                 std::to_string(len) + "), outside the file or out of order");
+    }
+    sections[i] = bytes.subspan(off, len);
+    expected = off + len;
+  }
+  if (expected != bytes.size()) table.fail("trailing bytes after the last section");
+
+  Reader meta(sections[0], origin + ": section meta");
+  p.arch_name = meta.str("arch name");
+  p.act_bytes = meta.get<std::uint64_t>("act region size");
+  if (!meta.done()) meta.fail("trailing bytes");
+
+  const auto insn_bytes = sections[1];
+  constexpr std::size_t kInsnBytes = spec::kInsnWords * 8;
+  if (insn_bytes.size() % kInsnBytes != 0) {
+    throw UserError(origin + ": section insns: " + std::to_string(insn_bytes.size()) +
+                    " bytes is not a whole number of " + std::to_string(kInsnBytes) + "-byte instructions");
+  }
+  p.insns.resize(insn_bytes.size() / kInsnBytes);
+  std::memcpy(p.insns.data(), insn_bytes.data(), insn_bytes.size());
+  p.constants.assign(sections[2].begin(), sections[2].end());
+
+  Reader ten(sections[3], origin + ": section tensors");
+  const auto count = ten.get<std::uint32_t>("tensor count");
+  if (count > sections[3].size() / 20) ten.fail("tensor count " + std::to_string(count) + " exceeds the section");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    TensorDesc t;
+    t.name = ten.str("tensor name");
+    const auto kind = ten.get<std::uint8_t>("tensor kind");
+    const auto dtype = ten.get<std::uint8_t>("tensor dtype");
+    const auto rank = ten.get<std::uint8_t>("tensor rank");
+    ten.get<std::uint8_t>("reserved");
+    if (kind > 1) ten.fail("tensor '" + t.name + "': kind " + std::to_string(kind) + " is neither input nor output");
+    if (dtype > 2) ten.fail("tensor '" + t.name + "': dtype " + std::to_string(dtype) + " is not int8, uint8 or int32");
+    if (rank > kMaxRank) ten.fail("tensor '" + t.name + "': rank " + std::to_string(rank) + " exceeds 8");
+    t.kind = static_cast<TensorKind>(kind);
+    t.dtype = static_cast<DType>(dtype);
+    t.scale = ten.get<float>("tensor scale");
+    t.zero_point = ten.get<std::int32_t>("tensor zero point");
+    t.offset = ten.get<std::uint64_t>("tensor offset");
+    for (std::uint8_t d = 0; d < rank; ++d) t.shape.push_back(ten.get<std::int64_t>("tensor dimension"));
+    p.tensors.push_back(std::move(t));
+  }
+  if (!ten.done()) ten.fail("trailing bytes");
+  p.validate(origin);
+  return p;
+}
+
+void Program::validate(const std::string& origin) const {
+  const isa::RegionSizes regions{constants.size(), act_bytes};
+  try {
+    if (insns.empty()) throw UserError("no instructions (a program ends with finish)");
+    for (std::size_t pc = 0; pc < insns.size(); ++pc) isa::check_dram_bounds(insns[pc], static_cast<std::uint32_t>(pc), regions);
+  } catch (const UserError& e) {
+    throw UserError(origin + ": " + e.what());
+  }
+  std::set<std::string> names;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
+  for (const auto& t : tensors) {
+    const std::string where = origin + ": tensor '" + t.name + "': ";
+    if (t.name.empty() || t.name.size() > kMaxName) throw UserError(origin + ": tensor with an empty or over-long name");
+    for (const char c : t.name) {
+      if (c < 0x21 || c > 0x7E) throw UserError(where + "name has a space or non-printable character");
+    }
+    if (!names.insert(t.name).second) throw UserError(where + "name used twice");
+    if (t.dtype == DType::kFloat32) throw UserError(where + "float32 tensors cannot live in the act region");
+    const std::uint64_t bytes = t.bytes();
+    if (bytes == UINT64_MAX) throw UserError(where + "shape " + shape_text(t.shape) + " has a non-positive or huge dimension");
+    if (t.offset > act_bytes || bytes > act_bytes - t.offset) {
+      throw UserError(where + "bytes [" + std::to_string(t.offset) + ", +" + std::to_string(bytes) +
+                      ") lie outside the " + std::to_string(act_bytes) + "-byte act region");
+    }
+    if (!std::isfinite(t.scale) || !(t.scale > 0.0f)) throw UserError(where + "scale must be finite and positive");
+    if (t.zero_point < type_min(t.dtype) || t.zero_point > type_max(t.dtype)) {
+      throw UserError(where + "zero point " + std::to_string(t.zero_point) + " is outside the range of " +
+                      std::string(dtype_name(t.dtype)));
+    }
+    spans.emplace_back(t.offset, t.offset + bytes);
+  }
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i) {
+    if (spans[i].first < spans[i - 1].second) {
+      throw UserError(origin + ": two tensors overlap at act bytes [" + std::to_string(spans[i].first) + ", " +
+                      std::to_string(std::min(spans[i].second, spans[i - 1].second)) + ")");
+    }
+  }
+}
+
+}  // namespace systole

@@ -1,0 +1,226 @@
+#include "systole/program_text.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "sim/isa/arch.hpp"
+#include "sim/isa/error.hpp"
+#include "sim/isa/insn.hpp"
+
+namespace systole {
+namespace {
+
+std::vector<std::string> split_words(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  return words;
+}
+
+std::int64_t parse_int(const std::string& text, const std::string& where, const char* what) {
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(text.c_str(), &end, 0);
+  if (text.empty() || errno == ERANGE || *end != '\0') {
+    throw UserError(where + ": " + what + ": '" + text + "' is not an integer");
+  }
+  return v;
+}
+
+std::uint64_t parse_u64(const std::string& text, const std::string& where, const char* what) {
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
+  if (text.empty() || text[0] == '-' || errno == ERANGE || *end != '\0') {
+    throw UserError(where + ": " + what + ": '" + text + "' is not an unsigned integer");
+  }
+  return v;
+}
+
+DType parse_dtype(const std::string& s, const std::string& where) {
+  if (s == "int8") return DType::kInt8;
+  if (s == "uint8") return DType::kUint8;
+  if (s == "int32") return DType::kInt32;
+  throw UserError(where + ": dtype '" + s + "' is not int8, uint8 or int32");
+}
+
+std::string key_value(const std::string& word, const char* key, const std::string& where) {
+  const std::string prefix = std::string(key) + "=";
+  if (word.rfind(prefix, 0) != 0) throw UserError(where + ": expected " + prefix + "..., got '" + word + "'");
+  return word.substr(prefix.size());
+}
+
+// Replaces SYM, SYM+N and SYM-N field values with numbers.
+std::string resolve_symbols(const std::vector<std::string>& words, const std::map<std::string, std::int64_t>& syms,
+                            const std::string& where) {
+  std::string out = words[0];
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    std::string w = words[i];
+    const auto eq = w.find('=');
+    if (eq != std::string::npos && eq + 1 < w.size()) {
+      const std::string value = w.substr(eq + 1);
+      const char c = value[0];
+      if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+        const auto op = value.find_first_of("+-");
+        const std::string sym = value.substr(0, op);
+        if (const auto it = syms.find(sym); it != syms.end()) {
+          std::int64_t v = it->second;
+          if (op != std::string::npos) {
+            const std::int64_t n = parse_int(value.substr(op + 1), where, "symbol offset");
+            v = value[op] == '+' ? v + n : v - n;
+          }
+          w = w.substr(0, eq + 1) + std::to_string(v);
+        } else if (op != std::string::npos) {
+          throw UserError(where + ": unknown symbol '" + sym + "'");
+        }
+      }
+    }
+    out += ' ' + w;
+  }
+  return out;
+}
+
+}  // namespace
+
+Program assemble_program(std::string_view text, const std::string& origin) {
+  Program p;
+  bool have_arch = false, have_act = false;
+  std::map<std::string, std::int64_t> syms;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  for (int line_no = 1; std::getline(in, line); ++line_no) {
+    const std::string where = origin + ":" + std::to_string(line_no);
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    const auto words = split_words(line);
+    if (words.empty()) continue;
+    const std::string& d = words[0];
+    auto need_args = [&](std::size_t lo, std::size_t hi) {
+      if (words.size() - 1 < lo || words.size() - 1 > hi) {
+        throw UserError(where + ": " + d + " takes " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi)) + " argument(s)");
+      }
+    };
+    if (d == ".arch") {
+      need_args(1, 2);
+      if (have_arch) throw UserError(where + ": .arch given twice");
+      have_arch = true;
+      p.arch_name = words[1];
+      p.fingerprint = words.size() == 3 ? parse_u64(words[2], where, ".arch fingerprint")
+                                        : isa::load_arch_config(words[1]).fingerprint();
+    } else if (d == ".act_bytes") {
+      need_args(1, 1);
+      if (have_act) throw UserError(where + ": .act_bytes given twice");
+      have_act = true;
+      p.act_bytes = parse_u64(words[1], where, ".act_bytes");
+    } else if (d == ".tensor") {
+      need_args(7, 7);
+      TensorDesc t;
+      if (words[1] != "input" && words[1] != "output") throw UserError(where + ": .tensor kind must be input or output");
+      t.kind = words[1] == "input" ? TensorKind::kInput : TensorKind::kOutput;
+      t.name = words[2];
+      t.dtype = parse_dtype(words[3], where);
+      const std::string& shape = words[4];
+      if (shape.size() < 2 || shape.front() != '[' || shape.back() != ']') {
+        throw UserError(where + ": shape '" + shape + "' must look like [2,3] (no spaces)");
+      }
+      std::istringstream dims(shape.substr(1, shape.size() - 2));
+      for (std::string dim; std::getline(dims, dim, ',');) t.shape.push_back(parse_int(dim, where, "dimension"));
+      const std::string scale = key_value(words[5], "scale", where);
+      char* end = nullptr;
+      t.scale = std::strtof(scale.c_str(), &end);
+      if (scale.empty() || *end != '\0') throw UserError(where + ": scale '" + scale + "' is not a number");
+      const std::int64_t zp = parse_int(key_value(words[6], "zero_point", where), where, "zero_point");
+      if (zp < INT32_MIN || zp > INT32_MAX) throw UserError(where + ": zero_point out of int32 range");
+      t.zero_point = static_cast<std::int32_t>(zp);
+      t.offset = parse_u64(key_value(words[7], "offset", where), where, "offset");
+      syms[t.name] = static_cast<std::int64_t>(t.offset);
+      p.tensors.push_back(std::move(t));
+    } else if (d == ".set") {
+      need_args(2, 2);
+      syms[words[1]] = parse_int(words[2], where, ".set value");
+    } else if (d == ".label") {
+      need_args(1, 1);
+      syms[words[1]] = static_cast<std::int64_t>(p.constants.size());
+    } else if (d == ".align") {
+      need_args(1, 1);
+      const std::uint64_t n = parse_u64(words[1], where, ".align");
+      if (n == 0 || n > 4096) throw UserError(where + ": .align must be in [1, 4096]");
+      while (p.constants.size() % n) p.constants.push_back(0);
+    } else if (d == ".const") {
+      if (words.size() < 2) throw UserError(where + ": .const needs a type (i8, u8, i32, hex)");
+      const std::string& type = words[1];
+      for (std::size_t i = 2; i < words.size(); ++i) {
+        if (type == "hex") {
+          const std::string& h = words[i];
+          if (h.size() % 2) throw UserError(where + ": hex string '" + h + "' has an odd number of digits");
+          for (std::size_t k = 0; k < h.size(); k += 2) {
+            p.constants.push_back(static_cast<std::uint8_t>(parse_u64("0x" + h.substr(k, 2), where, "hex byte")));
+          }
+          continue;
+        }
+        const std::int64_t v = parse_int(words[i], where, ".const value");
+        if (type == "i8" || type == "u8") {
+          const bool ok = type == "i8" ? (v >= -128 && v <= 127) : (v >= 0 && v <= 255);
+          if (!ok) throw UserError(where + ": " + words[i] + " does not fit in " + type);
+          p.constants.push_back(static_cast<std::uint8_t>(v));
+        } else if (type == "i32") {
+          if (v < INT32_MIN || v > INT32_MAX) throw UserError(where + ": " + words[i] + " does not fit in i32");
+          const auto u = static_cast<std::uint32_t>(v);
+          for (int b = 0; b < 4; ++b) p.constants.push_back(static_cast<std::uint8_t>(u >> (8 * b)));
+        } else {
+          throw UserError(where + ": .const type '" + type + "' is not i8, u8, i32 or hex");
+        }
+      }
+    } else if (d[0] == '.' && d != ".insn") {
+      throw UserError(where + ": unknown directive '" + d + "'");
+    } else {
+      p.insns.push_back(isa::assemble(resolve_symbols(words, syms, where), where));
+    }
+  }
+  if (!have_arch) throw UserError(origin + ": missing .arch directive");
+  p.validate(origin);
+  return p;
+}
+
+Program assemble_program_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw UserError("assembly file " + file.string() + ": cannot open file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return assemble_program(text.str(), file.string());
+}
+
+std::string disassemble_program(const Program& p) {
+  std::ostringstream out;
+  char fp[32];
+  std::snprintf(fp, sizeof fp, "0x%016llx", static_cast<unsigned long long>(p.fingerprint));
+  out << ".arch " << p.arch_name << ' ' << fp << '\n';
+  out << ".act_bytes " << p.act_bytes << '\n';
+  for (const auto& t : p.tensors) {
+    char scale[32];
+    std::snprintf(scale, sizeof scale, "%.9g", static_cast<double>(t.scale));  // 9 digits round-trip a float
+    std::string shape = "[";
+    for (std::size_t i = 0; i < t.shape.size(); ++i) shape += (i ? "," : "") + std::to_string(t.shape[i]);
+    out << ".tensor " << (t.kind == TensorKind::kInput ? "input " : "output ") << t.name << ' '
+        << dtype_name(t.dtype) << ' ' << shape << "] scale=" << scale << " zero_point=" << t.zero_point
+        << " offset=" << t.offset << '\n';
+  }
+  for (std::size_t i = 0; i < p.constants.size(); i += 32) {
+    out << ".const hex ";
+    for (std::size_t k = i; k < std::min(i + 32, p.constants.size()); ++k) {
+      char b[3];
+      std::snprintf(b, sizeof b, "%02x", p.constants[k]);
+      out << b;
+    }
+    out << "  # " << i << '\n';
+  }
+  for (std::size_t pc = 0; pc < p.insns.size(); ++pc) {
+    out << isa::disassemble(p.insns[pc]) << "  # " << pc << '\n';
+  }
+  return out.str();
+}
+
+}  // namespace systole

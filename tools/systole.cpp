@@ -1,0 +1,166 @@
+// The `systole` command line: assemble, disassemble, inspect and run programs.
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "sim/isa/error.hpp"
+#include "systole/program_text.hpp"
+#include "systole/runtime.hpp"
+
+namespace {
+
+using systole::UserError;
+
+bool is_program_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  return in.read(magic, 8) && std::string(magic, 7) == "SYSTOLE";
+}
+
+std::string hex64(std::uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+void print_arch(const systole::isa::ArchConfig& a) {
+  std::cout << "arch " << a.name << "  fingerprint " << hex64(a.fingerprint()) << "\n";
+  for (const auto& p : systole::spec::kArchParams) {
+    const std::int64_t v = a.params.*p.member;
+    std::cout << "  " << p.key << " = ";
+    if (p.type == systole::spec::ParamType::kEnum) std::cout << p.values[v];
+    else std::cout << v;
+    std::cout << (p.fingerprint ? "" : "  (timing)") << "\n";
+  }
+  std::cout << "  rows: inp " << a.inp_rows() << ", wgt " << a.wgt_rows() << ", acc " << a.acc_rows() << "\n";
+}
+
+void print_program(const systole::Program& p) {
+  std::cout << "program for arch " << p.arch_name << " (fingerprint " << hex64(p.fingerprint) << ")\n"
+            << "  instructions " << p.insns.size() << ", constants " << p.constants.size() << " bytes, act region "
+            << p.act_bytes << " bytes\n";
+  for (const auto& t : p.tensors) {
+    std::cout << "  " << (t.kind == systole::TensorKind::kInput ? "input  " : "output ") << t.name << " "
+              << systole::dtype_name(t.dtype) << " " << systole::shape_text(t.shape) << " scale " << t.scale
+              << " zero_point " << t.zero_point << " at act+" << t.offset << "\n";
+  }
+}
+
+void print_tensor_summary(const std::string& name, const systole::Tensor& t) {
+  std::cout << "  " << name << " " << systole::dtype_name(t.dtype) << " " << t.shape_text() << ":";
+  const std::int64_t n = std::min<std::int64_t>(t.elements(), 16);
+  for (std::int64_t i = 0; i < n; ++i) std::cout << " " << t.get(i);
+  if (t.elements() > n) std::cout << " ...";
+  std::cout << "\n";
+}
+
+int run_program(const std::string& program_path, const std::string& backend, std::string arch,
+                const std::vector<std::string>& inputs, const std::string& output_dir, const std::string& stats) {
+  systole::Program program = systole::Program::read(program_path);
+  if (arch.empty()) arch = program.arch_name;
+  std::map<std::string, systole::Tensor> bound;
+  for (const auto& spec : inputs) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      throw UserError("--input '" + spec + "': expected NAME=FILE.npy");
+    }
+    const std::string name = spec.substr(0, eq);
+    if (bound.count(name)) throw UserError("--input '" + name + "' given twice");
+    bound.emplace(name, systole::read_npy(spec.substr(eq + 1)));
+  }
+  auto device = systole::Device::open(backend, {.arch = arch});
+  auto loaded = device->load(std::move(program));
+  const auto start = std::chrono::steady_clock::now();
+  const systole::RunResult result = loaded->run(bound);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  std::cout << "ran " << program_path << " on " << backend << " (arch " << device->arch().name << ") in "
+            << seconds * 1e3 << " ms\n";
+  for (const auto& [name, tensor] : result.outputs) print_tensor_summary(name, tensor);
+  std::cout << "  counters:";
+  for (const auto& [k, v] : result.counters) {
+    if (v) std::cout << " " << k << "=" << v;
+  }
+  std::cout << "\n";
+  if (!output_dir.empty()) {
+    std::filesystem::create_directories(output_dir);
+    for (const auto& [name, tensor] : result.outputs) {
+      systole::write_npy(std::filesystem::path(output_dir) / (name + ".npy"), tensor);
+    }
+  }
+  if (!stats.empty()) {
+    nlohmann::json j;
+    j["program"] = program_path;
+    j["backend"] = backend;
+    j["arch"] = device->arch().name;
+    j["wall_seconds"] = seconds;
+    j["counters"] = result.counters;
+    std::ofstream out(stats);
+    if (!out) throw UserError("--stats " + stats + ": cannot create file");
+    out << j.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Systole: int8 systolic-array accelerator toolchain"};
+  app.require_subcommand(1);
+
+  std::string asm_in, asm_out;
+  auto* asm_cmd = app.add_subcommand("asm", "Assemble a .s file into a program file");
+  asm_cmd->add_option("input", asm_in, "Assembly file")->required();
+  asm_cmd->add_option("-o,--output", asm_out, "Program file to write")->required();
+
+  std::string dis_in, dis_out;
+  auto* dis_cmd = app.add_subcommand("disasm", "Disassemble a program file");
+  dis_cmd->add_option("program", dis_in, "Program file")->required();
+  dis_cmd->add_option("-o,--output", dis_out, "Assembly file to write (default: stdout)");
+
+  std::string info_target;
+  auto* info_cmd = app.add_subcommand("info", "Describe an arch config (name or .toml) or a program file");
+  info_cmd->add_option("target", info_target, "Arch config name, .toml file, or program file")->required();
+
+  std::string run_program_path, backend = "functional", arch, output_dir, stats;
+  std::vector<std::string> inputs;
+  auto* run_cmd = app.add_subcommand("run", "Run a program on a backend");
+  run_cmd->add_option("program", run_program_path, "Program file")->required();
+  run_cmd->add_option("--backend", backend, "functional | systemc | rtl | xrt")->capture_default_str();
+  run_cmd->add_option("--arch", arch, "Arch config (default: the one the program was compiled for)");
+  run_cmd->add_option("--input", inputs, "NAME=FILE.npy, once per input");
+  run_cmd->add_option("--output-dir", output_dir, "Write each output as DIR/NAME.npy");
+  run_cmd->add_option("--stats", stats, "Write counters as JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*asm_cmd) {
+      systole::assemble_program_file(asm_in).write(asm_out);
+    } else if (*dis_cmd) {
+      const std::string text = systole::disassemble_program(systole::Program::read(dis_in));
+      if (dis_out.empty()) {
+        std::cout << text;
+      } else {
+        std::ofstream out(dis_out);
+        if (!(out << text)) throw UserError("disasm: cannot write " + dis_out);
+      }
+    } else if (*info_cmd) {
+      if (is_program_file(info_target)) print_program(systole::Program::read(info_target));
+      else print_arch(systole::isa::load_arch_config(info_target));
+    } else if (*run_cmd) {
+      return run_program(run_program_path, backend, arch, inputs, output_dir, stats);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "systole: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
