@@ -1,5 +1,5 @@
-#include "sim/isa/error.hpp"
 #include "runtime/backends/functional.hpp"
+#include "sim/isa/error.hpp"
 #include "systole/runtime.hpp"
 
 namespace systole {

@@ -12,9 +12,9 @@ void check_fingerprint(const Program& program, const isa::ArchConfig& arch) {
   char have[20], want[20];
   std::snprintf(have, sizeof have, "%016llx", static_cast<unsigned long long>(program.fingerprint));
   std::snprintf(want, sizeof want, "%016llx", static_cast<unsigned long long>(arch.fingerprint()));
-  throw UserError("arch mismatch: the program was compiled for arch '" + program.arch_name + "' (fingerprint " +
-                  have + ") but this device is arch '" + arch.name + "' (fingerprint " + want +
-                  "); recompile for '" + arch.name + "' or open the device with --arch " + program.arch_name);
+  throw UserError("arch mismatch: the program was compiled for arch '" + program.arch_name + "' (fingerprint " + have +
+                  ") but this device is arch '" + arch.name + "' (fingerprint " + want + "); recompile for '" +
+                  arch.name + "' or open the device with --arch " + program.arch_name);
 }
 
 void bind_inputs(const Program& program, const std::map<std::string, Tensor>& inputs, std::span<std::uint8_t> act) {
@@ -28,9 +28,8 @@ void bind_inputs(const Program& program, const std::map<std::string, Tensor>& in
       throw UserError("input '" + name + "': the program has no such input (inputs: " + names + ")");
     }
     if (tensor.dtype != d->dtype || tensor.shape != d->shape) {
-      throw UserError("input '" + name + "': got " + std::string(dtype_name(tensor.dtype)) + " " +
-                      tensor.shape_text() + ", the program expects " + std::string(dtype_name(d->dtype)) + " " +
-                      shape_text(d->shape));
+      throw UserError("input '" + name + "': got " + std::string(dtype_name(tensor.dtype)) + " " + tensor.shape_text() +
+                      ", the program expects " + std::string(dtype_name(d->dtype)) + " " + shape_text(d->shape));
     }
     std::memcpy(act.data() + d->offset, tensor.data.data(), tensor.data.size());
   }

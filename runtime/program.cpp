@@ -1,11 +1,11 @@
 #include "systole/program.hpp"
 
+#include <zlib.h>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
-#include <zlib.h>
 
 #include "sim/isa/error.hpp"
 #include "sim/isa/verify.hpp"
@@ -95,8 +95,22 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-std::int64_t type_min(DType t) { return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : INT32_MIN; }
-std::int64_t type_max(DType t) { return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : INT32_MAX; }
+std::int64_t type_min(DType t) {
+  return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : INT32_MIN;
+}
+std::int64_t type_max(DType t) {
+  return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : INT32_MAX;
+}
+
+// CRC-32 of the whole file with the CRC field (bytes 28..31) read as zero, so a flipped bit anywhere is caught.
+std::uint32_t file_crc(std::span<const std::uint8_t> bytes) {
+  constexpr std::size_t kCrcAt = 28;
+  const std::uint8_t zeros[4] = {};
+  uLong crc = crc32(0L, bytes.data(), static_cast<uInt>(kCrcAt));
+  crc = crc32(crc, zeros, 4);
+  crc = crc32(crc, bytes.data() + kCrcAt + 4, static_cast<uInt>(bytes.size() - kCrcAt - 4));
+  return static_cast<std::uint32_t>(crc);
+}
 
 }  // namespace
 
@@ -157,11 +171,10 @@ std::vector<std::uint8_t> Program::serialize() const {
   }
   for (const auto* p : parts) out.bytes(p->data(), p->size());
   auto& bytes = out.data();
-  const auto crc = static_cast<std::uint32_t>(
-      crc32(0L, bytes.data() + kHeaderBytes, static_cast<uInt>(bytes.size() - kHeaderBytes)));
-  std::memcpy(bytes.data() + 28, &crc, 4);
   const std::uint64_t size = bytes.size();
   std::memcpy(bytes.data() + 32, &size, 8);
+  const std::uint32_t crc = file_crc(bytes);
+  std::memcpy(bytes.data() + 28, &crc, 4);
   return bytes;
 }
 
@@ -209,10 +222,9 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
     hdr.fail("file is " + std::to_string(bytes.size()) + " bytes but its header says " + std::to_string(size) +
              " (truncated or padded)");
   }
-  const auto actual_crc = static_cast<std::uint32_t>(
-      crc32(0L, bytes.data() + kHeaderBytes, static_cast<uInt>(bytes.size() - kHeaderBytes)));
-  if (crc != actual_crc) hdr.fail("CRC mismatch: the file is corrupted");
-  if (nsec != kSectionCount) hdr.fail("has " + std::to_string(nsec) + " sections, expected " + std::to_string(kSectionCount));
+  if (crc != file_crc(bytes)) hdr.fail("CRC mismatch: the file is corrupted");
+  if (nsec != kSectionCount)
+    hdr.fail("has " + std::to_string(nsec) + " sections, expected " + std::to_string(kSectionCount));
 
   Reader table(bytes.subspan(kHeaderBytes), origin + ": section table");
   std::span<const std::uint8_t> sections[kSectionCount];
@@ -222,7 +234,9 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
     table.get<std::uint32_t>("reserved");
     const auto off = table.get<std::uint64_t>("section offset");
     const auto len = table.get<std::uint64_t>("section size");
-    if (id != i + 1) table.fail("section " + std::to_string(i) + " has id " + std::to_string(id) + ", expected " + std::to_string(i + 1) + " (" + section_name(i + 1) + ")");
+    if (id != i + 1)
+      table.fail("section " + std::to_string(i) + " has id " + std::to_string(id) + ", expected " +
+                 std::to_string(i + 1) + " (" + section_name(i + 1) + ")");
     if (off != expected || len > bytes.size() || off > bytes.size() - len) {
       table.fail(std::string("section ") + section_name(id) + " spans bytes [" + std::to_string(off) + ", +" +
                  std::to_string(len) + "), outside the file or out of order");
@@ -274,25 +288,20 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
 }
 
 void Program::validate(const std::string& origin) const {
-  const isa::RegionSizes regions{constants.size(), act_bytes};
-  try {
-    if (insns.empty()) throw UserError("no instructions (a program ends with finish)");
-    for (std::size_t pc = 0; pc < insns.size(); ++pc) isa::check_dram_bounds(insns[pc], static_cast<std::uint32_t>(pc), regions);
-  } catch (const UserError& e) {
-    throw UserError(origin + ": " + e.what());
-  }
   std::set<std::string> names;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
   for (const auto& t : tensors) {
     const std::string where = origin + ": tensor '" + t.name + "': ";
-    if (t.name.empty() || t.name.size() > kMaxName) throw UserError(origin + ": tensor with an empty or over-long name");
+    if (t.name.empty() || t.name.size() > kMaxName)
+      throw UserError(origin + ": tensor with an empty or over-long name");
     for (const char c : t.name) {
       if (c < 0x21 || c > 0x7E) throw UserError(where + "name has a space or non-printable character");
     }
     if (!names.insert(t.name).second) throw UserError(where + "name used twice");
     if (t.dtype == DType::kFloat32) throw UserError(where + "float32 tensors cannot live in the act region");
     const std::uint64_t bytes = t.bytes();
-    if (bytes == UINT64_MAX) throw UserError(where + "shape " + shape_text(t.shape) + " has a non-positive or huge dimension");
+    if (bytes == UINT64_MAX)
+      throw UserError(where + "shape " + shape_text(t.shape) + " has a non-positive or huge dimension");
     if (t.offset > act_bytes || bytes > act_bytes - t.offset) {
       throw UserError(where + "bytes [" + std::to_string(t.offset) + ", +" + std::to_string(bytes) +
                       ") lie outside the " + std::to_string(act_bytes) + "-byte act region");
@@ -310,6 +319,14 @@ void Program::validate(const std::string& origin) const {
       throw UserError(origin + ": two tensors overlap at act bytes [" + std::to_string(spans[i].first) + ", " +
                       std::to_string(std::min(spans[i].second, spans[i - 1].second)) + ")");
     }
+  }
+  const isa::RegionSizes regions{constants.size(), act_bytes};
+  try {
+    if (insns.empty()) throw UserError("no instructions (a program ends with finish)");
+    for (std::size_t pc = 0; pc < insns.size(); ++pc)
+      isa::check_dram_bounds(insns[pc], static_cast<std::uint32_t>(pc), regions);
+  } catch (const UserError& e) {
+    throw UserError(origin + ": " + e.what());
   }
 }
 

@@ -54,14 +54,24 @@ std::string key_value(const std::string& word, const char* key, const std::strin
   return word.substr(prefix.size());
 }
 
-// Replaces SYM, SYM+N and SYM-N field values with numbers.
+bool is_enum_field(const std::string& opcode, const std::string& key) {
+  for (const auto& fmt : spec::kFormats) {
+    if (isa::opcode_name(fmt.opcode) != opcode) continue;
+    for (std::size_t i = 0; i < fmt.field_count; ++i) {
+      if (key == fmt.fields[i].name) return fmt.fields[i].kind == spec::FieldKind::kEnum;
+    }
+  }
+  return false;
+}
+
+// Replaces SYM, SYM+N and SYM-N values of numeric fields with numbers (enum fields keep their names).
 std::string resolve_symbols(const std::vector<std::string>& words, const std::map<std::string, std::int64_t>& syms,
                             const std::string& where) {
   std::string out = words[0];
   for (std::size_t i = 1; i < words.size(); ++i) {
     std::string w = words[i];
     const auto eq = w.find('=');
-    if (eq != std::string::npos && eq + 1 < w.size()) {
+    if (eq != std::string::npos && eq + 1 < w.size() && !is_enum_field(words[0], w.substr(0, eq))) {
       const std::string value = w.substr(eq + 1);
       const char c = value[0];
       if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
@@ -100,7 +110,9 @@ Program assemble_program(std::string_view text, const std::string& origin) {
     const std::string& d = words[0];
     auto need_args = [&](std::size_t lo, std::size_t hi) {
       if (words.size() - 1 < lo || words.size() - 1 > hi) {
-        throw UserError(where + ": " + d + " takes " + (lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi)) + " argument(s)");
+        throw UserError(where + ": " + d + " takes " +
+                        (lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi)) +
+                        " argument(s)");
       }
     };
     if (d == ".arch") {
@@ -118,7 +130,8 @@ Program assemble_program(std::string_view text, const std::string& origin) {
     } else if (d == ".tensor") {
       need_args(7, 7);
       TensorDesc t;
-      if (words[1] != "input" && words[1] != "output") throw UserError(where + ": .tensor kind must be input or output");
+      if (words[1] != "input" && words[1] != "output")
+        throw UserError(where + ": .tensor kind must be input or output");
       t.kind = words[1] == "input" ? TensorKind::kInput : TensorKind::kOutput;
       t.name = words[2];
       t.dtype = parse_dtype(words[3], where);
@@ -204,9 +217,8 @@ std::string disassemble_program(const Program& p) {
     std::snprintf(scale, sizeof scale, "%.9g", static_cast<double>(t.scale));  // 9 digits round-trip a float
     std::string shape = "[";
     for (std::size_t i = 0; i < t.shape.size(); ++i) shape += (i ? "," : "") + std::to_string(t.shape[i]);
-    out << ".tensor " << (t.kind == TensorKind::kInput ? "input " : "output ") << t.name << ' '
-        << dtype_name(t.dtype) << ' ' << shape << "] scale=" << scale << " zero_point=" << t.zero_point
-        << " offset=" << t.offset << '\n';
+    out << ".tensor " << (t.kind == TensorKind::kInput ? "input " : "output ") << t.name << ' ' << dtype_name(t.dtype)
+        << ' ' << shape << "] scale=" << scale << " zero_point=" << t.zero_point << " offset=" << t.offset << '\n';
   }
   for (std::size_t i = 0; i < p.constants.size(); i += 32) {
     out << ".const hex ";

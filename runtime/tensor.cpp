@@ -19,7 +19,9 @@ std::string_view dtype_name(DType t) {
   return "?";
 }
 
-std::size_t dtype_size(DType t) { return t == DType::kInt8 || t == DType::kUint8 ? 1 : 4; }
+std::size_t dtype_size(DType t) {
+  return t == DType::kInt8 || t == DType::kUint8 ? 1 : 4;
+}
 
 Tensor::Tensor(DType t, std::vector<std::int64_t> s) : dtype(t), shape(std::move(s)) {
   data.assign(static_cast<std::size_t>(elements()) * dtype_size(t), 0);
@@ -63,7 +65,9 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
-std::string Tensor::shape_text() const { return systole::shape_text(shape); }
+std::string Tensor::shape_text() const {
+  return systole::shape_text(shape);
+}
 
 namespace {
 
@@ -88,7 +92,8 @@ Tensor read_npy(const std::filesystem::path& file) {
     unsigned char b[4];
     if (!in.read(reinterpret_cast<char*>(b), 4)) throw UserError(where + ": truncated header");
     header_len = b[0] | (std::size_t{b[1]} << 8) | (std::size_t{b[2]} << 16) | (std::size_t{b[3]} << 24);
-    if (header_len > (1u << 20)) throw UserError(where + ": header length " + std::to_string(header_len) + " too large");
+    if (header_len > (1u << 20))
+      throw UserError(where + ": header length " + std::to_string(header_len) + " too large");
   } else {
     throw UserError(where + ": unsupported .npy version " + std::to_string(major));
   }
@@ -101,11 +106,16 @@ Tensor read_npy(const std::filesystem::path& file) {
   }
   const std::string descr = m[1];
   Tensor t;
-  if (descr == "|i1" || descr == "i1") t.dtype = DType::kInt8;
-  else if (descr == "|u1" || descr == "u1") t.dtype = DType::kUint8;
-  else if (descr == "<i4") t.dtype = DType::kInt32;
-  else if (descr == "<f4") t.dtype = DType::kFloat32;
-  else throw UserError(where + ": dtype '" + descr + "' is not supported (int8, uint8, little-endian int32, float32)");
+  if (descr == "|i1" || descr == "i1")
+    t.dtype = DType::kInt8;
+  else if (descr == "|u1" || descr == "u1")
+    t.dtype = DType::kUint8;
+  else if (descr == "<i4")
+    t.dtype = DType::kInt32;
+  else if (descr == "<f4")
+    t.dtype = DType::kFloat32;
+  else
+    throw UserError(where + ": dtype '" + descr + "' is not supported (int8, uint8, little-endian int32, float32)");
   if (std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*True)"))) {
     throw UserError(where + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
   }
@@ -132,7 +142,10 @@ Tensor read_npy(const std::filesystem::path& file) {
 }
 
 void write_npy(const std::filesystem::path& file, const Tensor& t) {
-  const char* descr = t.dtype == DType::kInt8 ? "|i1" : t.dtype == DType::kUint8 ? "|u1" : t.dtype == DType::kInt32 ? "<i4" : "<f4";
+  const char* descr = t.dtype == DType::kInt8    ? "|i1"
+                      : t.dtype == DType::kUint8 ? "|u1"
+                      : t.dtype == DType::kInt32 ? "<i4"
+                                                 : "<f4";
   std::string shape;
   for (auto d : t.shape) shape += std::to_string(d) + ", ";
   if (t.shape.size() > 1) shape.erase(shape.size() - 2);  // (3,) keeps its comma; (2, 3) does not

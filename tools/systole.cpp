@@ -31,8 +31,10 @@ void print_arch(const systole::isa::ArchConfig& a) {
   for (const auto& p : systole::spec::kArchParams) {
     const std::int64_t v = a.params.*p.member;
     std::cout << "  " << p.key << " = ";
-    if (p.type == systole::spec::ParamType::kEnum) std::cout << p.values[v];
-    else std::cout << v;
+    if (p.type == systole::spec::ParamType::kEnum)
+      std::cout << p.values[v];
+    else
+      std::cout << v;
     std::cout << (p.fingerprint ? "" : "  (timing)") << "\n";
   }
   std::cout << "  rows: inp " << a.inp_rows() << ", wgt " << a.wgt_rows() << ", acc " << a.acc_rows() << "\n";
@@ -153,8 +155,10 @@ int main(int argc, char** argv) {
         if (!(out << text)) throw UserError("disasm: cannot write " + dis_out);
       }
     } else if (*info_cmd) {
-      if (is_program_file(info_target)) print_program(systole::Program::read(info_target));
-      else print_arch(systole::isa::load_arch_config(info_target));
+      if (is_program_file(info_target))
+        print_program(systole::Program::read(info_target));
+      else
+        print_arch(systole::isa::load_arch_config(info_target));
     } else if (*run_cmd) {
       return run_program(run_program_path, backend, arch, inputs, output_dir, stats);
     }

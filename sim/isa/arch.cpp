@@ -1,10 +1,10 @@
 #include "sim/isa/arch.hpp"
 
+#include <toml++/toml.h>
 #include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "sim/isa/error.hpp"
 
@@ -20,8 +20,8 @@ constexpr std::int64_t kMaxSramRows = std::int64_t{1} << 24;
 
 void check_rows(const std::string& origin, const char* key, std::int64_t bytes, std::int64_t row_bytes) {
   if (bytes % row_bytes != 0) {
-    fail(origin, key, std::to_string(bytes) + " bytes is not a whole number of " + std::to_string(row_bytes) +
-                          "-byte rows");
+    fail(origin, key,
+         std::to_string(bytes) + " bytes is not a whole number of " + std::to_string(row_bytes) + "-byte rows");
   }
   if (bytes / row_bytes > kMaxSramRows) {
     fail(origin, key, std::to_string(bytes / row_bytes) + " rows exceed the 2^24 rows an instruction can address");
@@ -101,8 +101,8 @@ ArchConfig parse_arch_config(std::string_view toml_text, const std::string& orig
   check_rows(origin, "memory.wgt_kib", cfg.params.memory_wgt_kib * 1024, cfg.cols());
   check_rows(origin, "memory.acc_kib", cfg.params.memory_acc_kib * 1024, 4 * cfg.cols());
   if (cfg.wgt_rows() < cfg.rows()) {
-    fail(origin, "memory.wgt_kib", "too small for one " + std::to_string(cfg.rows()) + "x" +
-                                       std::to_string(cfg.cols()) + " weight tile");
+    fail(origin, "memory.wgt_kib",
+         "too small for one " + std::to_string(cfg.rows()) + "x" + std::to_string(cfg.cols()) + " weight tile");
   }
   if (cfg.acc_rows() < 3) {
     fail(origin, "memory.acc_kib", "needs at least 3 rows (one set of requant parameters)");

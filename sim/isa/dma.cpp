@@ -2,9 +2,13 @@
 
 namespace systole::isa {
 
-std::int64_t mem_lanes(spec::Mem mem, std::int64_t rows, std::int64_t cols) { return mem == spec::Mem::kInp ? rows : cols; }
+std::int64_t mem_lanes(spec::Mem mem, std::int64_t rows, std::int64_t cols) {
+  return mem == spec::Mem::kInp ? rows : cols;
+}
 
-std::int64_t dtype_bytes(spec::Dtype dtype) { return dtype == spec::Dtype::kInt32 ? 4 : 1; }
+std::int64_t dtype_bytes(spec::Dtype dtype) {
+  return dtype == spec::Dtype::kInt32 ? 4 : 1;
+}
 
 bool DramWalk::end(std::uint64_t& out) const {
   if (y_size == 0 || x_size == 0 || bytes == 0) {
@@ -21,13 +25,13 @@ bool DramWalk::end(std::uint64_t& out) const {
 }
 
 DramWalk load_walk(const spec::LoadFields& f) {
-  return {f.dram_offset, f.y_size, f.x_size, f.y_stride, f.x_stride,
-          f.lanes * static_cast<std::uint64_t>(dtype_bytes(f.dtype))};
+  return {f.dram_offset, f.y_size,   f.x_size,
+          f.y_stride,    f.x_stride, f.lanes * static_cast<std::uint64_t>(dtype_bytes(f.dtype))};
 }
 
 DramWalk store_walk(const spec::StoreFields& f) {
-  return {f.dram_offset, f.y_size, f.x_size, f.y_stride, f.x_stride,
-          f.lanes * static_cast<std::uint64_t>(dtype_bytes(f.dtype))};
+  return {f.dram_offset, f.y_size,   f.x_size,
+          f.y_stride,    f.x_stride, f.lanes * static_cast<std::uint64_t>(dtype_bytes(f.dtype))};
 }
 
 }  // namespace systole::isa

@@ -109,7 +109,9 @@ const spec::FormatSpec* format_of(std::uint64_t opcode) {
   return nullptr;
 }
 
-std::string_view opcode_name(Opcode op) { return enum_value_name(spec::EnumId::kOpcode, static_cast<unsigned>(op)); }
+std::string_view opcode_name(Opcode op) {
+  return enum_value_name(spec::EnumId::kOpcode, static_cast<unsigned>(op));
+}
 
 std::string_view enum_value_name(spec::EnumId id, std::uint64_t value) {
   const auto table = enum_table(id);
@@ -121,8 +123,7 @@ std::string_view enum_value_name(spec::EnumId id, std::uint64_t value) {
 
 Unit unit_of(const Insn& insn) {
   switch (spec::decode_header(insn).opcode) {
-    case Opcode::kLoad:
-      return spec::decode_load(insn).mem == spec::Mem::kAcc ? Unit::kCompute : Unit::kLoad;
+    case Opcode::kLoad: return spec::decode_load(insn).mem == spec::Mem::kAcc ? Unit::kCompute : Unit::kLoad;
     case Opcode::kStore: return Unit::kStore;
     case Opcode::kGemm:
     case Opcode::kVec: return Unit::kCompute;
@@ -144,7 +145,8 @@ std::optional<std::string> encoding_error(const Insn& insn) {
   }
   for (std::size_t i = 0; i < fmt->field_count; ++i) {
     const auto& f = fmt->fields[i];
-    if (f.kind == spec::FieldKind::kEnum && enum_value_name(f.enum_id, spec::get_bits(insn, f.offset, f.width)).empty()) {
+    if (f.kind == spec::FieldKind::kEnum &&
+        enum_value_name(f.enum_id, spec::get_bits(insn, f.offset, f.width)).empty()) {
       return std::string(opcode_name(fmt->opcode)) + ": field '" + f.name + "' has undefined value " +
              std::to_string(spec::get_bits(insn, f.offset, f.width));
     }

@@ -97,13 +97,13 @@ bool Machine::load(const spec::LoadFields& f, DramImage dram) {
     for (std::int64_t x = 0; x < width; ++x) {
       const std::int64_t row = static_cast<std::int64_t>(f.sram_addr) + y * width + x;
       const bool pad = pad_row || x < f.pad_left || x >= f.pad_left + std::int64_t{f.x_size};
-      const std::uint8_t* src =
-          pad ? nullptr
-              : base + f.dram_offset + static_cast<std::uint64_t>(y - f.pad_top) * f.y_stride +
-                    static_cast<std::uint64_t>(x - f.pad_left) * f.x_stride;
+      const std::uint8_t* src = pad ? nullptr
+                                    : base + f.dram_offset + static_cast<std::uint64_t>(y - f.pad_top) * f.y_stride +
+                                          static_cast<std::uint64_t>(x - f.pad_left) * f.x_stride;
       if (f.mem == spec::Mem::kAcc) {
         std::int32_t* dst = &acc_[static_cast<std::size_t>(row * lanes)];
-        for (std::int64_t l = 0; l < lanes; ++l) dst[l] = pad || l >= n ? f.pad_value : read_elem(src + l * esize, f.dtype);
+        for (std::int64_t l = 0; l < lanes; ++l)
+          dst[l] = pad || l >= n ? f.pad_value : read_elem(src + l * esize, f.dtype);
       } else {
         auto& mem = f.mem == spec::Mem::kInp ? inp_ : wgt_;
         std::int8_t* dst = &mem[static_cast<std::size_t>(row * lanes)];

@@ -2,8 +2,9 @@
 //
 // Integer-only, as gemmlowp and TFLite define it: a real scale s is represented by a Q31 multiplier M in
 // [2^30, 2^31) and a power-of-two exponent `shift` so that s = M * 2^(shift - 31). requantize() multiplies with
-// rounding (saturating doubling high multiply, then rounding divide by a power of two, ties away from zero),
-// adds the output zero point and clamps. The functional model, the reference kernels, the SystemC model and the
+// rounding (saturating doubling high multiply, then rounding divide by a power of two),
+// adds the output zero point and clamps. Ties: the high multiply rounds them towards +infinity, the power-of-two
+// divide away from zero (both exactly as gemmlowp). The functional model, the reference kernels, the SystemC model and the
 // RTL all compute exactly this; ONNX Runtime (float requantization) agrees within 1 LSB.
 #pragma once
 
@@ -23,7 +24,8 @@ struct Multiplier {
   std::int32_t shift = 0;
 };
 
-// round(a * b / 2^31), ties away from zero, saturating the single overflow case (INT32_MIN * INT32_MIN).
+// round(a * b / 2^31), ties towards +infinity (gemmlowp's nudge then truncating division), saturating the single
+// overflow case (INT32_MIN * INT32_MIN).
 constexpr std::int32_t saturating_rounding_doubling_high_mul(std::int32_t a, std::int32_t b) {
   if (a == kInt32Min && b == kInt32Min) return kInt32Max;
   const std::int64_t ab = static_cast<std::int64_t>(a) * b;
@@ -54,8 +56,8 @@ constexpr std::int32_t multiply_by_quantized_multiplier(std::int32_t x, std::int
 // clamp to [lo, hi].
 constexpr std::int32_t requantize(std::int32_t acc, Multiplier m, std::int32_t zero_point, std::int32_t lo,
                                   std::int32_t hi) {
-  const std::int64_t v = static_cast<std::int64_t>(multiply_by_quantized_multiplier(acc, m.multiplier, m.shift)) +
-                         zero_point;
+  const std::int64_t v =
+      static_cast<std::int64_t>(multiply_by_quantized_multiplier(acc, m.multiplier, m.shift)) + zero_point;
   return static_cast<std::int32_t>(std::clamp<std::int64_t>(v, lo, hi));
 }
 

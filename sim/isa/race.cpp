@@ -6,7 +6,9 @@
 namespace systole::isa {
 namespace {
 
-int idx(Unit u) { return static_cast<int>(u); }
+int idx(Unit u) {
+  return static_cast<int>(u);
+}
 
 }  // namespace
 
@@ -65,15 +67,15 @@ RaceChecker::RaceChecker(std::span<const Insn> insns, const ArchConfig& arch, Re
 }
 
 std::string RaceChecker::describe(std::uint32_t pc) const {
-  return "instruction " + std::to_string(pc) + " (" +
-         std::string(opcode_name(spec::decode_header(insns_[pc]).opcode)) + ", " + std::string(unit_name(unit_[pc])) +
-         " unit)";
+  return "instruction " + std::to_string(pc) + " (" + std::string(opcode_name(spec::decode_header(insns_[pc]).opcode)) +
+         ", " + std::string(unit_name(unit_[pc])) + " unit)";
 }
 
 bool RaceChecker::happens_before(std::uint32_t pc) const {
   if (pc == kNone) return true;
   const int w = idx(unit_[pc]);
-  return w == idx(unit_[current_]) || epoch_[pc] <= clock_[static_cast<std::size_t>(idx(unit_[current_]))][static_cast<std::size_t>(w)];
+  return w == idx(unit_[current_]) ||
+         epoch_[pc] <= clock_[static_cast<std::size_t>(idx(unit_[current_]))][static_cast<std::size_t>(w)];
 }
 
 void RaceChecker::access(Shadow& s, bool write, bool on_chip, const std::string& what) {
@@ -146,8 +148,8 @@ void RaceChecker::execute(std::uint32_t pc) {
       if (f.region == spec::Region::kAct) {
         load_walk(f).for_each_range([&](std::uint64_t lo, std::uint64_t hi) { access_dram(lo, hi, false); });
       }
-      const std::int64_t total = (std::int64_t{f.pad_top} + f.y_size + f.pad_bottom) *
-                                 (std::int64_t{f.pad_left} + f.x_size + f.pad_right);
+      const std::int64_t total =
+          (std::int64_t{f.pad_top} + f.y_size + f.pad_bottom) * (std::int64_t{f.pad_left} + f.x_size + f.pad_right);
       for (std::int64_t r = 0; r < total; ++r) access_rows(mem, f.sram_addr + r, false, true, name);
       break;
     }
@@ -220,13 +222,13 @@ void RaceChecker::deadlock() const {
     const int ui = static_cast<int>(u);
     std::string why;
     auto from = [&](int f) {
-      if (tokens_[static_cast<std::size_t>(f)][u].empty()) why += std::string(why.empty() ? "" : " and ") +
-                                                                  "a token from the " + kUnitNames[f] + " unit";
+      if (tokens_[static_cast<std::size_t>(f)][u].empty())
+        why += std::string(why.empty() ? "" : " and ") + "a token from the " + kUnitNames[f] + " unit";
     };
     auto to = [&](int t) {
       if (tokens_[u][static_cast<std::size_t>(t)].size() >= depth) {
-        why += std::string(why.empty() ? "" : " and ") + "room in the full token queue to the " + kUnitNames[t] +
-               " unit";
+        why +=
+            std::string(why.empty() ? "" : " and ") + "room in the full token queue to the " + kUnitNames[t] + " unit";
       }
     };
     if (h.pop_prev) from(ui - 1);

@@ -13,8 +13,8 @@ namespace systole::isa {
 namespace {
 
 [[noreturn]] void fail(std::uint32_t pc, const Insn& insn, const std::string& why) {
-  throw UserError("instruction " + std::to_string(pc) + " (" + std::string(opcode_name(spec::decode_header(insn).opcode)) +
-                  "): " + why);
+  throw UserError("instruction " + std::to_string(pc) + " (" +
+                  std::string(opcode_name(spec::decode_header(insn).opcode)) + "): " + why);
 }
 
 void need(bool ok, std::uint32_t pc, const Insn& insn, const std::string& why) {
@@ -73,13 +73,14 @@ void check_insn(const Insn& insn, std::uint32_t pc, const ArchConfig& arch, Regi
     case Opcode::kLoad: {
       const auto f = spec::decode_load(insn);
       const std::int64_t lanes = mem_lanes(f.mem, arch.rows(), arch.cols());
-      need(f.lanes >= 1 && f.lanes <= lanes, pc, insn,
-           "lanes=" + std::to_string(f.lanes) + " must be in [1, " + std::to_string(lanes) + "] for " + mem_name(f.mem));
+      need(
+          f.lanes >= 1 && f.lanes <= lanes, pc, insn,
+          "lanes=" + std::to_string(f.lanes) + " must be in [1, " + std::to_string(lanes) + "] for " + mem_name(f.mem));
       need(f.y_size >= 1 && f.x_size >= 1, pc, insn, "y_size and x_size must be at least 1");
       need(f.dtype != spec::Dtype::kInt32 || f.mem == spec::Mem::kAcc, pc, insn,
            "dtype int32 loads only into acc (inp and wgt hold int8)");
-      const std::int64_t total = (std::int64_t{f.pad_top} + f.y_size + f.pad_bottom) *
-                                 (std::int64_t{f.pad_left} + f.x_size + f.pad_right);
+      const std::int64_t total =
+          (std::int64_t{f.pad_top} + f.y_size + f.pad_bottom) * (std::int64_t{f.pad_left} + f.x_size + f.pad_right);
       check_rows(f.sram_addr, f.sram_addr + total - 1, mem_rows(f.mem, arch), mem_name(f.mem), "sram_addr", pc, insn);
       break;
     }
@@ -89,8 +90,8 @@ void check_insn(const Insn& insn, std::uint32_t pc, const ArchConfig& arch, Regi
            "lanes=" + std::to_string(f.lanes) + " must be in [1, " + std::to_string(arch.cols()) + "]");
       need(f.y_size >= 1 && f.x_size >= 1, pc, insn, "y_size and x_size must be at least 1");
       need(f.dtype == spec::Dtype::kInt32 || f.clamp_min <= f.clamp_max, pc, insn, "clamp_min > clamp_max");
-      check_rows(f.sram_addr, f.sram_addr + std::int64_t{f.y_size} * f.x_size - 1, arch.acc_rows(), "acc",
-                 "sram_addr", pc, insn);
+      check_rows(f.sram_addr, f.sram_addr + std::int64_t{f.y_size} * f.x_size - 1, arch.acc_rows(), "acc", "sram_addr",
+                 pc, insn);
       if (f.requant) check_rows(f.param_addr, f.param_addr + 2, arch.acc_rows(), "acc", "param_addr", pc, insn);
       break;
     }
@@ -112,8 +113,7 @@ void check_insn(const Insn& insn, std::uint32_t pc, const ArchConfig& arch, Regi
       const bool uses_src = f.op != spec::VecOp::kAddi && f.op != spec::VecOp::kClip;
       const int extra = f.op == spec::VecOp::kRequant ? 2 : 0;  // multiplier, shift, zero-point rows
       if (uses_src) {
-        check_rows(f.src_addr,
-                   loop_last(f.src_addr, f.outer, f.src_stride_outer, f.inner, f.src_stride_inner) + extra,
+        check_rows(f.src_addr, loop_last(f.src_addr, f.outer, f.src_stride_outer, f.inner, f.src_stride_inner) + extra,
                    arch.acc_rows(), "acc", "src_addr", pc, insn);
       }
       need(!(f.op == spec::VecOp::kClip || f.op == spec::VecOp::kRequant) || f.imm_a <= f.imm_b, pc, insn,

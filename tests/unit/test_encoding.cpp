@@ -88,7 +88,8 @@ TEST_CASE("every opcode's fields round-trip through encode, decode and text with
       for (std::size_t i = 0; i < fmt.field_count; ++i) {
         const auto& f = fmt.fields[i];
         std::uint64_t v = random_value(f, rng);
-        if (f.kind != spec::FieldKind::kEnum && trial < 3) v = trial == 0 ? 0 : trial == 1 ? spec::field_mask(f.width) : std::uint64_t{1} << (f.width - 1);
+        if (f.kind != spec::FieldKind::kEnum && trial < 3)
+          v = trial == 0 ? 0 : trial == 1 ? spec::field_mask(f.width) : std::uint64_t{1} << (f.width - 1);
         spec::set_bits(insn, f.offset, f.width, v);
       }
       if (!barrier) {

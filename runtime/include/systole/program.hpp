@@ -38,7 +38,7 @@ struct TensorDesc {
 };
 
 struct Program {
-  std::string arch_name;         // config the program was compiled for (informational)
+  std::string arch_name;          // config the program was compiled for (informational)
   std::uint64_t fingerprint = 0;  // ArchConfig::fingerprint() of that config; devices refuse a mismatch
   std::vector<spec::Insn> insns;
   std::vector<std::uint8_t> constants;  // the const region's contents

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: install what is missing, check formatting, build and run
+# every CTest suite (Release), then the fast suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/bootstrap.sh
+
+echo "== clang-format check"
+git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+echo "== Release build and tests"
+cmake --preset default >/dev/null
+cmake --build --preset default
+ctest --preset default
+
+echo "== ASan+UBSan build and tests"
+cmake --preset asan >/dev/null
+cmake --build --preset asan
+ctest --preset asan
