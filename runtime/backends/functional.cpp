@@ -15,16 +15,17 @@ class FunctionalProgram final : public LoadedProgram {
         machine_(arch) {}
 
   RunResult run(const std::map<std::string, Tensor>& inputs) override {
-    std::vector<std::uint8_t> act(program_.act_bytes, 0);
-    bind_inputs(program_, inputs, act);
-    const isa::RunStatus status = machine_.run(program_.insns, order_, {program_.constants, act});
+    // The act region is reused across runs and zeroed each time: bytes no input or store covers read as zero.
+    act_.assign(program_.act_bytes, 0);
+    bind_inputs(program_, inputs, act_);
+    const isa::RunStatus status = machine_.run(program_.insns, order_, {program_.constants, act_});
     if (status.code != spec::ErrorCode::kOk) {
       throw RuntimeFault("functional model stopped with error status " +
                          std::to_string(static_cast<unsigned>(status.code)) + " at instruction " +
                          std::to_string(status.pc));
     }
     RunResult result;
-    result.outputs = read_outputs(program_, act);
+    result.outputs = read_outputs(program_, act_);
     const isa::Counters& c = machine_.counters();
     for (const auto& v : spec::kOpcodeValues) {
       result.counters[std::string("insns.") + v.name] = c.insns_by_opcode[v.value];
@@ -45,6 +46,7 @@ class FunctionalProgram final : public LoadedProgram {
   Program program_;
   std::vector<std::uint32_t> order_;
   isa::Machine machine_;
+  std::vector<std::uint8_t> act_;
 };
 
 class FunctionalDevice final : public Device {

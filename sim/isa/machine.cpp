@@ -41,12 +41,13 @@ Machine::Machine(ArchConfig arch)
       cols_(arch_.cols()),
       inp_(static_cast<std::size_t>(arch_.inp_rows() * rows_)),
       wgt_(static_cast<std::size_t>(arch_.wgt_rows() * cols_)),
-      acc_(static_cast<std::size_t>(arch_.acc_rows() * cols_)) {}
+      acc_(static_cast<std::size_t>(arch_.acc_rows() * cols_)),
+      wide_wgt_(static_cast<std::size_t>(rows_ * cols_)),
+      sum_(static_cast<std::size_t>(cols_)) {}
 
 RunStatus Machine::run(std::span<const Insn> insns, std::span<const std::uint32_t> order, DramImage dram) {
-  std::fill(inp_.begin(), inp_.end(), 0);
-  std::fill(wgt_.begin(), wgt_.end(), 0);
-  std::fill(acc_.begin(), acc_.end(), 0);
+  // No clearing of the memories: verify_program() rejects any read of a row this run has not written, so stale
+  // contents can never be observed (and clearing megabytes per run would dominate short programs).
   counters_ = {};
   for (const std::uint32_t pc : order) {
     if (pc >= insns.size()) throw InternalError("Machine::run: order names instruction past the end");
@@ -159,25 +160,39 @@ bool Machine::store(const spec::StoreFields& f, DramImage dram) {
 void Machine::gemm(const spec::GemmFields& f) {
   const auto R = static_cast<std::size_t>(rows_);
   const auto C = static_cast<std::size_t>(cols_);
-  const std::int8_t* w = &wgt_[f.wgt_addr * C];
-  std::vector<std::int32_t> sum(C);
+  // The weight tile widened once per instruction (it stays in the array for every row, as in the hardware), so
+  // the inner loop is a plain int32 multiply-add over contiguous columns that the compiler vectorises.
+  const std::int8_t* w8 = &wgt_[f.wgt_addr * C];
+  std::copy(w8, w8 + R * C, wide_wgt_.begin());
+  const std::int32_t* w = wide_wgt_.data();
+  std::int32_t* sum = sum_.data();
   for (std::uint64_t o = 0; o < f.outer; ++o) {
     for (std::uint64_t i = 0; i < f.inner; ++i) {
       const std::int8_t* x = &inp_[(f.inp_addr + o * f.inp_stride_outer + i * f.inp_stride_inner) * R];
       std::int32_t* acc = &acc_[(f.acc_addr + o * f.acc_stride_outer + i * f.acc_stride_inner) * C];
-      std::fill(sum.begin(), sum.end(), 0);
-      // Row-of-weights form: sum[c] += x[k] * w[k][c] keeps the c loop contiguous so it vectorises. A sum of
-      // up to 256 products of |x|,|w| <= 128 stays below 2^23: no overflow before the wrapping accumulate.
-      for (std::size_t k = 0; k < R; ++k) {
-        const std::int32_t xk = x[k];
-        if (xk == 0) continue;
-        const std::int8_t* wk = w + k * C;
-        for (std::size_t c = 0; c < C; ++c) sum[c] += xk * wk[c];
+      // Columns in blocks of kBlock with the partial sums in a local array the compiler keeps in registers.
+      // A sum of up to 256 products of |x|,|w| <= 128 stays below 2^23: no overflow before the wrapping
+      // accumulate.
+      constexpr std::size_t kBlock = 16;
+      std::size_t c0 = 0;
+      for (; c0 + kBlock <= C; c0 += kBlock) {
+        std::int32_t part[kBlock] = {};
+        for (std::size_t k = 0; k < R; ++k) {
+          const std::int32_t xk = x[k];
+          const std::int32_t* wk = w + k * C + c0;
+          for (std::size_t j = 0; j < kBlock; ++j) part[j] += xk * wk[j];
+        }
+        std::copy(part, part + kBlock, sum + c0);
+      }
+      for (std::size_t c = c0; c < C; ++c) {
+        std::int32_t total = 0;
+        for (std::size_t k = 0; k < R; ++k) total += x[k] * w[k * C + c];
+        sum[c] = total;
       }
       if (f.accumulate) {
         for (std::size_t c = 0; c < C; ++c) acc[c] = wrap_add(acc[c], sum[c]);
       } else {
-        std::copy(sum.begin(), sum.end(), acc);
+        std::copy(sum, sum + C, acc);
       }
     }
   }

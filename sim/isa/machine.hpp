@@ -1,8 +1,8 @@
 // The functional model: the golden reference every other level is compared to.
 //
 // Runs a verified program instruction by instruction in the order verify_program() returned, with exact integer
-// arithmetic (quant.hpp) and no notion of time. Memories are cleared at the start of each run so results never
-// depend on a previous program.
+// arithmetic (quant.hpp) and no notion of time. Results never depend on a previous run: verification guarantees
+// every on-chip row is written before it is read.
 #pragma once
 
 #include <array>
@@ -60,6 +60,8 @@ class Machine {
   std::vector<std::int8_t> inp_;   // inp_rows x rows
   std::vector<std::int8_t> wgt_;   // wgt_rows x cols
   std::vector<std::int32_t> acc_;  // acc_rows x cols
+  std::vector<std::int32_t> wide_wgt_;  // scratch: the current GEMM's weight tile as int32
+  std::vector<std::int32_t> sum_;       // scratch: one row of products
   Counters counters_;
 };
 

@@ -1,0 +1,87 @@
+// The CLI on bad input: one line on stderr, a non-zero exit status, never a crash.
+#include <sys/wait.h>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+using Catch::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Outcome {
+  int status;
+  std::string output;  // stdout and stderr together
+};
+
+Outcome run(const std::string& args) {
+  const std::string cmd = std::string(SYSTOLE_CLI) + " " + args + " 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  char buf[4096];
+  while (const std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
+  const int raw = pclose(pipe);
+  REQUIRE(WIFEXITED(raw));  // exited, not killed by a signal
+  return {WEXITSTATUS(raw), out};
+}
+
+const std::string kGemm = std::string(SYSTOLE_BINARY_DIR) + "/models/gemm.sys";
+const std::string kA = std::string(SYSTOLE_SOURCE_DIR) + "/models/programs/gemm_a.npy";
+
+void expect_one_line_error(const Outcome& o, const std::string& text) {
+  CHECK(o.status != 0);
+  CHECK(o.output.rfind("systole: error: ", 0) == 0);
+  CHECK_THAT(o.output, Contains(text));
+  CHECK(std::count(o.output.begin(), o.output.end(), '\n') == 1);
+}
+
+}  // namespace
+
+TEST_CASE("systole run rejects bad arguments with one line", "[error]") {
+  expect_one_line_error(run("run /nonexistent.sys"), "program file /nonexistent.sys: cannot open file");
+  expect_one_line_error(run("run " + kGemm + " --input a"), "--input 'a': expected NAME=FILE.npy");
+  expect_one_line_error(run("run " + kGemm), "input 'a' (int8 [32, 48]) is not bound");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend tpu"), "backend 'tpu' is unknown");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --arch tiny"), "arch mismatch");
+  expect_one_line_error(run("run " + kGemm + " --input b=" + kA), "input 'b': the program has no such input");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kGemm), "not a .npy file (bad magic)");
+  expect_one_line_error(run("info nosuch"), "arch config 'nosuch': no such config");
+}
+
+TEST_CASE("a truncated .npy input and a corrupt program are rejected", "[error]") {
+  const fs::path dir = fs::temp_directory_path() / "systole_cli_errors";
+  fs::create_directories(dir);
+  {
+    std::ifstream in(kA, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ofstream(dir / "short.npy", std::ios::binary) << bytes.substr(0, bytes.size() - 10);
+    std::ifstream p(kGemm, std::ios::binary);
+    std::string prog((std::istreambuf_iterator<char>(p)), std::istreambuf_iterator<char>());
+    prog[prog.size() / 2] ^= 0x10;
+    std::ofstream(dir / "bad.sys", std::ios::binary) << prog;
+  }
+  expect_one_line_error(run("run " + kGemm + " --input a=" + (dir / "short.npy").string()), "data truncated");
+  expect_one_line_error(run("run " + (dir / "bad.sys").string()), "CRC mismatch");
+  expect_one_line_error(run("disasm " + (dir / "bad.sys").string()), "CRC mismatch");
+}
+
+TEST_CASE("CLI usage errors exit non-zero", "[error]") {
+  CHECK(run("").status != 0);
+  CHECK(run("frobnicate").status != 0);
+  CHECK(run("run").status != 0);
+  CHECK(run("asm /nonexistent.s -o /tmp/x.sys").status != 0);
+}
+
+TEST_CASE("info and disasm describe a program", "[unit]") {
+  const Outcome info = run("info " + kGemm);
+  CHECK(info.status == 0);
+  CHECK_THAT(info.output, Contains("program for arch default") && Contains("input  a int8 [32, 48]"));
+  const Outcome arch = run("info tiny");
+  CHECK(arch.status == 0);
+  CHECK_THAT(arch.output, Contains("array.rows = 4") && Contains("rows: inp 4096"));
+  const Outcome dis = run("disasm " + kGemm);
+  CHECK(dis.status == 0);
+  CHECK_THAT(dis.output, Contains("gemm pop_prev accumulate=1"));
+}
