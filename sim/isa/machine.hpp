@@ -57,9 +57,9 @@ class Machine {
 
   ArchConfig arch_;
   std::int64_t rows_, cols_;
-  std::vector<std::int8_t> inp_;   // inp_rows x rows
-  std::vector<std::int8_t> wgt_;   // wgt_rows x cols
-  std::vector<std::int32_t> acc_;  // acc_rows x cols
+  std::vector<std::int8_t> inp_;        // inp_rows x rows
+  std::vector<std::int8_t> wgt_;        // wgt_rows x cols
+  std::vector<std::int32_t> acc_;       // acc_rows x cols
   std::vector<std::int32_t> wide_wgt_;  // scratch: the current GEMM's weight tile as int32
   std::vector<std::int32_t> sum_;       // scratch: one row of products
   Counters counters_;

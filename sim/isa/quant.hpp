@@ -2,10 +2,10 @@
 //
 // Integer-only, as gemmlowp and TFLite define it: a real scale s is represented by a Q31 multiplier M in
 // [2^30, 2^31) and a power-of-two exponent `shift` so that s = M * 2^(shift - 31). requantize() multiplies with
-// rounding (saturating doubling high multiply, then rounding divide by a power of two),
-// adds the output zero point and clamps. Ties: the high multiply rounds them towards +infinity, the power-of-two
-// divide away from zero (both exactly as gemmlowp). The functional model, the reference kernels, the SystemC model and the
-// RTL all compute exactly this; ONNX Runtime (float requantization) agrees within 1 LSB.
+// rounding (saturating doubling high multiply, then rounding divide by a power of two), adds the output zero point
+// and clamps. Ties: the high multiply rounds them towards +infinity, the power-of-two divide away from zero (both
+// exactly as gemmlowp). The functional model, the reference kernels, the SystemC model and the RTL all compute
+// exactly this; ONNX Runtime (float requantization) agrees within 1 LSB.
 #pragma once
 
 #include <algorithm>
