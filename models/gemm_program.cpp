@@ -26,9 +26,9 @@ Program gemm_program(GemmShape s, const isa::ArchConfig& arch) {
   const std::uint64_t a_off = 0, w_off = static_cast<std::uint64_t>(s.m * s.k);
   const std::uint64_t y_off = w_off + static_cast<std::uint64_t>(s.k * s.n);
   p.act_bytes = y_off + static_cast<std::uint64_t>(4 * s.m * s.n);
-  p.tensors = {{"a", TensorKind::kInput, DType::kInt8, {s.m, s.k}, 1.0f, 0, a_off},
-               {"w", TensorKind::kInput, DType::kInt8, {s.k, s.n}, 1.0f, 0, w_off},
-               {"y", TensorKind::kOutput, DType::kInt32, {s.m, s.n}, 1.0f, 0, y_off}};
+  p.tensors = {{"a", TensorKind::kInput, DType::kInt8, {s.m, s.k}, 1.0f, 0, a_off, Layout::kRowMajor},
+               {"w", TensorKind::kInput, DType::kInt8, {s.k, s.n}, 1.0f, 0, w_off, Layout::kRowMajor},
+               {"y", TensorKind::kOutput, DType::kInt32, {s.m, s.n}, 1.0f, 0, y_off, Layout::kRowMajor}};
   auto u = [](std::int64_t v) { return static_cast<std::uint64_t>(v); };
   auto lanes = [](std::int64_t total, std::int64_t tile, std::int64_t t) { return std::min(tile, total - t * tile); };
 
@@ -104,6 +104,7 @@ Program gemm_program(GemmShape s, const isa::ArchConfig& arch) {
     }
   }
   p.insns.push_back(spec::encode(spec::FinishFields{}));
+  p.steps = {{true, 0, static_cast<std::uint32_t>(p.insns.size()), {}}};
   p.validate("gemm_program");
   return p;
 }

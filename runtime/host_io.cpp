@@ -6,6 +6,42 @@
 #include "sim/isa/error.hpp"
 
 namespace systole::runtime {
+namespace {
+
+// Index of logical NCHW element i in NHWC storage.
+std::int64_t nhwc_index(const std::vector<std::int64_t>& s, std::int64_t i) {
+  const std::int64_t w = i % s[3], h = (i / s[3]) % s[2], c = (i / (s[3] * s[2])) % s[1], n = i / (s[3] * s[2] * s[1]);
+  return ((n * s[2] + h) * s[3] + w) * s[1] + c;
+}
+
+// Copies between a row-major tensor and the tensor's storage, element by element only when the layout differs.
+void to_storage(const TensorDesc& d, const Tensor& t, std::uint8_t* dst) {
+  if (d.layout == Layout::kRowMajor) {
+    std::memcpy(dst, t.data.data(), t.data.size());
+    return;
+  }
+  const std::size_t es = dtype_size(d.dtype);
+  for (std::int64_t i = 0; i < t.elements(); ++i) {
+    std::memcpy(dst + static_cast<std::size_t>(nhwc_index(d.shape, i)) * es, &t.data[static_cast<std::size_t>(i) * es],
+                es);
+  }
+}
+
+Tensor from_storage(const TensorDesc& d, const std::uint8_t* src) {
+  Tensor t(d.dtype, d.shape);
+  if (d.layout == Layout::kRowMajor) {
+    std::memcpy(t.data.data(), src, t.data.size());
+    return t;
+  }
+  const std::size_t es = dtype_size(d.dtype);
+  for (std::int64_t i = 0; i < t.elements(); ++i) {
+    std::memcpy(&t.data[static_cast<std::size_t>(i) * es], src + static_cast<std::size_t>(nhwc_index(d.shape, i)) * es,
+                es);
+  }
+  return t;
+}
+
+}  // namespace
 
 void check_fingerprint(const Program& program, const isa::ArchConfig& arch) {
   if (program.fingerprint == arch.fingerprint()) return;
@@ -31,7 +67,7 @@ void bind_inputs(const Program& program, const std::map<std::string, Tensor>& in
       throw UserError("input '" + name + "': got " + std::string(dtype_name(tensor.dtype)) + " " + tensor.shape_text() +
                       ", the program expects " + std::string(dtype_name(d->dtype)) + " " + shape_text(d->shape));
     }
-    std::memcpy(act.data() + d->offset, tensor.data.data(), tensor.data.size());
+    to_storage(*d, tensor, act.data() + d->offset);
   }
   for (const auto& t : program.tensors) {
     if (t.kind == TensorKind::kInput && !inputs.count(t.name)) {
@@ -44,12 +80,56 @@ void bind_inputs(const Program& program, const std::map<std::string, Tensor>& in
 std::map<std::string, Tensor> read_outputs(const Program& program, std::span<const std::uint8_t> act) {
   std::map<std::string, Tensor> out;
   for (const auto& t : program.tensors) {
-    if (t.kind != TensorKind::kOutput) continue;
-    Tensor tensor(t.dtype, t.shape);
-    std::memcpy(tensor.data.data(), act.data() + t.offset, tensor.data.size());
-    out.emplace(t.name, std::move(tensor));
+    if (t.kind == TensorKind::kOutput) out.emplace(t.name, from_storage(t, act.data() + t.offset));
   }
   return out;
+}
+
+HostValue read_value(const TensorDesc& d, std::span<const std::uint8_t> const_region,
+                     std::span<const std::uint8_t> act) {
+  const std::uint8_t* base = (d.kind == TensorKind::kConst ? const_region.data() : act.data()) + d.offset;
+  const Tensor t = from_storage(d, base);
+  HostValue v;
+  v.dtype = d.dtype;
+  v.shape = d.shape;
+  v.scale = d.scale;
+  v.zero_point = d.zero_point;
+  if (d.dtype == DType::kFloat32) {
+    v.floats.resize(static_cast<std::size_t>(t.elements()));
+    std::memcpy(v.floats.data(), t.data.data(), t.data.size());
+  } else {
+    v.ints.resize(static_cast<std::size_t>(t.elements()));
+    for (std::int64_t i = 0; i < t.elements(); ++i) v.ints[static_cast<std::size_t>(i)] = t.get(i);
+  }
+  return v;
+}
+
+void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t> act) {
+  Tensor t(d.dtype, d.shape);
+  if (v.dtype != d.dtype || v.shape != d.shape) {
+    throw InternalError("host op result " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape) +
+                        " does not match tensor '" + d.name + "' (" + std::string(dtype_name(d.dtype)) + " " +
+                        shape_text(d.shape) + ")");
+  }
+  if (d.dtype == DType::kFloat32) {
+    std::memcpy(t.data.data(), v.floats.data(), t.data.size());
+  } else {
+    for (std::int64_t i = 0; i < t.elements(); ++i) t.set(i, v.ints[static_cast<std::size_t>(i)]);
+  }
+  to_storage(d, t, act.data() + d.offset);
+}
+
+void run_host_step(const Program& program, const HostStep& step, std::span<const std::uint8_t> const_region,
+                   std::span<std::uint8_t> act) {
+  std::vector<HostValue> values;
+  values.reserve(step.inputs.size());
+  for (const auto& name : step.inputs) {
+    values.push_back(name.empty() ? HostValue{} : read_value(*program.find_tensor(name), const_region, act));
+  }
+  std::vector<const HostValue*> ptrs;
+  for (std::size_t i = 0; i < values.size(); ++i) ptrs.push_back(step.inputs[i].empty() ? nullptr : &values[i]);
+  const TensorDesc& out = *program.find_tensor(step.outputs.at(0));
+  write_value(out, run_host_op(step.op, ptrs, {out.dtype, out.scale, out.zero_point, out.shape}), act);
 }
 
 }  // namespace systole::runtime

@@ -21,8 +21,8 @@ constexpr std::size_t kSectionEntryBytes = 24;
 constexpr std::size_t kMaxRank = 8;
 constexpr std::size_t kMaxName = 255;
 
-enum class SectionId : std::uint32_t { kMeta = 1, kInsns = 2, kConsts = 3, kTensors = 4 };
-constexpr std::uint32_t kSectionCount = 4;
+constexpr std::uint32_t kSectionCount = 6;  // meta, insns, consts, tensors, steps, layers (ids 1..6)
+constexpr std::size_t kMaxList = 1u << 20;  // bound on counts inside sections (attributes, step operands)
 
 const char* section_name(std::uint32_t id) {
   switch (id) {
@@ -30,6 +30,8 @@ const char* section_name(std::uint32_t id) {
     case 2: return "insns";
     case 3: return "consts";
     case 4: return "tensors";
+    case 5: return "steps";
+    case 6: return "layers";
   }
   return "unknown";
 }
@@ -144,14 +146,52 @@ std::vector<std::uint8_t> Program::serialize() const {
     ten.put<std::uint8_t>(static_cast<std::uint8_t>(t.kind));
     ten.put<std::uint8_t>(static_cast<std::uint8_t>(t.dtype));
     ten.put<std::uint8_t>(static_cast<std::uint8_t>(t.shape.size()));
-    ten.put<std::uint8_t>(0);
+    ten.put<std::uint8_t>(static_cast<std::uint8_t>(t.layout));
     ten.put<float>(t.scale);
     ten.put<std::int32_t>(t.zero_point);
     ten.put<std::uint64_t>(t.offset);
     for (auto d : t.shape) ten.put<std::int64_t>(d);
   }
 
-  const std::vector<std::uint8_t>* parts[kSectionCount] = {&meta.data(), &ins.data(), &constants, &ten.data()};
+  Writer st;
+  st.put<std::uint32_t>(static_cast<std::uint32_t>(steps.size()));
+  for (const auto& step : steps) {
+    st.put<std::uint8_t>(step.accel ? 0 : 1);
+    if (step.accel) {
+      st.put<std::uint32_t>(step.insn_begin);
+      st.put<std::uint32_t>(step.insn_end);
+      continue;
+    }
+    const HostStep& h = step.host;
+    st.str(std::string(op_name(h.op.kind)));
+    st.str(h.layer);
+    st.put<std::uint32_t>(static_cast<std::uint32_t>(h.op.ints.size()));
+    for (const auto& [key, values] : h.op.ints) {
+      st.str(key);
+      st.put<std::uint32_t>(static_cast<std::uint32_t>(values.size()));
+      for (auto v : values) st.put<std::int64_t>(v);
+    }
+    st.put<std::uint32_t>(static_cast<std::uint32_t>(h.op.floats.size()));
+    for (const auto& [key, values] : h.op.floats) {
+      st.str(key);
+      st.put<std::uint32_t>(static_cast<std::uint32_t>(values.size()));
+      for (auto v : values) st.put<double>(v);
+    }
+    for (const auto* names : {&h.inputs, &h.outputs}) {
+      st.put<std::uint32_t>(static_cast<std::uint32_t>(names->size()));
+      for (const auto& n : *names) st.str(n);
+    }
+  }
+  Writer lay;
+  lay.put<std::uint32_t>(static_cast<std::uint32_t>(layers.size()));
+  for (const auto& l : layers) {
+    lay.put<std::uint32_t>(l.begin);
+    lay.put<std::uint32_t>(l.end);
+    lay.str(l.name);
+  }
+
+  const std::vector<std::uint8_t>* parts[kSectionCount] = {&meta.data(), &ins.data(), &constants,
+                                                           &ten.data(),  &st.data(),  &lay.data()};
   Writer out;
   out.bytes(kMagic, 8);
   out.put<std::uint32_t>(kProgramFormatVersion);
@@ -270,9 +310,11 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
     const auto kind = ten.get<std::uint8_t>("tensor kind");
     const auto dtype = ten.get<std::uint8_t>("tensor dtype");
     const auto rank = ten.get<std::uint8_t>("tensor rank");
-    ten.get<std::uint8_t>("reserved");
-    if (kind > 1) ten.fail("tensor '" + t.name + "': kind " + std::to_string(kind) + " is neither input nor output");
-    if (dtype > 2) ten.fail("tensor '" + t.name + "': dtype " + std::to_string(dtype) + " is not int8, uint8 or int32");
+    const auto layout = ten.get<std::uint8_t>("tensor layout");
+    if (kind > 3) ten.fail("tensor '" + t.name + "': kind " + std::to_string(kind) + " is undefined");
+    if (dtype > 3) ten.fail("tensor '" + t.name + "': dtype " + std::to_string(dtype) + " is undefined");
+    if (layout > 1) ten.fail("tensor '" + t.name + "': layout " + std::to_string(layout) + " is undefined");
+    t.layout = static_cast<Layout>(layout);
     if (rank > kMaxRank) ten.fail("tensor '" + t.name + "': rank " + std::to_string(rank) + " exceeds 8");
     t.kind = static_cast<TensorKind>(kind);
     t.dtype = static_cast<DType>(dtype);
@@ -283,6 +325,57 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
     p.tensors.push_back(std::move(t));
   }
   if (!ten.done()) ten.fail("trailing bytes");
+
+  Reader st(sections[4], origin + ": section steps");
+  const auto nsteps = st.get<std::uint32_t>("step count");
+  if (nsteps > sections[4].size()) st.fail("step count " + std::to_string(nsteps) + " exceeds the section");
+  auto list_size = [&](Reader& r, const char* what) {
+    const auto n = r.get<std::uint32_t>(what);
+    if (n > kMaxList) r.fail(std::string(what) + " " + std::to_string(n) + " is implausibly large");
+    return n;
+  };
+  for (std::uint32_t i = 0; i < nsteps; ++i) {
+    Step step;
+    const auto kind = st.get<std::uint8_t>("step kind");
+    if (kind > 1)
+      st.fail("step " + std::to_string(i) + ": kind " + std::to_string(kind) + " is neither accel nor host");
+    step.accel = kind == 0;
+    if (step.accel) {
+      step.insn_begin = st.get<std::uint32_t>("segment begin");
+      step.insn_end = st.get<std::uint32_t>("segment end");
+    } else {
+      const std::string op = st.str("host op");
+      const auto parsed = parse_op(op);
+      if (!parsed) st.fail("step " + std::to_string(i) + ": unknown host op '" + op + "'");
+      step.host.op.kind = *parsed;
+      step.host.layer = st.str("layer name");
+      for (auto n = list_size(st, "int attribute count"); n > 0; --n) {
+        auto& values = step.host.op.ints[st.str("attribute name")];
+        for (auto k = list_size(st, "attribute length"); k > 0; --k)
+          values.push_back(st.get<std::int64_t>("attribute value"));
+      }
+      for (auto n = list_size(st, "float attribute count"); n > 0; --n) {
+        auto& values = step.host.op.floats[st.str("attribute name")];
+        for (auto k = list_size(st, "attribute length"); k > 0; --k)
+          values.push_back(st.get<double>("attribute value"));
+      }
+      for (auto* names : {&step.host.inputs, &step.host.outputs}) {
+        for (auto n = list_size(st, "operand count"); n > 0; --n) names->push_back(st.str("operand name"));
+      }
+    }
+    p.steps.push_back(std::move(step));
+  }
+  if (!st.done()) st.fail("trailing bytes");
+
+  Reader lay(sections[5], origin + ": section layers");
+  for (auto n = list_size(lay, "layer count"); n > 0; --n) {
+    LayerSpan l;
+    l.begin = lay.get<std::uint32_t>("layer begin");
+    l.end = lay.get<std::uint32_t>("layer end");
+    l.name = lay.str("layer name");
+    p.layers.push_back(std::move(l));
+  }
+  if (!lay.done()) lay.fail("trailing bytes");
   p.validate(origin);
   return p;
 }
@@ -298,20 +391,23 @@ void Program::validate(const std::string& origin) const {
       if (c < 0x21 || c > 0x7E) throw UserError(where + "name has a space or non-printable character");
     }
     if (!names.insert(t.name).second) throw UserError(where + "name used twice");
-    if (t.dtype == DType::kFloat32) throw UserError(where + "float32 tensors cannot live in the act region");
     const std::uint64_t bytes = t.bytes();
+    const bool in_const = t.kind == TensorKind::kConst;
+    const std::uint64_t region = in_const ? constants.size() : act_bytes;
     if (bytes == UINT64_MAX)
       throw UserError(where + "shape " + shape_text(t.shape) + " has a non-positive or huge dimension");
-    if (t.offset > act_bytes || bytes > act_bytes - t.offset) {
+    if (t.offset > region || bytes > region - t.offset) {
       throw UserError(where + "bytes [" + std::to_string(t.offset) + ", +" + std::to_string(bytes) +
-                      ") lie outside the " + std::to_string(act_bytes) + "-byte act region");
+                      ") lie outside the " + std::to_string(region) + "-byte " + (in_const ? "const" : "act") +
+                      " region");
     }
+    if (t.layout == Layout::kNhwc && t.shape.size() != 4) throw UserError(where + "NHWC layout needs a 4-D shape");
     if (!std::isfinite(t.scale) || !(t.scale > 0.0f)) throw UserError(where + "scale must be finite and positive");
     if (t.zero_point < type_min(t.dtype) || t.zero_point > type_max(t.dtype)) {
       throw UserError(where + "zero point " + std::to_string(t.zero_point) + " is outside the range of " +
                       std::string(dtype_name(t.dtype)));
     }
-    spans.emplace_back(t.offset, t.offset + bytes);
+    if (!in_const) spans.emplace_back(t.offset, t.offset + bytes);
   }
   std::sort(spans.begin(), spans.end());
   for (std::size_t i = 1; i < spans.size(); ++i) {
@@ -327,6 +423,48 @@ void Program::validate(const std::string& origin) const {
       isa::check_dram_bounds(insns[pc], static_cast<std::uint32_t>(pc), regions);
   } catch (const UserError& e) {
     throw UserError(origin + ": " + e.what());
+  }
+  validate_steps(origin);
+}
+
+void Program::validate_steps(const std::string& origin) const {
+  std::uint32_t next = 0;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const Step& s = steps[i];
+    const std::string where = origin + ": step " + std::to_string(i) + ": ";
+    if (s.accel) {
+      if (s.insn_begin != next || s.insn_end <= s.insn_begin || s.insn_end > insns.size()) {
+        throw UserError(where + "segment [" + std::to_string(s.insn_begin) + ", " + std::to_string(s.insn_end) +
+                        ") does not continue the previous one at instruction " + std::to_string(next));
+      }
+      next = s.insn_end;
+      continue;
+    }
+    for (const auto* names : {&s.host.inputs, &s.host.outputs}) {
+      for (const auto& n : *names) {
+        if (n.empty() && names == &s.host.inputs) continue;
+        const TensorDesc* t = find_tensor(n);
+        if (!t)
+          throw UserError(where + "host " + std::string(op_name(s.host.op.kind)) + " names unknown tensor '" + n + "'");
+        if (names == &s.host.outputs && (t->kind == TensorKind::kInput || t->kind == TensorKind::kConst)) {
+          throw UserError(where + "host " + std::string(op_name(s.host.op.kind)) + " writes input or const tensor '" +
+                          n + "'");
+        }
+      }
+    }
+    if (s.host.outputs.size() != 1) throw UserError(where + "a host op has exactly one output");
+  }
+  if (next != insns.size()) {
+    throw UserError(origin + ": instructions [" + std::to_string(next) + ", " + std::to_string(insns.size()) +
+                    ") belong to no step");
+  }
+  std::uint32_t prev = 0;
+  for (const auto& l : layers) {
+    if (l.begin < prev || l.end <= l.begin || l.end > insns.size() || l.name.empty()) {
+      throw UserError(origin + ": layer '" + l.name + "' spans [" + std::to_string(l.begin) + ", " +
+                      std::to_string(l.end) + "), which overlaps another layer or leaves the program");
+    }
+    prev = l.end;
   }
 }
 

@@ -1,5 +1,6 @@
 #include "systole/program_text.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -45,7 +46,58 @@ DType parse_dtype(const std::string& s, const std::string& where) {
   if (s == "int8") return DType::kInt8;
   if (s == "uint8") return DType::kUint8;
   if (s == "int32") return DType::kInt32;
-  throw UserError(where + ": dtype '" + s + "' is not int8, uint8 or int32");
+  if (s == "float32") return DType::kFloat32;
+  throw UserError(where + ": dtype '" + s + "' is not int8, uint8, int32 or float32");
+}
+
+constexpr const char* kKindNames[] = {"input", "output", "internal", "const"};
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string item; std::getline(in, item, ',');) out.push_back(item);
+  if (!text.empty() && text.back() == ',') out.push_back("");
+  return out;
+}
+
+// `.host OP in=a,b out=y [layer=NAME] [ints.KEY=1,2] [floats.KEY=0.5]`
+HostStep parse_host(const std::vector<std::string>& words, const std::string& where) {
+  if (words.size() < 4) throw UserError(where + ": .host needs OP in=... out=...");
+  HostStep h;
+  const auto kind = parse_op(words[1]);
+  if (!kind) throw UserError(where + ": unknown host op '" + words[1] + "'");
+  h.op.kind = *kind;
+  for (std::size_t i = 2; i < words.size(); ++i) {
+    const auto eq = words[i].find('=');
+    if (eq == std::string::npos) throw UserError(where + ": expected KEY=VALUE, got '" + words[i] + "'");
+    const std::string key = words[i].substr(0, eq), value = words[i].substr(eq + 1);
+    if (key == "in") {
+      h.inputs = split_list(value);
+    } else if (key == "out") {
+      h.outputs = split_list(value);
+    } else if (key == "layer") {
+      h.layer = value;
+    } else if (key.rfind("ints.", 0) == 0) {
+      auto& v = h.op.ints[key.substr(5)];
+      for (const auto& item : split_list(value)) v.push_back(parse_int(item, where, key.c_str()));
+    } else if (key.rfind("floats.", 0) == 0) {
+      auto& v = h.op.floats[key.substr(7)];
+      for (const auto& item : split_list(value)) {
+        char* end = nullptr;
+        v.push_back(std::strtod(item.c_str(), &end));
+        if (item.empty() || *end != '\0') throw UserError(where + ": " + key + ": '" + item + "' is not a number");
+      }
+    } else {
+      throw UserError(where + ": unknown .host key '" + key + "'");
+    }
+  }
+  return h;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
+  return out;
 }
 
 std::string key_value(const std::string& word, const char* key, const std::string& where) {
@@ -100,6 +152,19 @@ Program assemble_program(std::string_view text, const std::string& origin) {
   Program p;
   bool have_arch = false, have_act = false;
   std::map<std::string, std::int64_t> syms;
+  std::uint32_t segment_start = 0;  // first instruction not yet in a step
+  std::string layer;                // open layer name, "" when none
+  std::uint32_t layer_start = 0;
+  auto close_layer = [&] {
+    const auto here = static_cast<std::uint32_t>(p.insns.size());
+    if (!layer.empty() && here > layer_start) p.layers.push_back({layer_start, here, layer});
+    layer.clear();
+  };
+  auto close_segment = [&] {
+    const auto here = static_cast<std::uint32_t>(p.insns.size());
+    if (here > segment_start) p.steps.push_back({true, segment_start, here, {}});
+    segment_start = here;
+  };
   std::istringstream in{std::string(text)};
   std::string line;
   for (int line_no = 1; std::getline(in, line); ++line_no) {
@@ -128,11 +193,17 @@ Program assemble_program(std::string_view text, const std::string& origin) {
       have_act = true;
       p.act_bytes = parse_u64(words[1], where, ".act_bytes");
     } else if (d == ".tensor") {
-      need_args(7, 7);
+      need_args(7, 8);
       TensorDesc t;
-      if (words[1] != "input" && words[1] != "output")
-        throw UserError(where + ": .tensor kind must be input or output");
-      t.kind = words[1] == "input" ? TensorKind::kInput : TensorKind::kOutput;
+      const auto kind = std::find(std::begin(kKindNames), std::end(kKindNames), words[1]);
+      if (kind == std::end(kKindNames)) {
+        throw UserError(where + ": .tensor kind must be input, output, internal or const");
+      }
+      t.kind = static_cast<TensorKind>(kind - std::begin(kKindNames));
+      if (words.size() == 9) {
+        if (words[8] != "layout=nhwc") throw UserError(where + ": the optional last field is layout=nhwc");
+        t.layout = Layout::kNhwc;
+      }
       t.name = words[2];
       t.dtype = parse_dtype(words[3], where);
       const std::string& shape = words[4];
@@ -151,6 +222,15 @@ Program assemble_program(std::string_view text, const std::string& origin) {
       t.offset = parse_u64(key_value(words[7], "offset", where), where, "offset");
       syms[t.name] = static_cast<std::int64_t>(t.offset);
       p.tensors.push_back(std::move(t));
+    } else if (d == ".host") {
+      close_layer();
+      close_segment();
+      p.steps.push_back({false, 0, 0, parse_host(words, where)});
+    } else if (d == ".layer") {
+      need_args(1, 1);
+      close_layer();
+      if (words[1] != "-") layer = words[1];  // "-" only closes the open layer
+      layer_start = static_cast<std::uint32_t>(p.insns.size());
     } else if (d == ".set") {
       need_args(2, 2);
       syms[words[1]] = parse_int(words[2], where, ".set value");
@@ -194,6 +274,8 @@ Program assemble_program(std::string_view text, const std::string& origin) {
     }
   }
   if (!have_arch) throw UserError(origin + ": missing .arch directive");
+  close_layer();
+  close_segment();
   p.validate(origin);
   return p;
 }
@@ -217,8 +299,9 @@ std::string disassemble_program(const Program& p) {
     std::snprintf(scale, sizeof scale, "%.9g", static_cast<double>(t.scale));  // 9 digits round-trip a float
     std::string shape = "[";
     for (std::size_t i = 0; i < t.shape.size(); ++i) shape += (i ? "," : "") + std::to_string(t.shape[i]);
-    out << ".tensor " << (t.kind == TensorKind::kInput ? "input " : "output ") << t.name << ' ' << dtype_name(t.dtype)
-        << ' ' << shape << "] scale=" << scale << " zero_point=" << t.zero_point << " offset=" << t.offset << '\n';
+    out << ".tensor " << kKindNames[static_cast<int>(t.kind)] << ' ' << t.name << ' ' << dtype_name(t.dtype) << ' '
+        << shape << "] scale=" << scale << " zero_point=" << t.zero_point << " offset=" << t.offset
+        << (t.layout == Layout::kNhwc ? " layout=nhwc" : "") << '\n';
   }
   for (std::size_t i = 0; i < p.constants.size(); i += 32) {
     out << ".const hex ";
@@ -229,8 +312,34 @@ std::string disassemble_program(const Program& p) {
     }
     out << "  # " << i << '\n';
   }
-  for (std::size_t pc = 0; pc < p.insns.size(); ++pc) {
-    out << isa::disassemble(p.insns[pc]) << "  # " << pc << '\n';
+  std::size_t layer = 0;
+  for (const Step& step : p.steps) {
+    if (!step.accel) {
+      const HostStep& h = step.host;
+      out << ".host " << op_name(h.op.kind) << " in=" << join(h.inputs) << " out=" << join(h.outputs);
+      if (!h.layer.empty()) out << " layer=" << h.layer;
+      for (const auto& [key, values] : h.op.ints) {
+        out << " ints." << key << '=';
+        for (std::size_t i = 0; i < values.size(); ++i) out << (i ? "," : "") << values[i];
+      }
+      for (const auto& [key, values] : h.op.floats) {
+        out << " floats." << key << '=';
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          char v[32];
+          std::snprintf(v, sizeof v, "%.17g", values[i]);  // 17 digits round-trip a double
+          out << (i ? "," : "") << v;
+        }
+      }
+      out << '\n';
+      continue;
+    }
+    for (std::uint32_t pc = step.insn_begin; pc < step.insn_end; ++pc) {
+      while (layer < p.layers.size() && p.layers[layer].begin == pc) out << ".layer " << p.layers[layer++].name << '\n';
+      if (layer > 0 && p.layers[layer - 1].end == pc && (layer == p.layers.size() || p.layers[layer].begin != pc)) {
+        out << ".layer -\n";  // the previous layer ends here and no new one starts
+      }
+      out << isa::disassemble(p.insns[pc]) << "  # " << pc << '\n';
+    }
   }
   return out.str();
 }

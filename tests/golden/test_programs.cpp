@@ -4,6 +4,7 @@
 //   #! input NAME = v0 v1 ...     values for an input tensor (dtype and shape from its .tensor line)
 //   #! expect NAME = v0 v1 ...    the exact output
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,8 +19,22 @@ namespace {
 
 struct Case {
   fs::path file;
-  std::map<std::string, std::vector<std::int32_t>> inputs, expects;
+  std::map<std::string, std::vector<double>> inputs, expects;
 };
+
+// Element i of a tensor as a number, whatever its type.
+double element(const Tensor& t, std::int64_t i) {
+  if (t.dtype != DType::kFloat32) return t.get(i);
+  float f;
+  std::memcpy(&f, &t.data[static_cast<std::size_t>(4 * i)], 4);
+  return f;
+}
+
+void set_element(Tensor& t, std::int64_t i, double v) {
+  if (t.dtype != DType::kFloat32) return t.set(i, static_cast<std::int32_t>(v));
+  const auto f = static_cast<float>(v);
+  std::memcpy(&t.data[static_cast<std::size_t>(4 * i)], &f, 4);
+}
 
 Case read_case(const fs::path& file) {
   Case c{file, {}, {}};
@@ -31,8 +46,8 @@ Case read_case(const fs::path& file) {
     std::string kind, name, eq;
     words >> kind >> name >> eq;
     REQUIRE(eq == "=");
-    std::vector<std::int32_t> values;
-    for (std::int32_t v; words >> v;) values.push_back(v);
+    std::vector<double> values;
+    for (double v; words >> v;) values.push_back(v);
     (kind == "input" ? c.inputs : c.expects)[name] = values;
   }
   return c;
@@ -63,7 +78,7 @@ TEST_CASE("hand-written programs give their hand-worked results on the functiona
         REQUIRE(d != nullptr);
         Tensor t(d->dtype, d->shape);
         REQUIRE(values.size() == static_cast<std::size_t>(t.elements()));
-        for (std::size_t i = 0; i < values.size(); ++i) t.set(static_cast<std::int64_t>(i), values[i]);
+        for (std::size_t i = 0; i < values.size(); ++i) set_element(t, static_cast<std::int64_t>(i), values[i]);
         inputs.emplace(name, std::move(t));
       }
       auto device = Device::open("functional", {.arch = program.arch_name});
@@ -71,8 +86,8 @@ TEST_CASE("hand-written programs give their hand-worked results on the functiona
       REQUIRE(result.outputs.size() == c.expects.size());
       for (const auto& [name, expected] : c.expects) {
         const Tensor& out = result.outputs.at(name);
-        std::vector<std::int32_t> got;
-        for (std::int64_t i = 0; i < out.elements(); ++i) got.push_back(out.get(i));
+        std::vector<double> got;
+        for (std::int64_t i = 0; i < out.elements(); ++i) got.push_back(element(out, i));
         INFO("output " << name);
         CHECK(got == expected);
       }

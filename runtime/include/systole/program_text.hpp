@@ -3,7 +3,10 @@
 //   # comment (also after any line)
 //   .arch NAME [0xFINGERPRINT]        config the program targets; fingerprint computed from hw/arch if omitted
 //   .act_bytes N                       size of the act region
-//   .tensor input|output NAME DTYPE [D0,D1,...] scale=S zero_point=Z offset=OFF
+//   .tensor input|output|internal|const NAME DTYPE [D0,D1,...] scale=S zero_point=Z offset=OFF [layout=nhwc]
+//   .layer NAME | -                    the following instructions implement IR layer NAME ("-": no layer)
+//   .host OP in=A,B out=Y [layer=L] [ints.K=1,2] [floats.K=0.5]
+//                                      a host step; instructions between host steps form accelerator segments
 //   .set SYM VALUE                     a symbol for instruction fields
 //   .label SYM                         SYM = current size of the constant blob
 //   .const i8|u8|i32|hex VALUES...     append constants (i32 little-endian; hex as a byte string)
