@@ -421,8 +421,7 @@ def main():
             "data": {"source": "sklearn.datasets.load_digits", "n_train": len(ytr), "n_test": len(yte),
                      "input_scaling": "x = pixel / 16 (float32, in [0, 1])",
                      "split": f"np.random.RandomState({SEED}).permutation(1797): first {N_TEST} test, rest train"},
-            "train_seconds": {"mlp": round(t_mlp, 2), "cnn": round(t_cnn, 2)},
-            "models": {}}
+            "models": {}}  # no timings here: the file is byte-for-byte reproducible
     np.save(out / "digits_test_x.npy", xte)
     np.save(out / "digits_test_y.npy", yte)
 
@@ -462,7 +461,6 @@ def main():
             info["models"][key] = entry
             sizes = ", ".join(f"{k} {v['bytes']} B" for k, v in entry["files"].items())
             print(f"{key}: float acc {acc_f:.4f}  quantized (numpy emulation) acc {acc_q:.4f}  {sizes}")
-    info["total_seconds"] = round(time.time() - t0, 2)
     (out / "digits_info.json").write_text(json.dumps(info, indent=2) + "\n")
     print(f"train: mlp {t_mlp:.1f} s, cnn {t_cnn:.1f} s; total {time.time() - t0:.1f} s -> {out}")
 

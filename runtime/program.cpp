@@ -382,7 +382,7 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
 
 void Program::validate(const std::string& origin) const {
   std::set<std::string> names;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
+  std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, TensorKind>> spans;
   for (const auto& t : tensors) {
     const std::string where = origin + ": tensor '" + t.name + "': ";
     if (t.name.empty() || t.name.size() > kMaxName)
@@ -407,13 +407,18 @@ void Program::validate(const std::string& origin) const {
       throw UserError(where + "zero point " + std::to_string(t.zero_point) + " is outside the range of " +
                       std::string(dtype_name(t.dtype)));
     }
-    if (!in_const) spans.emplace_back(t.offset, t.offset + bytes);
+    if (t.kind == TensorKind::kInput || t.kind == TensorKind::kOutput) {
+      spans.push_back({{t.offset, t.offset + bytes}, t.kind});
+    }
   }
+  // Inputs are written by the host before a run and outputs read after it, so neither may share bytes with
+  // another of its kind; internal tensors may reuse bytes (the compiler plans lifetimes).
   std::sort(spans.begin(), spans.end());
   for (std::size_t i = 1; i < spans.size(); ++i) {
-    if (spans[i].first < spans[i - 1].second) {
-      throw UserError(origin + ": two tensors overlap at act bytes [" + std::to_string(spans[i].first) + ", " +
-                      std::to_string(std::min(spans[i].second, spans[i - 1].second)) + ")");
+    if (spans[i].first.first < spans[i - 1].first.second && spans[i].second == spans[i - 1].second) {
+      throw UserError(origin + ": two " + (spans[i].second == TensorKind::kInput ? "inputs" : "outputs") +
+                      " overlap at act bytes [" + std::to_string(spans[i].first.first) + ", " +
+                      std::to_string(std::min(spans[i].first.second, spans[i - 1].first.second)) + ")");
     }
   }
   const isa::RegionSizes regions{constants.size(), act_bytes};

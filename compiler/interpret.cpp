@@ -1,0 +1,83 @@
+#include "compiler/interpret.hpp"
+
+#include <cstring>
+
+#include "sim/isa/error.hpp"
+
+namespace systole::compiler {
+
+OpDesc host_op(const Graph& g, const Node& node) {
+  OpDesc op = node.op;
+  if (node.inputs.size() > 1 && node.inputs[1] >= 0) {
+    const Value& w = g.values[static_cast<std::size_t>(node.inputs[1])];
+    if (!w.channel_scale.empty()) {
+      op.floats["w_scale"].assign(w.channel_scale.begin(), w.channel_scale.end());
+      op.ints["w_zero_point"].assign(w.channel_zero_point.begin(), w.channel_zero_point.end());
+    }
+  }
+  return op;
+}
+
+runtime::HostValue const_value(const Value& v) {
+  runtime::HostValue h;
+  h.dtype = v.dtype;
+  h.shape = v.shape;
+  h.ints = v.data;
+  h.scale = v.channel_scale.empty() ? v.scale : v.channel_scale[0];
+  h.zero_point = v.channel_scale.empty() ? v.zero_point : v.channel_zero_point[0];
+  return h;
+}
+
+std::vector<runtime::HostValue> interpret(const Graph& g, const std::map<std::string, Tensor>& inputs) {
+  std::vector<runtime::HostValue> values(g.values.size());
+  for (std::size_t i = 0; i < g.values.size(); ++i) {
+    if (g.values[i].is_const) values[i] = const_value(g.values[i]);
+  }
+  for (int id : g.inputs) {
+    const Value& v = g.values[static_cast<std::size_t>(id)];
+    const auto it = inputs.find(v.name);
+    if (it == inputs.end()) throw UserError("interpret: input '" + v.name + "' is not bound");
+    const Tensor& t = it->second;
+    if (t.dtype != v.dtype || t.shape != v.shape) {
+      throw UserError("interpret: input '" + v.name + "' is " + std::string(dtype_name(t.dtype)) + " " +
+                      t.shape_text() + ", expected " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape));
+    }
+    runtime::HostValue& h = values[static_cast<std::size_t>(id)];
+    h.dtype = v.dtype;
+    h.shape = v.shape;
+    h.scale = v.scale;
+    h.zero_point = v.zero_point;
+    if (v.dtype == DType::kFloat32) {
+      h.floats.resize(static_cast<std::size_t>(t.elements()));
+      std::memcpy(h.floats.data(), t.data.data(), t.data.size());
+    } else {
+      for (std::int64_t i = 0; i < t.elements(); ++i) h.ints.push_back(t.get(i));
+    }
+  }
+  for (const Node& n : g.nodes) {
+    std::vector<const runtime::HostValue*> in;
+    for (int id : n.inputs) in.push_back(id < 0 ? nullptr : &values[static_cast<std::size_t>(id)]);
+    const Value& out = g.values[static_cast<std::size_t>(n.output)];
+    values[static_cast<std::size_t>(n.output)] =
+        runtime::run_host_op(host_op(g, n), in, {out.dtype, out.scale, out.zero_point, out.shape});
+  }
+  return values;
+}
+
+std::map<std::string, Tensor> graph_outputs(const Graph& g, const std::vector<runtime::HostValue>& values) {
+  std::map<std::string, Tensor> out;
+  for (int id : g.outputs) {
+    const Value& v = g.values[static_cast<std::size_t>(id)];
+    const runtime::HostValue& h = values[static_cast<std::size_t>(id)];
+    Tensor t(v.dtype, v.shape);
+    if (v.dtype == DType::kFloat32) {
+      std::memcpy(t.data.data(), h.floats.data(), t.data.size());
+    } else {
+      for (std::int64_t i = 0; i < t.elements(); ++i) t.set(i, h.ints[static_cast<std::size_t>(i)]);
+    }
+    out.emplace(v.name, std::move(t));
+  }
+  return out;
+}
+
+}  // namespace systole::compiler

@@ -1,0 +1,55 @@
+// The compiler's IR: a graph of quantized operators with shapes and quantization parameters.
+//
+// Values are logical ONNX tensors (images NCHW). Activations are quantized per tensor (scale, zero point on the
+// value); a weight value may carry per-output-channel scales and zero points (`channel_scale`,
+// `channel_zero_point`, along axis 0 for conv weights [M, C/g, kH, kW], along the output-column axis for gemm
+// weights). Constants carry their integer data. Nodes hold an OpDesc (runtime/include/systole/op.hpp), the same
+// description the program file stores for host steps, so the IR interpreter, the host and the compiler agree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "systole/op.hpp"
+#include "systole/tensor.hpp"
+
+namespace systole::compiler {
+
+struct Value {
+  std::string name;
+  DType dtype = DType::kInt8;
+  std::vector<std::int64_t> shape;
+  float scale = 1.0f;
+  std::int32_t zero_point = 0;
+  std::vector<float> channel_scale;  // weights quantized per channel; empty: per tensor (scale, zero_point)
+  std::vector<std::int32_t> channel_zero_point;
+  bool is_const = false;
+  std::vector<std::int32_t> data;  // constant values, row-major, when is_const
+
+  std::int64_t elements() const;
+};
+
+enum class Placement : std::uint8_t { kAccel, kHost };
+
+struct Node {
+  std::string name;  // the ONNX node it came from (the layer name in reports)
+  OpDesc op;
+  std::vector<int> inputs;  // value ids; -1 for an absent optional input
+  int output = -1;
+  Placement placement = Placement::kHost;
+  std::string reason;  // why a node runs on the host
+};
+
+struct Graph {
+  std::vector<Value> values;
+  std::vector<Node> nodes;  // topological order
+  std::vector<int> inputs;  // graph inputs (value ids)
+  std::vector<int> outputs;
+
+  int add_value(Value v);
+  // Human-readable listing, one line per node (`systole compile --dump-ir`).
+  std::string dump() const;
+};
+
+}  // namespace systole::compiler

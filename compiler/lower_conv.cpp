@@ -1,0 +1,367 @@
+// Conv and gemm on the systolic array.
+//
+// A gemm a[M, K] x b -> [M, N] is the 1x1 conv of the NHWC image [1, M, 1, K]: the same bytes, so one lowering
+// serves both. Weights become rows x cols tiles (input channels x output channels) per kernel position, laid out
+// in the const region tile after tile; grouped and depthwise convs are the dense conv with zeros across groups,
+// and all-zero tiles are skipped. The input zero point is folded into the bias (bias - zx * sum w) and the DMA
+// pads with it, so padded taps contribute nothing.
+#include <algorithm>
+#include <cmath>
+
+#include "compiler/lower_detail.hpp"
+#include "sim/isa/error.hpp"
+
+namespace systole::compiler::detail {
+namespace {
+
+struct Geom {
+  std::int64_t n = 1, h = 1, w = 1, cin = 1, oh = 1, ow = 1, cout = 1, kh = 1, kw = 1;
+  std::int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0, group = 1;
+};
+
+struct Plan {
+  std::string why;  // non-empty: cannot run on the accelerator
+  Geom g;
+  std::int64_t kt_count = 0, nt_count = 0;
+  std::vector<std::array<std::int64_t, 4>> tiles;  // (nt, kt, ky, kx) of every non-zero weight tile, nt-major
+  bool resident = false;                           // all tiles fit the weight buffer at once
+  std::int64_t ohb = 0;                            // output rows per block
+  std::int64_t wp = 0;                             // padded input width a block tile holds
+  std::int64_t x_size = 0, pad_right = 0;
+};
+
+bool is_gemm(const Node& n) {
+  return n.op.kind == OpKind::kGemm;
+}
+
+Plan reject(std::string why) {
+  Plan p;
+  p.why = std::move(why);
+  return p;
+}
+
+std::int64_t attr(const Node& n, const char* key, std::size_t i, std::int64_t fallback) {
+  const auto it = n.op.ints.find(key);
+  return it == n.op.ints.end() || it->second.size() <= i ? fallback : it->second[i];
+}
+
+// Dense weight (oc, ic, ky, kx), zero across groups.
+std::int32_t weight(const Ctx& c, const Node& n, const Geom& g, std::int64_t oc, std::int64_t ic, std::int64_t ky,
+                    std::int64_t kx) {
+  const Value& w = c.value(n.inputs[1]);
+  if (is_gemm(n)) {
+    const bool tb = attr(n, "trans_b", 0, 0) != 0;
+    return w.data[static_cast<std::size_t>(tb ? oc * g.cin + ic : ic * g.cout + oc)];
+  }
+  const std::int64_t cin_g = g.cin / g.group, cout_g = g.cout / g.group;
+  if (ic / cin_g != oc / cout_g) return 0;
+  return w.data[static_cast<std::size_t>(((oc * cin_g + ic % cin_g) * g.kh + ky) * g.kw + kx)];
+}
+
+double weight_scale(const Value& w, std::int64_t oc) {
+  return w.channel_scale.empty() ? static_cast<double>(w.scale)
+                                 : static_cast<double>(w.channel_scale[static_cast<std::size_t>(oc)]);
+}
+
+Plan plan(const Ctx& c, const Node& n) {
+  Plan p;
+  const Value& x = c.value(n.inputs[0]);
+  const Value& w = c.value(n.inputs[1]);
+  const Value& y = c.value(n.output);
+  Geom& g = p.g;
+  if (x.dtype != DType::kInt8 && x.dtype != DType::kUint8)
+    return reject("input is " + std::string(dtype_name(x.dtype)) + ", not 8-bit");
+  if (y.dtype != DType::kInt8 && y.dtype != DType::kUint8)
+    return reject("output is " + std::string(dtype_name(y.dtype)) + ", not 8-bit");
+  if (!w.is_const) return reject("weights are not constant");
+  if (w.dtype != DType::kInt8)
+    return reject("weights are " + std::string(dtype_name(w.dtype)) + "; the array takes int8");
+  for (auto z : w.channel_zero_point) {
+    if (z != 0) return reject("weights are not symmetric (zero point " + std::to_string(z) + ")");
+  }
+  if (w.channel_zero_point.empty() && w.zero_point != 0)
+    return reject("weights are not symmetric (zero point " + std::to_string(w.zero_point) + ")");
+  if (is_gemm(n)) {
+    if (attr(n, "trans_a", 0, 0) != 0) return reject("trans_a is not supported on the accelerator");
+    if (x.shape.size() != 2 || w.shape.size() != 2) return reject("gemm operands are not 2-D");
+    const bool tb = attr(n, "trans_b", 0, 0) != 0;
+    g.h = x.shape[0];
+    g.cin = x.shape[1];
+    g.cout = tb ? w.shape[0] : w.shape[1];
+    g.oh = g.h;
+  } else {
+    if (x.shape.size() != 4 || w.shape.size() != 4) return reject("conv is not 2-D");
+    g.n = x.shape[0];
+    g.cin = x.shape[1];
+    g.h = x.shape[2];
+    g.w = x.shape[3];
+    g.cout = w.shape[0];
+    g.kh = w.shape[2];
+    g.kw = w.shape[3];
+    g.sh = attr(n, "strides", 0, 1);
+    g.sw = attr(n, "strides", 1, 1);
+    g.dh = attr(n, "dilations", 0, 1);
+    g.dw = attr(n, "dilations", 1, 1);
+    g.pt = attr(n, "pads", 0, 0);
+    g.pl = attr(n, "pads", 1, 0);
+    g.pb = attr(n, "pads", 2, 0);
+    g.pr = attr(n, "pads", 3, 0);
+    g.group = attr(n, "group", 0, 1);
+    g.oh = y.shape[2];
+    g.ow = y.shape[3];
+    const std::int64_t ext_h = (g.kh - 1) * g.dh + 1, ext_w = (g.kw - 1) * g.dw + 1;
+    if (g.pt >= ext_h || g.pb >= ext_h || g.pl >= ext_w || g.pr >= ext_w)
+      return reject("padding as large as the kernel");
+    if (std::max({g.pt, g.pb, g.pl, g.pr}) > 255) return reject("padding above 255");
+  }
+  const std::int64_t R = c.arch.rows(), C = c.arch.cols();
+  p.kt_count = (g.cin + R - 1) / R;
+  p.nt_count = (g.cout + C - 1) / C;
+  for (std::int64_t nt = 0; nt < p.nt_count; ++nt) {
+    for (std::int64_t kt = 0; kt < p.kt_count; ++kt) {
+      for (std::int64_t ky = 0; ky < g.kh; ++ky) {
+        for (std::int64_t kx = 0; kx < g.kw; ++kx) {
+          bool any = false;
+          for (std::int64_t oc = nt * C; oc < std::min(g.cout, (nt + 1) * C) && !any; ++oc) {
+            for (std::int64_t ic = kt * R; ic < std::min(g.cin, (kt + 1) * R) && !any; ++ic) {
+              any = weight(c, n, g, oc, ic, ky, kx) != 0;
+            }
+          }
+          if (any) p.tiles.push_back({nt, kt, ky, kx});
+        }
+      }
+    }
+  }
+  std::int64_t max_nt_tiles = 0;
+  for (std::int64_t nt = 0; nt < p.nt_count; ++nt) {
+    max_nt_tiles = std::max<std::int64_t>(
+        max_nt_tiles, std::count_if(p.tiles.begin(), p.tiles.end(), [nt](const auto& t) { return t[0] == nt; }));
+  }
+  p.resident = static_cast<std::int64_t>(p.tiles.size()) * R <= c.arch.wgt_rows();
+  if (!p.resident && max_nt_tiles * R > c.arch.wgt_rows())
+    return reject("one output-channel tile's weights exceed the weight buffer");
+
+  p.wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  p.x_size = std::min(g.w, p.wp - g.pl);
+  p.pad_right = p.wp - g.pl - p.x_size;
+  if (p.x_size < 1 || p.pad_right > 255) return reject("degenerate width geometry");
+  const std::int64_t params = 4 * p.nt_count;
+  const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
+  for (std::int64_t ohb = g.oh; ohb >= 1; --ohb) {
+    const std::int64_t span = (ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    const bool inp_fits = 2 * p.kt_count * span * p.wp <= c.arch.inp_rows();
+    const bool acc_fits = 2 * nts_per_step * ohb * g.ow + params <= c.arch.acc_rows();
+    const bool loops_fit = ohb * g.ow <= 65535 && span <= 65535;
+    if (inp_fits && acc_fits && loops_fit) {
+      p.ohb = ohb;
+      break;
+    }
+  }
+  if (p.ohb == 0) return reject("one output row does not fit the scratchpad and accumulator (no width tiling yet)");
+  return p;
+}
+
+}  // namespace
+
+std::optional<std::string> conv_unsupported(const Ctx& c, const Node& n) {
+  Plan p = plan(c, n);
+  return p.why.empty() ? std::nullopt : std::optional<std::string>(p.why);
+}
+
+void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
+  const Plan p = plan(c, n);
+  if (!p.why.empty()) throw InternalError("emit_conv on an unsupported node: " + p.why);
+  const Geom& g = p.g;
+  const Value& x = c.value(n.inputs[0]);
+  const Value& w = c.value(n.inputs[1]);
+  const Value& y = c.value(n.output);
+  const std::int64_t R = c.arch.rows(), C = c.arch.cols();
+  const std::int32_t zx = inp_domain(x.zero_point, x.dtype);
+
+  // Weight tiles, tile after tile: row r = input channel kt*R + r, lane = output channel nt*C + lane.
+  std::vector<std::uint8_t> tiles(p.tiles.size() * static_cast<std::size_t>(R * C), 0);
+  for (std::size_t t = 0; t < p.tiles.size(); ++t) {
+    const auto [nt, kt, ky, kx] = p.tiles[t];
+    for (std::int64_t rr = 0; rr < R && kt * R + rr < g.cin; ++rr) {
+      for (std::int64_t cc = 0; cc < C && nt * C + cc < g.cout; ++cc) {
+        tiles[t * static_cast<std::size_t>(R * C) + static_cast<std::size_t>(rr * C + cc)] =
+            static_cast<std::uint8_t>(weight(c, n, g, nt * C + cc, kt * R + rr, ky, kx));
+      }
+    }
+  }
+  const std::uint64_t tiles_at = c.add_const(tiles);
+
+  // Parameter rows per output tile: folded bias, multiplier, shift, zero point.
+  std::vector<std::int32_t> params;
+  const double alpha = is_gemm(n) && n.op.floats.count("alpha")
+                           ? static_cast<double>(static_cast<float>(n.op.floats.at("alpha")[0]))
+                           : 1.0;
+  for (std::int64_t nt = 0; nt < p.nt_count; ++nt) {
+    std::vector<std::int32_t> bias(static_cast<std::size_t>(C), 0);
+    std::vector<double> reals;
+    for (std::int64_t cc = 0; cc < C && nt * C + cc < g.cout; ++cc) {
+      const std::int64_t oc = nt * C + cc;
+      std::int64_t sum_w = 0;
+      for (std::int64_t ic = 0; ic < g.cin; ++ic) {
+        for (std::int64_t ky = 0; ky < g.kh; ++ky) {
+          for (std::int64_t kx = 0; kx < g.kw; ++kx) sum_w += weight(c, n, g, oc, ic, ky, kx);
+        }
+      }
+      const std::int64_t b =
+          n.inputs.size() > 2 && n.inputs[2] >= 0 ? c.value(n.inputs[2]).data[static_cast<std::size_t>(oc)] : 0;
+      bias[static_cast<std::size_t>(cc)] = static_cast<std::int32_t>(b - zx * sum_w);
+      // As the reference kernels compute it: (alpha *) sx * sw[oc] / sy in double.
+      reals.push_back(is_gemm(n)
+                          ? alpha * x.scale * static_cast<double>(static_cast<float>(weight_scale(w, oc))) / y.scale
+                          : static_cast<double>(x.scale) * weight_scale(w, oc) / y.scale);
+    }
+    params.insert(params.end(), bias.begin(), bias.end());
+    const auto rows = param_rows(reals, y.zero_point, C);
+    params.insert(params.end(), rows.begin(), rows.end());
+  }
+  const std::uint64_t params_at = c.add_const_i32(params);
+  const auto [lo, hi] = clamp_of(n, y);
+
+  const std::int64_t param_row = c.arch.acc_rows() - 4 * p.nt_count;
+  const std::int64_t span_max = (p.ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+  const std::int64_t tile_rows = span_max * p.wp;
+  const std::int64_t inp_buf = p.kt_count * tile_rows;
+  const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
+  const std::int64_t acc_buf = nts_per_step * p.ohb * g.ow;
+  const std::int64_t x_off = static_cast<std::int64_t>(c.offset[static_cast<std::size_t>(n.inputs[0])]);
+  const std::int64_t y_off = static_cast<std::int64_t>(c.offset[static_cast<std::size_t>(n.output)]);
+  auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
+
+  spec::LoadFields load_params;
+  load_params.mem = spec::Mem::kAcc;
+  load_params.region = spec::Region::kConst;
+  load_params.dtype = spec::Dtype::kInt32;
+  load_params.sram_addr = u32(param_row);
+  load_params.dram_offset = params_at;
+  load_params.y_size = u32(4 * p.nt_count);
+  load_params.x_size = 1;
+  load_params.lanes = u32(C);
+  load_params.y_stride = u32(4 * C);
+
+  // nt groups: all output tiles in every step when the weights are resident, else one pipeline per output tile.
+  std::vector<std::vector<std::int64_t>> groups;
+  if (p.resident) {
+    groups.emplace_back();
+    for (std::int64_t nt = 0; nt < p.nt_count; ++nt) groups.back().push_back(nt);
+  } else {
+    for (std::int64_t nt = 0; nt < p.nt_count; ++nt) groups.push_back({nt});
+  }
+  for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+    const auto& nts = groups[gi];
+    // Weight tiles of this group, contiguous in the weight buffer from row 0.
+    std::vector<Insn> pro_load;
+    std::vector<std::int64_t> tile_row(p.tiles.size(), -1);
+    std::int64_t next_row = 0;
+    for (std::size_t t = 0; t < p.tiles.size(); ++t) {
+      if (std::find(nts.begin(), nts.end(), p.tiles[t][0]) == nts.end()) continue;
+      tile_row[t] = next_row;
+      next_row += R;
+    }
+    if (next_row > 0) {
+      // Tiles of a group are contiguous in the const region: one DMA brings them all.
+      std::size_t first = 0;
+      while (tile_row[first] < 0) ++first;
+      spec::LoadFields f;
+      f.mem = spec::Mem::kWgt;
+      f.region = spec::Region::kConst;
+      f.dram_offset = tiles_at + first * static_cast<std::uint64_t>(R * C);
+      f.y_size = u32(next_row);
+      f.x_size = 1;
+      f.lanes = u32(C);
+      f.y_stride = u32(C);
+      pro_load.push_back(spec::encode(f));
+    }
+    std::vector<StepCode> steps;
+    for (std::int64_t img = 0; img < g.n; ++img) {
+      for (std::int64_t oh0 = 0; oh0 < g.oh; oh0 += p.ohb) {
+        const std::int64_t rows = std::min(p.ohb, g.oh - oh0);
+        const std::int64_t b = static_cast<std::int64_t>(steps.size() % 2);
+        StepCode s;
+        const std::int64_t span = (rows - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+        const std::int64_t ih0 = oh0 * g.sh - g.pt;
+        const std::int64_t first_row = std::max<std::int64_t>(0, ih0);
+        const std::int64_t valid = std::min(g.h, ih0 + span) - first_row;
+        for (std::int64_t kt = 0; kt < p.kt_count; ++kt) {
+          spec::LoadFields f;
+          f.mem = spec::Mem::kInp;
+          f.region = spec::Region::kAct;
+          f.dtype = isa_dtype(x.dtype);
+          f.pad_value = zx;
+          f.sram_addr = u32(b * inp_buf + kt * tile_rows);
+          f.dram_offset = static_cast<std::uint64_t>(x_off + ((img * g.h + first_row) * g.w) * g.cin + kt * R);
+          f.y_size = u32(valid);
+          f.x_size = u32(p.x_size);
+          f.lanes = u32(std::min(R, g.cin - kt * R));
+          f.x_stride = u32(g.cin);
+          f.y_stride = u32(g.w * g.cin);
+          f.pad_top = u32(first_row - ih0);
+          f.pad_bottom = u32(span - (first_row - ih0) - valid);
+          f.pad_left = u32(g.pl);
+          f.pad_right = u32(p.pad_right);
+          s.load.push_back(spec::encode(f));
+        }
+        for (std::size_t k = 0; k < nts.size(); ++k) {
+          const std::int64_t nt = nts[k];
+          const std::int64_t acc = b * acc_buf + static_cast<std::int64_t>(k) * p.ohb * g.ow;
+          spec::VecFields init;
+          init.op = spec::VecOp::kCopy;
+          init.dst_addr = u32(acc);
+          init.src_addr = u32(param_row + 4 * nt);
+          init.outer = 1;
+          init.inner = u32(rows * g.ow);
+          init.dst_stride_inner = 1;
+          s.compute.push_back(spec::encode(init));
+          for (std::size_t t = 0; t < p.tiles.size(); ++t) {
+            if (p.tiles[t][0] != nt) continue;
+            const auto [tnt, kt, ky, kx] = p.tiles[t];
+            spec::GemmFields f;
+            f.accumulate = 1;
+            f.wgt_addr = u32(tile_row[t]);
+            f.inp_addr = u32(b * inp_buf + kt * tile_rows + ky * g.dh * p.wp + kx * g.dw);
+            f.acc_addr = u32(acc);
+            f.outer = u32(rows);
+            f.inner = u32(g.ow);
+            f.inp_stride_outer = u32(g.sh * p.wp);
+            f.inp_stride_inner = u32(g.sw);
+            f.acc_stride_outer = u32(g.ow);
+            f.acc_stride_inner = 1;
+            s.compute.push_back(spec::encode(f));
+            r.array_macs += static_cast<std::uint64_t>(rows * g.ow * R * C);
+          }
+          spec::StoreFields st;
+          st.region = spec::Region::kAct;
+          st.dtype = isa_dtype(y.dtype);
+          st.requant = 1;
+          st.sram_addr = u32(acc);
+          st.param_addr = u32(param_row + 4 * nt + 1);
+          st.dram_offset = static_cast<std::uint64_t>(y_off + ((img * g.oh + oh0) * g.ow) * g.cout + nt * C);
+          st.y_size = u32(rows);
+          st.x_size = u32(g.ow);
+          st.lanes = u32(std::min(C, g.cout - nt * C));
+          st.x_stride = u32(g.cout);
+          st.y_stride = u32(g.ow * g.cout);
+          st.clamp_min = lo;
+          st.clamp_max = hi;
+          s.store.push_back(spec::encode(st));
+          r.dram_bytes += static_cast<std::uint64_t>(rows * g.ow * std::min(C, g.cout - nt * C));
+        }
+        r.dram_bytes += static_cast<std::uint64_t>(p.kt_count * valid * p.x_size * std::min(R, g.cin));
+        steps.push_back(std::move(s));
+      }
+    }
+    r.blocks += steps.size();
+    if (gi > 0) out.push_back(spec::encode(spec::SyncFields{}));  // the next group reuses the weight buffer
+    const auto code = pipeline(std::move(pro_load), {spec::encode(load_params)}, std::move(steps));
+    out.insert(out.end(), code.begin(), code.end());
+  }
+  r.tiles = p.tiles.size();
+  r.macs = static_cast<std::uint64_t>(g.n * g.oh * g.ow * g.cout * (g.cin / g.group) * g.kh * g.kw);
+  r.dram_bytes += tiles.size() + params.size() * 4;
+}
+
+}  // namespace systole::compiler::detail

@@ -1,0 +1,64 @@
+// Internals shared by the lowering files (lower.cpp, lower_conv.cpp, lower_vec.cpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir.hpp"
+#include "compiler/lower.hpp"
+#include "sim/isa/arch.hpp"
+#include "systole/program.hpp"
+
+namespace systole::compiler::detail {
+
+using spec::Insn;
+
+// What one layer's emitter can use: the graph, the arch, where each value lives, and the constant blob.
+struct Ctx {
+  const Graph& g;
+  const isa::ArchConfig& arch;
+  Program& program;
+  std::vector<std::uint64_t> offset;  // act-region byte offset of each value (activations only)
+
+  const Value& value(int id) const { return g.values[static_cast<std::size_t>(id)]; }
+  // Appends bytes to the const region (64-byte aligned) and returns their offset.
+  std::uint64_t add_const(const std::vector<std::uint8_t>& bytes);
+  // Appends int32 rows (little-endian) to the const region.
+  std::uint64_t add_const_i32(const std::vector<std::int32_t>& values);
+};
+
+// One pipeline step: what the load, compute and store units do for one block.
+struct StepCode {
+  std::vector<Insn> load, compute, store;
+};
+
+// Emits a double-buffered software pipeline: prologue (weights, parameters), then the steps with the loads of
+// step i+1 dispatched before the compute of step i, and the dependency tokens that make buffer reuse safe
+// (buffers alternate between even and odd steps). Returns the instructions (no sync/finish).
+std::vector<Insn> pipeline(std::vector<Insn> prologue_load, std::vector<Insn> prologue_compute,
+                           std::vector<StepCode> steps);
+
+// Memories' lanes as 8-bit zero-point domain: the value an int8/uint8 activation has in inp (uint8 is held as
+// u - 128).
+std::int32_t inp_domain(std::int32_t v, DType t);
+
+std::int32_t type_min(DType t);
+std::int32_t type_max(DType t);
+spec::Dtype isa_dtype(DType t);
+
+// The fused clamp of a node in its output's quantized domain.
+std::pair<std::int32_t, std::int32_t> clamp_of(const Node& n, const Value& out);
+
+// Requantization parameter rows (multiplier, shift, zero point) for `cols` lanes.
+std::vector<std::int32_t> param_rows(const std::vector<double>& reals, std::int32_t zero_point, std::int64_t cols);
+
+// Conv and gemm on the array; add, max pool and global average pool on the vector unit. Each returns why the node
+// cannot run on the accelerator, or nullopt; emit_* appends the layer's instructions and fills its report.
+std::optional<std::string> conv_unsupported(const Ctx& c, const Node& n);
+void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r);
+std::optional<std::string> vec_unsupported(const Ctx& c, const Node& n);
+void emit_vec(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r);
+
+}  // namespace systole::compiler::detail

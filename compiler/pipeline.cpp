@@ -1,0 +1,102 @@
+#include <algorithm>
+
+#include "compiler/lower_detail.hpp"
+#include "sim/isa/quant.hpp"
+
+namespace systole::compiler::detail {
+namespace {
+
+// Header bit positions of the token flags (hw/spec/isa.toml).
+constexpr int kPopPrev = 4, kPopNext = 5, kPushPrev = 6, kPushNext = 7;
+
+void flag(Insn& insn, int bit) {
+  spec::set_bits(insn, bit, 1, 1);
+}
+
+}  // namespace
+
+std::vector<Insn> pipeline(std::vector<Insn> prologue_load, std::vector<Insn> prologue_compute,
+                           std::vector<StepCode> steps) {
+  const std::size_t n = steps.size();
+  const bool uses_load = std::any_of(steps.begin(), steps.end(), [](const StepCode& s) { return !s.load.empty(); });
+  for (std::size_t i = 0; i < n; ++i) {
+    StepCode& s = steps[i];
+    const bool reuse = i >= 2;       // buffer i % 2 was used by step i - 2
+    const bool handoff = i + 2 < n;  // step i + 2 will reuse this step's buffers
+    if (uses_load) {
+      if (reuse) flag(s.load.front(), kPopNext);  // compute has released the input buffer
+      flag(s.load.back(), kPushNext);             // input tile in place
+      flag(s.compute.front(), kPopPrev);
+      if (handoff) flag(s.compute.back(), kPushPrev);
+    }
+    if (reuse) flag(s.compute.front(), kPopNext);  // store has drained the accumulator buffer
+    flag(s.compute.back(), kPushNext);             // results ready
+    flag(s.store.front(), kPopPrev);
+    if (handoff) flag(s.store.back(), kPushPrev);
+  }
+  std::vector<Insn> out = std::move(prologue_load);
+  out.insert(out.end(), prologue_compute.begin(), prologue_compute.end());
+  auto append = [&out](const std::vector<Insn>& v) { out.insert(out.end(), v.begin(), v.end()); };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i == 0) append(steps[0].load);
+    if (i + 1 < n) append(steps[i + 1].load);  // prefetch: the next block's DMA overlaps this block's compute
+    append(steps[i].compute);
+    append(steps[i].store);
+  }
+  return out;
+}
+
+std::int32_t inp_domain(std::int32_t v, DType t) {
+  return t == DType::kUint8 ? v - 128 : v;
+}
+
+std::int32_t type_min(DType t) {
+  return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : quant::kInt32Min;
+}
+std::int32_t type_max(DType t) {
+  return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : quant::kInt32Max;
+}
+
+spec::Dtype isa_dtype(DType t) {
+  return t == DType::kInt8 ? spec::Dtype::kInt8 : t == DType::kUint8 ? spec::Dtype::kUint8 : spec::Dtype::kInt32;
+}
+
+std::pair<std::int32_t, std::int32_t> clamp_of(const Node& n, const Value& out) {
+  std::int32_t lo = type_min(out.dtype), hi = type_max(out.dtype);
+  const auto it = n.op.ints.find("clip");
+  if (it != n.op.ints.end() && it->second.size() == 2) {
+    lo = std::max<std::int32_t>(lo, static_cast<std::int32_t>(it->second[0]));
+    hi = std::min<std::int32_t>(hi, static_cast<std::int32_t>(it->second[1]));
+  }
+  return {lo, hi};
+}
+
+std::vector<std::int32_t> param_rows(const std::vector<double>& reals, std::int32_t zero_point, std::int64_t cols) {
+  std::vector<std::int32_t> rows(static_cast<std::size_t>(3 * cols), 0);
+  for (std::size_t c = 0; c < reals.size() && c < static_cast<std::size_t>(cols); ++c) {
+    const quant::Multiplier m = quant::quantize_multiplier(reals[c]);
+    rows[c] = m.multiplier;
+    rows[static_cast<std::size_t>(cols) + c] = m.shift;
+    rows[static_cast<std::size_t>(2 * cols) + c] = zero_point;
+  }
+  return rows;
+}
+
+std::uint64_t Ctx::add_const(const std::vector<std::uint8_t>& bytes) {
+  auto& blob = program.constants;
+  blob.resize((blob.size() + 63) / 64 * 64, 0);
+  const std::uint64_t at = blob.size();
+  blob.insert(blob.end(), bytes.begin(), bytes.end());
+  return at;
+}
+
+std::uint64_t Ctx::add_const_i32(const std::vector<std::int32_t>& values) {
+  std::vector<std::uint8_t> bytes(values.size() * 4);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto u = static_cast<std::uint32_t>(values[i]);
+    for (int b = 0; b < 4; ++b) bytes[4 * i + static_cast<std::size_t>(b)] = static_cast<std::uint8_t>(u >> (8 * b));
+  }
+  return add_const(bytes);
+}
+
+}  // namespace systole::compiler::detail
