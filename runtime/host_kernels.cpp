@@ -156,6 +156,16 @@ HostValue run(const OpDesc& op, const std::vector<const HostValue*>& in, const O
       return v;
     }
     case OpKind::kRequantize: need(1); return from_qtensor(ref::requantize(to_qtensor(*in[0]), spec));
+    case OpKind::kFloatAdd:
+    case OpKind::kFloatSub:
+    case OpKind::kFloatMul:
+    case OpKind::kFloatDiv:
+    case OpKind::kFloatPow:
+    case OpKind::kFloatSqrt:
+    case OpKind::kFloatErf:
+    case OpKind::kFloatReduceMean:
+    case OpKind::kFloatSoftmax:
+    case OpKind::kFloatTranspose: return run_float_op(op, in);
   }
   throw InternalError("run_host_op: unknown op kind");
 }

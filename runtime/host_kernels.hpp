@@ -34,4 +34,7 @@ HostValue run_host_op(const OpDesc& op, const std::vector<const HostValue*>& inp
 
 ref::QTensor to_qtensor(const HostValue& v);
 
+// The float operators (OpKind::kFloat*), host_float.cpp.
+HostValue run_float_op(const OpDesc& op, const std::vector<const HostValue*>& inputs);
+
 }  // namespace systole::runtime

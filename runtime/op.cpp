@@ -6,7 +6,7 @@
 namespace systole {
 namespace {
 
-constexpr std::array<std::pair<OpKind, std::string_view>, 12> kNames{{
+constexpr std::array<std::pair<OpKind, std::string_view>, 22> kNames{{
     {OpKind::kQuantize, "quantize"},
     {OpKind::kDequantize, "dequantize"},
     {OpKind::kConv, "conv"},
@@ -19,6 +19,16 @@ constexpr std::array<std::pair<OpKind, std::string_view>, 12> kNames{{
     {OpKind::kGlobalAveragePool, "global_average_pool"},
     {OpKind::kReshape, "reshape"},
     {OpKind::kRequantize, "requantize"},
+    {OpKind::kFloatAdd, "float_add"},
+    {OpKind::kFloatSub, "float_sub"},
+    {OpKind::kFloatMul, "float_mul"},
+    {OpKind::kFloatDiv, "float_div"},
+    {OpKind::kFloatPow, "float_pow"},
+    {OpKind::kFloatSqrt, "float_sqrt"},
+    {OpKind::kFloatErf, "float_erf"},
+    {OpKind::kFloatReduceMean, "float_reduce_mean"},
+    {OpKind::kFloatSoftmax, "float_softmax"},
+    {OpKind::kFloatTranspose, "float_transpose"},
 }};
 
 }  // namespace

@@ -106,16 +106,22 @@ Tensor read_npy(const std::filesystem::path& file) {
   }
   const std::string descr = m[1];
   Tensor t;
-  if (descr == "|i1" || descr == "i1")
+  bool wide = false;  // int64: read as int32 when every value fits (labels, indices)
+  if (descr == "|i1" || descr == "i1") {
     t.dtype = DType::kInt8;
-  else if (descr == "|u1" || descr == "u1")
+  } else if (descr == "|u1" || descr == "u1") {
     t.dtype = DType::kUint8;
-  else if (descr == "<i4")
+  } else if (descr == "<i4") {
     t.dtype = DType::kInt32;
-  else if (descr == "<f4")
+  } else if (descr == "<i8") {
+    t.dtype = DType::kInt32;
+    wide = true;
+  } else if (descr == "<f4") {
     t.dtype = DType::kFloat32;
-  else
-    throw UserError(where + ": dtype '" + descr + "' is not supported (int8, uint8, little-endian int32, float32)");
+  } else {
+    throw UserError(where + ": dtype '" + descr +
+                    "' is not supported (int8, uint8, little-endian int32/int64, float32)");
+  }
   if (std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*True)"))) {
     throw UserError(where + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
   }
@@ -132,11 +138,23 @@ Tensor read_npy(const std::filesystem::path& file) {
     n *= std::max<std::int64_t>(t.shape.back(), 1);
     if (n > kMaxElements) throw UserError(where + ": too many elements");
   }
-  const std::size_t bytes = static_cast<std::size_t>(t.elements()) * dtype_size(t.dtype);
-  t.data.resize(bytes);
-  if (!in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(bytes))) {
+  const std::size_t bytes = static_cast<std::size_t>(t.elements()) * (wide ? 8 : dtype_size(t.dtype));
+  std::vector<std::uint8_t> raw(bytes);
+  if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes))) {
     throw UserError(where + ": data truncated (expected " + std::to_string(bytes) + " bytes for shape " +
                     t.shape_text() + ")");
+  }
+  if (!wide) {
+    t.data = std::move(raw);
+    return t;
+  }
+  t.data.resize(static_cast<std::size_t>(t.elements()) * 4);
+  for (std::int64_t i = 0; i < t.elements(); ++i) {
+    std::int64_t v;
+    std::memcpy(&v, &raw[static_cast<std::size_t>(8 * i)], 8);
+    if (v < INT32_MIN || v > INT32_MAX)
+      throw UserError(where + ": int64 value " + std::to_string(v) + " does not fit int32");
+    t.set(i, static_cast<std::int32_t>(v));
   }
   return t;
 }

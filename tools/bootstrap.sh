@@ -18,6 +18,12 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Node.js and npm run ONNX Runtime (onnxruntime-node) as the external reference; any install that provides both
+# commands will do (Debian's nodejs + npm otherwise).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
+
 if ((${#missing[@]})); then
   echo "bootstrap: installing ${missing[*]}"
   sudo_cmd=()

@@ -2,10 +2,13 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "compiler/lower.hpp"
+#include "compiler/onnx_import.hpp"
 #include "sim/isa/error.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
@@ -54,13 +57,80 @@ void print_program(const systole::Program& p) {
 void print_tensor_summary(const std::string& name, const systole::Tensor& t) {
   std::cout << "  " << name << " " << systole::dtype_name(t.dtype) << " " << t.shape_text() << ":";
   const std::int64_t n = std::min<std::int64_t>(t.elements(), 16);
-  for (std::int64_t i = 0; i < n; ++i) std::cout << " " << t.get(i);
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (t.dtype == systole::DType::kFloat32) {
+      float f;
+      std::memcpy(&f, &t.data[static_cast<std::size_t>(4 * i)], 4);
+      std::cout << " " << f;
+    } else {
+      std::cout << " " << t.get(i);
+    }
+  }
   if (t.elements() > n) std::cout << " ...";
   std::cout << "\n";
 }
 
+// Index of the largest of `n` values of row `r` (int or float outputs).
+std::int64_t argmax_row(const systole::Tensor& t, std::int64_t r, std::int64_t n) {
+  std::int64_t best = 0;
+  double best_v = -1e300;
+  for (std::int64_t i = 0; i < n; ++i) {
+    double v;
+    if (t.dtype == systole::DType::kFloat32) {
+      float f;
+      std::memcpy(&f, &t.data[static_cast<std::size_t>(4 * (r * n + i))], 4);
+      v = f;
+    } else {
+      v = t.get(r * n + i);
+    }
+    if (v > best_v) best_v = v, best = i;
+  }
+  return best;
+}
+
+// Prints predictions (argmax over the last dimension of the single output) and the accuracy against labels.
+void print_accuracy(const systole::RunResult& result, const std::string& labels_path) {
+  if (result.outputs.size() != 1) throw UserError("--labels needs a program with exactly one output");
+  const systole::Tensor& out = result.outputs.begin()->second;
+  const systole::Tensor labels = systole::read_npy(labels_path);
+  if (out.shape.size() != 2 || labels.elements() != out.shape[0] || labels.dtype == systole::DType::kFloat32) {
+    throw UserError("--labels " + labels_path + ": expected " + std::to_string(out.shape.empty() ? 0 : out.shape[0]) +
+                    " integer labels for output " + out.shape_text());
+  }
+  std::int64_t correct = 0;
+  std::cout << "  predictions:";
+  for (std::int64_t r = 0; r < out.shape[0]; ++r) {
+    const std::int64_t p = argmax_row(out, r, out.shape[1]);
+    correct += p == labels.get(r);
+    if (r < 40) std::cout << " " << p;
+  }
+  std::cout << (out.shape[0] > 40 ? " ..." : "") << "\n";
+  std::printf("  accuracy: %lld/%lld = %.2f%%\n", static_cast<long long>(correct), static_cast<long long>(out.shape[0]),
+              100.0 * static_cast<double>(correct) / static_cast<double>(out.shape[0]));
+}
+
+int compile_model(const std::string& model, const std::string& arch_name, const std::string& output, bool dump_ir,
+                  const std::string& report) {
+  const auto arch = systole::isa::load_arch_config(arch_name);
+  const auto start = std::chrono::steady_clock::now();
+  const systole::compiler::Graph graph = systole::compiler::import_onnx(model);
+  const systole::compiler::CompileResult result = systole::compiler::compile(graph, arch);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (dump_ir) std::cout << graph.dump();
+  std::cout << systole::compiler::report_table(result, arch);
+  std::printf("compiled %s for arch %s in %.3f s\n", model.c_str(), arch.name.c_str(), seconds);
+  if (!report.empty()) {
+    std::ofstream out(report);
+    if (!(out << systole::compiler::report_json(result, arch) << "\n"))
+      throw UserError("--report " + report + ": cannot write");
+  }
+  if (!output.empty()) result.program.write(output);
+  return 0;
+}
+
 int run_program(const std::string& program_path, const std::string& backend, std::string arch,
-                const std::vector<std::string>& inputs, const std::string& output_dir, const std::string& stats) {
+                const std::vector<std::string>& inputs, const std::string& output_dir, const std::string& stats,
+                const std::string& labels) {
   systole::Program program = systole::Program::read(program_path);
   if (arch.empty()) arch = program.arch_name;
   std::map<std::string, systole::Tensor> bound;
@@ -76,12 +146,13 @@ int run_program(const std::string& program_path, const std::string& backend, std
   auto device = systole::Device::open(backend, {.arch = arch});
   auto loaded = device->load(std::move(program));
   const auto start = std::chrono::steady_clock::now();
-  const systole::RunResult result = loaded->run(bound);
+  const systole::RunResult result = systole::run_dataset(*loaded, bound);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   std::cout << "ran " << program_path << " on " << backend << " (arch " << device->arch().name << ") in "
             << seconds * 1e3 << " ms\n";
   for (const auto& [name, tensor] : result.outputs) print_tensor_summary(name, tensor);
+  if (!labels.empty()) print_accuracy(result, labels);
   std::cout << "  counters:";
   for (const auto& [k, v] : result.counters) {
     if (v) std::cout << " " << k << "=" << v;
@@ -127,7 +198,16 @@ int main(int argc, char** argv) {
   auto* info_cmd = app.add_subcommand("info", "Describe an arch config (name or .toml) or a program file");
   info_cmd->add_option("target", info_target, "Arch config name, .toml file, or program file")->required();
 
-  std::string run_program_path, backend = "functional", arch, output_dir, stats;
+  std::string model, compile_arch = "default", compile_out, compile_report;
+  bool dump_ir = false;
+  auto* compile_cmd = app.add_subcommand("compile", "Compile a quantized ONNX model (QDQ or QOperator) to a program");
+  compile_cmd->add_option("model", model, "ONNX model")->required();
+  compile_cmd->add_option("--arch", compile_arch, "Arch config name or .toml file")->capture_default_str();
+  compile_cmd->add_option("-o,--output", compile_out, "Program file to write");
+  compile_cmd->add_flag("--dump-ir", dump_ir, "Print the IR");
+  compile_cmd->add_option("--report", compile_report, "Write the per-layer compile report as JSON");
+
+  std::string run_program_path, backend = "functional", arch, output_dir, stats, labels;
   std::vector<std::string> inputs;
   auto* run_cmd = app.add_subcommand("run", "Run a program on a backend");
   run_cmd->add_option("program", run_program_path, "Program file")->required();
@@ -136,6 +216,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--input", inputs, "NAME=FILE.npy, once per input");
   run_cmd->add_option("--output-dir", output_dir, "Write each output as DIR/NAME.npy");
   run_cmd->add_option("--stats", stats, "Write counters as JSON");
+  run_cmd->add_option("--labels", labels, "Integer labels (.npy): print predictions (argmax) and accuracy");
 
   try {
     app.parse(argc, argv);
@@ -160,7 +241,9 @@ int main(int argc, char** argv) {
       else
         print_arch(systole::isa::load_arch_config(info_target));
     } else if (*run_cmd) {
-      return run_program(run_program_path, backend, arch, inputs, output_dir, stats);
+      return run_program(run_program_path, backend, arch, inputs, output_dir, stats, labels);
+    } else if (*compile_cmd) {
+      return compile_model(model, compile_arch, compile_out, dump_ir, compile_report);
     }
   } catch (const std::exception& e) {
     std::cerr << "systole: error: " << e.what() << "\n";

@@ -180,8 +180,10 @@ TEST_CASE("malformed program files are rejected, never crash", "[error]") {
 TEST_CASE("tensor descriptors are validated", "[error]") {
   CHECK_THROWS_WITH(assemble_program(replace(kGood, "offset=16", "offset=40"), "t.s"),
                     Contains("tensor 'y': bytes [40, +16) lie outside the 48-byte act region"));
-  CHECK_THROWS_WITH(assemble_program(replace(kGood, ".label w", ".tensor input b int8 [4] scale=1 zero_point=0 offset=12\n.label w"), "t.s"),
-                    Contains("two inputs overlap at act bytes [12, 16)"));
+  CHECK_THROWS_WITH(
+      assemble_program(replace(kGood, ".label w", ".tensor input b int8 [4] scale=1 zero_point=0 offset=12\n.label w"),
+                       "t.s"),
+      Contains("two inputs overlap at act bytes [12, 16)"));
   CHECK_THROWS_WITH(
       assemble_program(replace(kGood, ".label w", ".tensor output a int8 [1] scale=1 zero_point=0 offset=40\n.label w"),
                        "t.s"),

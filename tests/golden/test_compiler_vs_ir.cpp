@@ -182,7 +182,8 @@ TEST_CASE("gemm, add, max pool and global average pool match the reference kerne
       }
       {  // max pool then global average pool
         Builder b{{}, rng};
-        const std::int64_t k = pick(1, 3), s = pick(1, 2), h = pick(static_cast<int>(k), 12), w = pick(static_cast<int>(k), 12), ch = pick(1, 40);
+        const std::int64_t k = pick(1, 3), s = pick(1, 2), h = pick(static_cast<int>(k), 12),
+                           w = pick(static_cast<int>(k), 12), ch = pick(1, 40);
         const std::int64_t p = pick(0, static_cast<int>(k - 1));
         const int x = b.input(pick(0, 1) ? DType::kUint8 : DType::kInt8, {1, ch, h, w});
         const Value xv = b.g.values[static_cast<std::size_t>(x)];

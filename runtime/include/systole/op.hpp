@@ -27,6 +27,18 @@ enum class OpKind : std::uint8_t {
   kGlobalAveragePool,
   kReshape,     // same bytes, new shape (Flatten/Reshape on a row-major tensor)
   kRequantize,  // same real values, another quantization
+  // Float operators the accelerator has no form for (between a dequantize and a quantize), run on the host in
+  // float32 with numpy broadcasting: softmax, layer-norm pieces, GELU's erf, attention's transposes.
+  kFloatAdd,
+  kFloatSub,
+  kFloatMul,
+  kFloatDiv,
+  kFloatPow,
+  kFloatSqrt,
+  kFloatErf,
+  kFloatReduceMean,  // ints axes, keepdims
+  kFloatSoftmax,     // ints axis
+  kFloatTranspose,   // ints perm
 };
 
 std::string_view op_name(OpKind kind);

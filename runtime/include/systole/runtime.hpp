@@ -66,3 +66,13 @@ class RuntimeFault : public std::runtime_error {
 };
 
 }  // namespace systole
+
+namespace systole {
+
+// Runs a program over a data set: every input may hold k times the program's batch (dimension 0) with the same
+// number of elements per sample (so [360, 64] feeds a program input [8, 1, 8, 8]); the program runs k times and the
+// outputs are concatenated along dimension 0, counters summed. A sample count that is not a multiple of the batch
+// is a UserError naming the input.
+RunResult run_dataset(LoadedProgram& program, const std::map<std::string, Tensor>& inputs);
+
+}  // namespace systole

@@ -1,0 +1,213 @@
+// Internals of the ONNX importer (compiler/onnx_import.hpp), shared by its source files.
+//
+// The importer walks the ONNX nodes in their (topological) order and binds every ONNX tensor name to what it is
+// in IR terms (`Binding`): a constant, a quantized IR value, a float tensor that is exactly a quantized value
+// ("view": the output of a DequantizeLinear, or a reshape of one), or the float result of an operator on views
+// that waits for its QuantizeLinear ("pending", QDQ form) before it becomes an IR node.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "compiler/ir.hpp"
+#include "onnx/onnx_pb.h"
+
+namespace systole::compiler::onnx_detail {
+
+// Thrown by helpers that do not know the node they work for; the importer adds the file and the node.
+class ImportFailure : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A constant tensor of the constant evaluator. Integer and bool elements live in `ints`, float and double ones
+// in `floats` (so int64 values such as INT64_MAX in Slice bounds stay exact).
+struct ConstTensor {
+  int elem = 0;  // onnx::TensorProto_DataType
+  std::vector<std::int64_t> shape;
+  std::vector<std::int64_t> ints;
+  std::vector<double> floats;
+
+  bool is_float() const;
+  std::int64_t count() const;
+  double real(std::size_t i) const;           // element i as a number, whatever the type
+  std::int64_t integer(std::size_t i) const;  // element i of an integer tensor (floats truncated)
+};
+
+// Most elements a constant may have after folding (guards ConstantOfShape and friends against absurd sizes).
+inline constexpr std::int64_t kMaxConstElements = std::int64_t{1} << 26;
+
+ConstTensor read_tensor(const onnx::TensorProto& t);
+// The value of a Constant node.
+ConstTensor constant_value(const onnx::NodeProto& node);
+// Evaluates `node` on constant inputs (nullptr for absent optional ones). Returns false when the operator is not
+// one the evaluator knows; throws ImportFailure on bad input.
+bool fold_constant(const onnx::NodeProto& node, const std::vector<const ConstTensor*>& in, ConstTensor& out);
+ConstTensor shape_tensor(const std::vector<std::int64_t>& shape, const onnx::NodeProto& node);
+
+// Attribute readers (absent -> fallback).
+std::int64_t attr_int(const onnx::NodeProto& n, const std::string& name, std::int64_t fallback);
+float attr_float(const onnx::NodeProto& n, const std::string& name, float fallback);
+std::string attr_string(const onnx::NodeProto& n, const std::string& name, const std::string& fallback);
+std::vector<std::int64_t> attr_ints(const onnx::NodeProto& n, const std::string& name,
+                                    std::vector<std::int64_t> fallback);
+bool has_attr(const onnx::NodeProto& n, const std::string& name);
+
+// Shape arithmetic shared by the evaluator and the importer.
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t rank);
+std::vector<std::int64_t> reshape_target(const std::vector<std::int64_t>& in, const ConstTensor& shape,
+                                         bool allow_zero);
+std::vector<std::int64_t> flatten_shape(const std::vector<std::int64_t>& in, std::int64_t axis);
+std::vector<std::int64_t> squeeze_shape(const std::vector<std::int64_t>& in, const std::vector<std::int64_t>& axes);
+std::vector<std::int64_t> unsqueeze_shape(const std::vector<std::int64_t>& in, const std::vector<std::int64_t>& axes);
+std::vector<std::int64_t> broadcast_shape(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b);
+std::int64_t element_count(const std::vector<std::int64_t>& shape);
+
+// Quantization parameters as ONNX states them: one scale (per tensor) or one per index of `axis`.
+struct QParams {
+  DType dtype = DType::kInt8;
+  std::vector<float> scale;
+  std::vector<std::int32_t> zero_point;
+  std::int64_t axis = 0;
+
+  bool per_channel() const { return scale.size() > 1; }
+};
+
+// A quantized constant (a weight or bias initializer, or a folded QuantizeLinear of a float one).
+struct QConst {
+  std::string name;
+  std::vector<std::int64_t> shape;
+  std::vector<std::int32_t> data;
+  QParams q;
+};
+
+// Everything an IR node needs but its output quantization.
+struct OpBuild {
+  // How the output quantization comes about: chosen by the QuantizeLinear (kOutQuant, kFusedClip: the op takes a
+  // fused clip attribute), or equal to the input's (kKeepsInput: max_pool; kClipOnly: a Relu/Clip on a value).
+  enum class Mode : std::uint8_t { kOutQuant, kFusedClip, kKeepsInput, kClipOnly };
+  OpDesc op;
+  std::vector<int> inputs;
+  std::vector<std::int64_t> shape;
+  Mode mode = Mode::kOutQuant;
+};
+
+// A Relu or Clip after an operator, as float bounds (+-infinity when absent).
+struct ClipStep {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  std::string node;      // its ONNX node name
+  std::string out_name;  // its ONNX output tensor
+};
+
+// A float result of an operator on quantized inputs, waiting for the QuantizeLinear that fixes its quantization.
+struct Pending {
+  std::string node;        // the operator's ONNX node name
+  std::string op_type;     // its ONNX op type (messages)
+  std::string float_name;  // its ONNX output tensor
+  OpBuild build;
+  std::vector<ClipStep> clips;
+};
+
+struct Binding {
+  enum class Kind : std::uint8_t {
+    kConst,      // constant tensor (initializer, Constant, folded helper nodes)
+    kQConst,     // quantized constant (QuantizeLinear of a float constant)
+    kQuant,      // quantized IR value (int8/uint8/int32)
+    kFloat,      // float IR value (a graph input)
+    kView,       // float tensor equal to the dequantized IR value `value`
+    kViewConst,  // float tensor equal to the dequantized constant `qconst`
+    kRaw,        // float tensor equal to the integers of the int32 IR value `value` (Cast of an accumulator)
+    kPending,    // float result waiting for its QuantizeLinear
+  };
+  Kind kind = Kind::kConst;
+  ConstTensor constant;
+  QConst qconst;
+  int value = -1;
+  std::shared_ptr<const Pending> pending;
+  std::string producer;  // the ONNX node that made it
+};
+
+class Importer {
+ public:
+  Importer(std::filesystem::path file, const onnx::ModelProto& model);
+  Graph run();
+
+ private:
+  // onnx_import.cpp: the walk, graph inputs and outputs, messages.
+  void check_quantized_model() const;
+  void bind_inputs();
+  void bind_outputs();
+  void convert(const onnx::NodeProto& node);
+  [[noreturn]] void fail(const std::string& what) const;  // names the current node
+  const Binding& input(int index) const;                  // the node's input `index`; fails when absent
+  const Binding* optional_input(int index) const;         // nullptr when absent
+  const ConstTensor& const_input(int index, const char* what) const;
+  void bind(int output, Binding b);
+  std::vector<std::int64_t> shape_of(const Binding& b) const;
+  bool fold(const onnx::NodeProto& node);
+  [[noreturn]] void unsupported() const;
+
+  // onnx_quant.cpp: quantization parameters, values, weights, finishing an operator.
+  QParams read_qparams(int scale_index, int zp_index, DType data_type, bool data_type_known) const;
+  void check_qparams(QParams& q, const std::vector<std::int64_t>& shape, const std::string& tensor) const;
+  QConst make_qconst(const ConstTensor& c, const QParams& q, const std::string& name) const;
+  void use_params(int value, const QParams& q, const std::string& tensor);  // checks, or sets an input's
+  int const_value(const QConst& c);
+  int bias_value(int index, double in_scale, const QParams& wq, double beta, std::int64_t channels);
+  int emit(const std::string& node_name, OpDesc op, std::vector<int> inputs, Value out);
+  int finish(const Pending& p, const QParams& out, const std::string& out_name, const std::string& q_node);
+  std::string node_name() const;
+  const Value& val(int id) const { return g_.values.at(static_cast<std::size_t>(id)); }
+
+  // onnx_qdq.cpp: the QDQ form.
+  void quantize_linear();
+  void dequantize_linear();
+  void relu_or_clip();
+  ClipStep clip_step() const;
+  void view_op();
+  void cast_or_mul();
+  int view_input(int index) const;  // the quantized value a dequantized input is; fails otherwise
+  const QConst& weight_input(int index) const;
+
+  // onnx_ops.cpp: attributes and shapes of conv, gemm/matmul and pools; operators in QDQ form.
+  OpBuild conv_build(int x, const QConst& w, int bias_index);
+  OpBuild gemm_build(int a, const QConst& w, int bias_index, bool matmul);
+  OpBuild pool_build(int x, OpKind kind);
+  void qdq_op();
+
+  // onnx_qop.cpp: the QOperator form.
+  void qlinear_op();
+  void integer_op();
+  DType operand_type(int index) const;
+  int quant_operand(int index, const QParams& q);
+  std::optional<float> scalar_constant(const std::string& name) const;
+  std::optional<float> accumulator_scale(const std::string& name) const;
+
+  std::filesystem::path file_;
+  const onnx::ModelProto& model_;
+  Graph g_;
+  std::unordered_map<std::string, Binding> env_;
+  std::unordered_map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
+  std::unordered_set<int> params_unknown_;  // int8/uint8 graph inputs whose quantization no node has stated yet
+  std::unordered_map<std::string, int> const_ids_;
+  const onnx::NodeProto* node_ = nullptr;  // the node being converted
+};
+
+std::string node_label(const onnx::NodeProto& n);  // "'name' (OpType)"
+DType dtype_of_elem(int elem, bool& ok);
+std::int32_t dtype_min(DType t);
+std::int32_t dtype_max(DType t);
+std::int32_t quantize_bound(double v, float scale, std::int32_t zero_point, DType t);          // ONNX QuantizeLinear
+Value act(const std::string& name, const std::vector<std::int64_t>& shape, const QParams& q);  // an activation
+std::vector<std::int64_t> matmul_shape(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b);
+
+}  // namespace systole::compiler::onnx_detail

@@ -1,0 +1,286 @@
+// Reading ONNX tensors and attributes, and the shape arithmetic of the importer and its constant evaluator.
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "compiler/onnx_importer.hpp"
+
+namespace systole::compiler::onnx_detail {
+namespace {
+
+using onnx::TensorProto;
+
+std::size_t elem_size(int elem) {
+  switch (elem) {
+    case TensorProto::FLOAT:
+    case TensorProto::INT32: return 4;
+    case TensorProto::DOUBLE:
+    case TensorProto::INT64: return 8;
+    case TensorProto::INT16:
+    case TensorProto::UINT16: return 2;
+    case TensorProto::INT8:
+    case TensorProto::UINT8:
+    case TensorProto::BOOL: return 1;
+    default: return 0;
+  }
+}
+
+template <typename T>
+T load(const std::string& raw, std::size_t i) {
+  T v;
+  std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));  // ONNX raw data is little-endian, as this host
+  return v;
+}
+
+void read_raw(const std::string& raw, std::size_t n, ConstTensor& c) {
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (c.elem) {
+      case TensorProto::FLOAT: c.floats.push_back(load<float>(raw, i)); break;
+      case TensorProto::DOUBLE: c.floats.push_back(load<double>(raw, i)); break;
+      case TensorProto::INT64: c.ints.push_back(load<std::int64_t>(raw, i)); break;
+      case TensorProto::INT32: c.ints.push_back(load<std::int32_t>(raw, i)); break;
+      case TensorProto::INT16: c.ints.push_back(load<std::int16_t>(raw, i)); break;
+      case TensorProto::UINT16: c.ints.push_back(load<std::uint16_t>(raw, i)); break;
+      case TensorProto::INT8: c.ints.push_back(load<std::int8_t>(raw, i)); break;
+      default: c.ints.push_back(load<std::uint8_t>(raw, i)); break;  // UINT8, BOOL
+    }
+  }
+}
+
+}  // namespace
+
+bool ConstTensor::is_float() const {
+  return elem == TensorProto::FLOAT || elem == TensorProto::DOUBLE || elem == TensorProto::FLOAT16;
+}
+
+std::int64_t ConstTensor::count() const {
+  return element_count(shape);
+}
+
+double ConstTensor::real(std::size_t i) const {
+  return is_float() ? floats.at(i) : static_cast<double>(ints.at(i));
+}
+
+std::int64_t ConstTensor::integer(std::size_t i) const {
+  if (!is_float()) return ints.at(i);
+  const double v = std::trunc(floats.at(i));
+  if (!(std::abs(v) < 9.2e18)) throw ImportFailure("value " + std::to_string(v) + " does not fit an integer");
+  return static_cast<std::int64_t>(v);
+}
+
+std::int64_t element_count(const std::vector<std::int64_t>& shape) {
+  std::int64_t n = 1;
+  for (const std::int64_t d : shape) {
+    if (d < 0) throw ImportFailure("shape " + shape_text(shape) + " has a negative or unknown dimension");
+    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) {
+      throw ImportFailure("shape " + shape_text(shape) + " is too large");
+    }
+    n *= d;
+  }
+  return n;
+}
+
+ConstTensor read_tensor(const TensorProto& t) {
+  const std::string name = "tensor '" + t.name() + "'";
+  if (t.data_location() == TensorProto::EXTERNAL) {
+    throw ImportFailure(name + " keeps its data in an external file; save the model with all tensors inside it");
+  }
+  ConstTensor c;
+  c.elem = t.data_type();
+  if (elem_size(c.elem) == 0) {
+    throw ImportFailure(name + " has element type " + TensorProto::DataType_Name(t.data_type()) +
+                        ", which the importer does not read (float, double, int8..int64, uint8, uint16, bool)");
+  }
+  c.shape.assign(t.dims().begin(), t.dims().end());
+  const std::int64_t n = element_count(c.shape);
+  if (n > kMaxConstElements) throw ImportFailure(name + " has too many elements (" + std::to_string(n) + ")");
+  const auto count = static_cast<std::size_t>(n);
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != count * elem_size(c.elem)) {
+      throw ImportFailure(name + " has " + std::to_string(t.raw_data().size()) + " bytes of data; its shape " +
+                          shape_text(c.shape) + " needs " + std::to_string(count * elem_size(c.elem)));
+    }
+    read_raw(t.raw_data(), count, c);
+  } else {
+    switch (c.elem) {
+      case TensorProto::FLOAT: c.floats.assign(t.float_data().begin(), t.float_data().end()); break;
+      case TensorProto::DOUBLE: c.floats.assign(t.double_data().begin(), t.double_data().end()); break;
+      case TensorProto::INT64: c.ints.assign(t.int64_data().begin(), t.int64_data().end()); break;
+      default: c.ints.assign(t.int32_data().begin(), t.int32_data().end()); break;
+    }
+    const std::size_t have = c.is_float() ? c.floats.size() : c.ints.size();
+    if (have != count) {
+      throw ImportFailure(name + " has " + std::to_string(have) + " values; its shape " + shape_text(c.shape) +
+                          " needs " + std::to_string(count));
+    }
+  }
+  return c;
+}
+
+ConstTensor constant_value(const onnx::NodeProto& node) {
+  for (const auto& a : node.attribute()) {
+    ConstTensor c;
+    if (a.name() == "value") return read_tensor(a.t());
+    if (a.name() == "value_float") {
+      c.elem = TensorProto::FLOAT;
+      c.floats = {a.f()};
+    } else if (a.name() == "value_floats") {
+      c.elem = TensorProto::FLOAT;
+      c.floats.assign(a.floats().begin(), a.floats().end());
+      c.shape = {static_cast<std::int64_t>(c.floats.size())};
+    } else if (a.name() == "value_int") {
+      c.elem = TensorProto::INT64;
+      c.ints = {a.i()};
+    } else if (a.name() == "value_ints") {
+      c.elem = TensorProto::INT64;
+      c.ints.assign(a.ints().begin(), a.ints().end());
+      c.shape = {static_cast<std::int64_t>(c.ints.size())};
+    } else {
+      continue;
+    }
+    return c;
+  }
+  throw ImportFailure("Constant without a numeric value (value, value_float(s), value_int(s)) is not supported");
+}
+
+ConstTensor shape_tensor(const std::vector<std::int64_t>& shape, const onnx::NodeProto& node) {
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  auto clamp_index = [&](std::int64_t i) { return std::clamp(i < 0 ? i + rank : i, std::int64_t{0}, rank); };
+  const std::int64_t start = clamp_index(attr_int(node, "start", 0));
+  const std::int64_t end = clamp_index(attr_int(node, "end", rank));
+  ConstTensor c;
+  c.elem = TensorProto::INT64;
+  if (start < end) c.ints.assign(shape.begin() + start, shape.begin() + end);
+  c.shape = {static_cast<std::int64_t>(c.ints.size())};
+  return c;
+}
+
+namespace {
+
+const onnx::AttributeProto* find_attr(const onnx::NodeProto& n, const std::string& name) {
+  for (const auto& a : n.attribute()) {
+    if (a.name() == name) return &a;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool has_attr(const onnx::NodeProto& n, const std::string& name) {
+  return find_attr(n, name) != nullptr;
+}
+
+std::int64_t attr_int(const onnx::NodeProto& n, const std::string& name, std::int64_t fallback) {
+  const auto* a = find_attr(n, name);
+  return a ? a->i() : fallback;
+}
+
+float attr_float(const onnx::NodeProto& n, const std::string& name, float fallback) {
+  const auto* a = find_attr(n, name);
+  return a ? a->f() : fallback;
+}
+
+std::string attr_string(const onnx::NodeProto& n, const std::string& name, const std::string& fallback) {
+  const auto* a = find_attr(n, name);
+  return a ? a->s() : fallback;
+}
+
+std::vector<std::int64_t> attr_ints(const onnx::NodeProto& n, const std::string& name,
+                                    std::vector<std::int64_t> fallback) {
+  const auto* a = find_attr(n, name);
+  return a ? std::vector<std::int64_t>(a->ints().begin(), a->ints().end()) : fallback;
+}
+
+std::int64_t normalize_axis(std::int64_t axis, std::int64_t rank) {
+  const std::int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) {
+    throw ImportFailure("axis " + std::to_string(axis) + " is outside rank " + std::to_string(rank));
+  }
+  return a;
+}
+
+std::vector<std::int64_t> reshape_target(const std::vector<std::int64_t>& in, const ConstTensor& shape,
+                                         bool allow_zero) {
+  if (shape.shape.size() != 1 || shape.is_float()) throw ImportFailure("the target shape must be a 1-D int tensor");
+  std::vector<std::int64_t> out;
+  std::int64_t infer = -1, known = 1;
+  for (std::size_t i = 0; i < shape.ints.size(); ++i) {
+    std::int64_t d = shape.ints[i];
+    if (d == 0 && !allow_zero) {
+      if (i >= in.size()) throw ImportFailure("target shape copies dimension " + std::to_string(i) + " it lacks");
+      d = in[i];
+    }
+    if (d == -1) {
+      if (infer >= 0) throw ImportFailure("the target shape has two -1 dimensions");
+      infer = static_cast<std::int64_t>(i);
+    } else if (d < 0) {
+      throw ImportFailure("the target shape has a negative dimension " + std::to_string(d));
+    } else {
+      known *= d;
+    }
+    out.push_back(d);
+  }
+  const std::int64_t total = element_count(in);
+  if (infer >= 0) {
+    if (known == 0 || total % known != 0) {
+      throw ImportFailure("cannot reshape " + shape_text(in) + " to " + shape_text(out));
+    }
+    out[static_cast<std::size_t>(infer)] = total / known;
+  }
+  if (element_count(out) != total) throw ImportFailure("cannot reshape " + shape_text(in) + " to " + shape_text(out));
+  return out;
+}
+
+std::vector<std::int64_t> flatten_shape(const std::vector<std::int64_t>& in, std::int64_t axis) {
+  const auto rank = static_cast<std::int64_t>(in.size());
+  const std::int64_t a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a > rank) throw ImportFailure("Flatten axis " + std::to_string(axis) + " is outside the rank");
+  std::int64_t outer = 1, inner = 1;
+  for (std::int64_t i = 0; i < rank; ++i) (i < a ? outer : inner) *= in[static_cast<std::size_t>(i)];
+  return {outer, inner};
+}
+
+std::vector<std::int64_t> squeeze_shape(const std::vector<std::int64_t>& in, const std::vector<std::int64_t>& axes) {
+  const auto rank = static_cast<std::int64_t>(in.size());
+  std::vector<bool> drop(in.size(), false);
+  for (const std::int64_t axis : axes) {
+    const auto a = static_cast<std::size_t>(normalize_axis(axis, rank));
+    if (in[a] != 1) throw ImportFailure("Squeeze axis " + std::to_string(axis) + " has size " + std::to_string(in[a]));
+    drop[a] = true;
+  }
+  std::vector<std::int64_t> out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (!(axes.empty() ? in[i] == 1 : drop[i])) out.push_back(in[i]);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> unsqueeze_shape(const std::vector<std::int64_t>& in, const std::vector<std::int64_t>& axes) {
+  const auto rank = static_cast<std::int64_t>(in.size() + axes.size());
+  std::vector<bool> added(static_cast<std::size_t>(rank), false);
+  for (const std::int64_t axis : axes) {
+    const auto a = static_cast<std::size_t>(normalize_axis(axis, rank));
+    if (added[a]) throw ImportFailure("Unsqueeze names axis " + std::to_string(axis) + " twice");
+    added[a] = true;
+  }
+  std::vector<std::int64_t> out;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < added.size(); ++i) out.push_back(added[i] ? 1 : in[next++]);
+  return out;
+}
+
+std::vector<std::int64_t> broadcast_shape(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b) {
+  const std::size_t rank = std::max(a.size(), b.size());
+  std::vector<std::int64_t> out(rank);
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const std::int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      throw ImportFailure("shapes " + shape_text(a) + " and " + shape_text(b) + " do not broadcast");
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+}  // namespace systole::compiler::onnx_detail
