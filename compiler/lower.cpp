@@ -87,13 +87,13 @@ std::vector<std::uint8_t> raw_bytes(const Value& v) {
 
 }  // namespace
 
-CompileResult compile(const Graph& graph, const isa::ArchConfig& arch) {
+CompileResult compile(Graph& g, const isa::ArchConfig& arch) {
   CompileResult result;
   Program& p = result.program;
   p.arch_name = arch.name;
   p.fingerprint = arch.fingerprint();
-  Graph g = graph;  // placement is recorded on the nodes
-  Ctx c{g, arch, p, std::vector<std::uint64_t>(g.values.size(), 0)};
+  Ctx c{g, arch, p, std::vector<std::uint64_t>(g.values.size(), 0),
+        std::vector<std::array<std::int64_t, 3>>(g.values.size())};
   const std::size_t nv = g.values.size();
 
   // Placement.
@@ -112,6 +112,32 @@ CompileResult compile(const Graph& graph, const isa::ArchConfig& arch) {
     }
     n.placement = why ? Placement::kHost : Placement::kAccel;
     n.reason = why.value_or("");
+  }
+  // A flatten of an NHWC tensor whose every reader is an accelerator gemm stays in NHWC byte order: the gemms
+  // permute their weight rows to match, so no host step is needed (the usual CNN classifier head).
+  std::vector<std::vector<const Node*>> readers(nv);
+  for (const Node& n : g.nodes) {
+    for (int in : n.inputs) {
+      if (in >= 0) readers[static_cast<std::size_t>(in)].push_back(&n);
+    }
+  }
+  const std::set<int> graph_outputs(g.outputs.begin(), g.outputs.end());
+  for (Node& n : g.nodes) {
+    if (n.op.kind != OpKind::kReshape || n.placement != Placement::kHost) continue;
+    const Value& in = c.value(n.inputs[0]);
+    const Value& out = c.value(n.output);
+    const auto& rd = readers[static_cast<std::size_t>(n.output)];
+    const bool flatten = layout_of(in) == Layout::kNhwc && !in.is_const && out.shape.size() == 2 &&
+                         out.shape[0] == in.shape[0] && !graph_outputs.count(n.output) && !rd.empty();
+    const bool gemm_readers = std::all_of(rd.begin(), rd.end(), [&](const Node* r) {
+      return r->op.kind == OpKind::kGemm && r->placement == Placement::kAccel && r->inputs[0] == n.output &&
+             r->op.ints_or("trans_a", {0})[0] == 0;
+    });
+    if (!flatten || !gemm_readers) continue;
+    alias[static_cast<std::size_t>(n.output)] = n.inputs[0];
+    c.nhwc_flat[static_cast<std::size_t>(n.output)] = {in.shape[1], in.shape[2], in.shape[3]};
+    n.placement = Placement::kAccel;
+    n.reason.clear();
   }
   auto root = [&](int v) {
     while (alias[static_cast<std::size_t>(v)] >= 0) v = alias[static_cast<std::size_t>(v)];
@@ -192,6 +218,7 @@ CompileResult compile(const Graph& graph, const isa::ArchConfig& arch) {
     const Value& val = g.values[v];
     const bool host_const = host_consts.count(static_cast<int>(v)) > 0;
     if (val.is_const && !host_const) continue;
+    if (c.nhwc_flat[v][0] != 0) continue;  // only accelerator gemms read it, in NHWC order
     if (!val.is_const && last[static_cast<std::size_t>(root(static_cast<int>(v)))] < -1) continue;  // unused
     TensorDesc t;
     t.name = name_of[v] = unique_name(v);

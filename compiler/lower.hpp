@@ -40,7 +40,8 @@ struct CompileResult {
   std::vector<LayerReport> layers;
 };
 
-CompileResult compile(const Graph& graph, const isa::ArchConfig& arch);
+// Records each node's placement (and the reason for a host placement) on the graph.
+CompileResult compile(Graph& graph, const isa::ArchConfig& arch);
 
 // The report as a readable table and as JSON text.
 std::string report_table(const CompileResult& r, const isa::ArchConfig& arch);

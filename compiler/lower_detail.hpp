@@ -1,6 +1,7 @@
 // Internals shared by the lowering files (lower.cpp, lower_conv.cpp, lower_vec.cpp).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ struct Ctx {
   const isa::ArchConfig& arch;
   Program& program;
   std::vector<std::uint64_t> offset;  // act-region byte offset of each value (activations only)
+  // {C, H, W} for a value that is the flatten [N, C*H*W] of an NHWC tensor kept in NHWC byte order (no copy):
+  // the gemms reading it permute their weight rows instead. {0, 0, 0} otherwise.
+  std::vector<std::array<std::int64_t, 3>> nhwc_flat;
 
   const Value& value(int id) const { return g.values[static_cast<std::size_t>(id)]; }
   // Appends bytes to the const region (64-byte aligned) and returns their offset.

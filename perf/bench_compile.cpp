@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       double util = 0;
       for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        const auto graph = systole::compiler::import_onnx(m);
+        auto graph = systole::compiler::import_onnx(m);
         const auto t1 = std::chrono::steady_clock::now();
         const auto result = systole::compiler::compile(graph, arch);
         const auto t2 = std::chrono::steady_clock::now();

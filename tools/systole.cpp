@@ -113,7 +113,7 @@ int compile_model(const std::string& model, const std::string& arch_name, const 
                   const std::string& report) {
   const auto arch = systole::isa::load_arch_config(arch_name);
   const auto start = std::chrono::steady_clock::now();
-  const systole::compiler::Graph graph = systole::compiler::import_onnx(model);
+  systole::compiler::Graph graph = systole::compiler::import_onnx(model);
   const systole::compiler::CompileResult result = systole::compiler::compile(graph, arch);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (dump_ir) std::cout << graph.dump();

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     bool ok = true;
     for (const char* model : {"digits_mlp_qdq_b8", "digits_mlp_qop_b8", "digits_cnn_qdq_b8", "digits_cnn_qop_b8"}) {
       const fs::path onnx = digits / (std::string(model) + ".onnx");
-      const compiler::Graph g = compiler::import_onnx(onnx);
+      compiler::Graph g = compiler::import_onnx(onnx);
       auto device = Device::open("functional", {.arch = "default"});
       const compiler::CompileResult compiled = compiler::compile(g, device->arch());
       auto loaded = device->load(compiled.program);

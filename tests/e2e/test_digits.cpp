@@ -44,7 +44,7 @@ std::int64_t argmax(const Tensor& t, std::int64_t row) {
 TEST_CASE("every digits model on every config gives the IR interpreter's bits", "[e2e]") {
   for (const char* model : {"digits_mlp_qdq", "digits_mlp_qop", "digits_cnn_qdq", "digits_cnn_qop", "digits_mlp_qdq_b8",
                             "digits_cnn_qdq_b8", "digits_cnn_qop_b8"}) {
-    const compiler::Graph g = compiler::import_onnx(kDigits / (std::string(model) + ".onnx"));
+    compiler::Graph g = compiler::import_onnx(kDigits / (std::string(model) + ".onnx"));
     const auto& in = g.values[static_cast<std::size_t>(g.inputs.at(0))];
     for (const char* arch : {"tiny", "default", "large"}) {
       INFO(model << " on " << arch);
@@ -69,7 +69,7 @@ TEST_CASE("digits models classify the held-back digits as the reference executor
   const Tensor x = read_npy(kDigits / "digits_test_x.npy");
   for (const char* model : {"digits_mlp_qdq", "digits_mlp_qop", "digits_cnn_qdq", "digits_cnn_qop"}) {
     auto device = Device::open("functional", {.arch = "default"});
-    const compiler::Graph g = compiler::import_onnx(kDigits / (std::string(model) + "_b8.onnx"));
+    compiler::Graph g = compiler::import_onnx(kDigits / (std::string(model) + "_b8.onnx"));
     auto loaded = device->load(compiler::compile(g, device->arch()).program);
     const Tensor logits =
         run_dataset(*loaded, {{g.values[static_cast<std::size_t>(g.inputs[0])].name, x}}).outputs.begin()->second;
