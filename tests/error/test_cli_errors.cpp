@@ -85,3 +85,32 @@ TEST_CASE("info and disasm describe a program", "[unit]") {
   CHECK(dis.status == 0);
   CHECK_THAT(dis.output, Contains("gemm pop_prev accumulate=1"));
 }
+
+TEST_CASE("systole compile rejects bad models with one line", "[error]") {
+  const std::string models = std::string(SYSTOLE_SOURCE_DIR) + "/tests/e2e/models/";
+  expect_one_line_error(run("compile /nonexistent.onnx -o /tmp/x.sys"), "cannot open the file");
+  expect_one_line_error(run("compile " + models + "bad_garbage.onnx -o /tmp/x.sys"), "bad_garbage.onnx");
+  expect_one_line_error(run("compile " + models + "bad_float.onnx -o /tmp/x.sys"), "no quantized operators");
+  expect_one_line_error(run("compile " + models + "bad_softmax.onnx -o /tmp/x.sys"), "Softmax");
+  expect_one_line_error(run("compile " + models + "bad_dynamic.onnx -o /tmp/x.sys"), "bad_dynamic.onnx");
+  expect_one_line_error(
+      run("compile " + std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_mlp_qdq.onnx --arch nosuch"),
+      "arch config 'nosuch'");
+}
+
+TEST_CASE("systole compile writes a program, a report and the IR", "[e2e]") {
+  const fs::path dir = fs::temp_directory_path() / "systole_cli_compile";
+  fs::create_directories(dir);
+  const Outcome o = run("compile " + std::string(SYSTOLE_SOURCE_DIR) +
+                        "/models/digits/digits_cnn_qop.onnx --arch tiny --dump-ir -o " + (dir / "cnn.sys").string() +
+                        " --report " + (dir / "report.json").string());
+  CHECK(o.status == 0);
+  CHECK_THAT(o.output, Contains("= conv(") && Contains("accel") && Contains("compiled"));
+  CHECK(fs::file_size(dir / "cnn.sys") > 0);
+  CHECK(fs::file_size(dir / "report.json") > 0);
+  const Outcome r = run("run " + (dir / "cnn.sys").string() + " --input input=" + std::string(SYSTOLE_SOURCE_DIR) +
+                        "/models/digits/digits_test_x.npy --labels " + std::string(SYSTOLE_SOURCE_DIR) +
+                        "/models/digits/digits_test_y.npy");
+  CHECK(r.status == 0);
+  CHECK_THAT(r.output, Contains("accuracy: 348/360"));
+}
