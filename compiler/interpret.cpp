@@ -23,6 +23,7 @@ runtime::HostValue const_value(const Value& v) {
   h.dtype = v.dtype;
   h.shape = v.shape;
   h.ints = v.data;
+  h.floats = v.fdata;
   h.scale = v.channel_scale.empty() ? v.scale : v.channel_scale[0];
   h.zero_point = v.channel_scale.empty() ? v.zero_point : v.channel_zero_point[0];
   return h;
@@ -42,17 +43,7 @@ std::vector<runtime::HostValue> interpret(const Graph& g, const std::map<std::st
       throw UserError("interpret: input '" + v.name + "' is " + std::string(dtype_name(t.dtype)) + " " +
                       t.shape_text() + ", expected " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape));
     }
-    runtime::HostValue& h = values[static_cast<std::size_t>(id)];
-    h.dtype = v.dtype;
-    h.shape = v.shape;
-    h.scale = v.scale;
-    h.zero_point = v.zero_point;
-    if (v.dtype == DType::kFloat32) {
-      h.floats.resize(static_cast<std::size_t>(t.elements()));
-      std::memcpy(h.floats.data(), t.data.data(), t.data.size());
-    } else {
-      for (std::int64_t i = 0; i < t.elements(); ++i) h.ints.push_back(t.get(i));
-    }
+    values[static_cast<std::size_t>(id)] = runtime::host_value(t, v.scale, v.zero_point);
   }
   for (const Node& n : g.nodes) {
     std::vector<const runtime::HostValue*> in;
@@ -68,14 +59,7 @@ std::map<std::string, Tensor> graph_outputs(const Graph& g, const std::vector<ru
   std::map<std::string, Tensor> out;
   for (int id : g.outputs) {
     const Value& v = g.values[static_cast<std::size_t>(id)];
-    const runtime::HostValue& h = values[static_cast<std::size_t>(id)];
-    Tensor t(v.dtype, v.shape);
-    if (v.dtype == DType::kFloat32) {
-      std::memcpy(t.data.data(), h.floats.data(), t.data.size());
-    } else {
-      for (std::int64_t i = 0; i < t.elements(); ++i) t.set(i, h.ints[static_cast<std::size_t>(i)]);
-    }
-    out.emplace(v.name, std::move(t));
+    out.emplace(v.name, runtime::tensor_of(values[static_cast<std::size_t>(id)]));
   }
   return out;
 }

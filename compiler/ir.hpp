@@ -3,8 +3,10 @@
 // Values are logical ONNX tensors (images NCHW). Activations are quantized per tensor (scale, zero point on the
 // value); a weight value may carry per-output-channel scales and zero points (`channel_scale`,
 // `channel_zero_point`, along axis 0 for conv weights [M, C/g, kH, kW], along the output-column axis for gemm
-// weights). Constants carry their integer data. Nodes hold an OpDesc (runtime/include/systole/op.hpp), the same
-// description the program file stores for host steps, so the IR interpreter, the host and the compiler agree.
+// weights). Constants carry their integer data (`data`), or float32 data (`fdata`: the constants of float
+// operators on the host, e.g. layer-norm gamma and beta). Nodes hold an OpDesc (runtime/include/systole/op.hpp),
+// the same description the program file stores for host steps, so the IR interpreter, the host and the compiler
+// agree.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +27,8 @@ struct Value {
   std::vector<float> channel_scale;  // weights quantized per channel; empty: per tensor (scale, zero_point)
   std::vector<std::int32_t> channel_zero_point;
   bool is_const = false;
-  std::vector<std::int32_t> data;  // constant values, row-major, when is_const
+  std::vector<std::int32_t> data;  // constant values, row-major, when is_const (int8/uint8/int32)
+  std::vector<float> fdata;        // constant values, row-major, when is_const and dtype is float32
 
   std::int64_t elements() const;
 };

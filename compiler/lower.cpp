@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -37,8 +38,8 @@ bool storage_identical(const Value& in, const Value& out) {
 
 std::string host_reason(const Node& n) {
   switch (n.op.kind) {
-    case OpKind::kQuantize: return "float input quantization";
-    case OpKind::kDequantize: return "float output";
+    case OpKind::kQuantize: return "float boundary (the accelerator computes in integers)";
+    case OpKind::kDequantize: return "float boundary (the accelerator computes in integers)";
     case OpKind::kReshape: return "reshape changes the NHWC byte order";
     case OpKind::kMatMul: return "activation x activation matmul has no accelerator lowering yet";
     case OpKind::kAveragePool: return "average pool has no accelerator lowering yet";
@@ -77,6 +78,11 @@ void predict(const std::vector<spec::Insn>& code, const isa::ArchConfig& arch, L
 
 std::vector<std::uint8_t> raw_bytes(const Value& v) {
   std::vector<std::uint8_t> out;
+  if (v.dtype == DType::kFloat32) {  // float constants of host operators: float32, little-endian as this host
+    out.resize(v.fdata.size() * sizeof(float));
+    if (!out.empty()) std::memcpy(out.data(), v.fdata.data(), out.size());
+    return out;
+  }
   for (std::int32_t x : v.data) {
     const auto u = static_cast<std::uint32_t>(x);
     const int n = v.dtype == DType::kInt32 ? 4 : 1;

@@ -14,9 +14,9 @@
 namespace systole::compiler::detail {
 namespace {
 
-struct Geom {
-  std::int64_t n = 1, h = 1, w = 1, cin = 1, oh = 1, ow = 1, cout = 1, kh = 1, kw = 1;
-  std::int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0, group = 1;
+// Conv geometry: the window (input channels are its c) plus output channels and groups.
+struct Geom : Window {
+  std::int64_t cout = 1, group = 1;
 };
 
 struct Plan {
@@ -26,8 +26,6 @@ struct Plan {
   std::vector<std::array<std::int64_t, 4>> tiles;  // (nt, kt, ky, kx) of every non-zero weight tile, nt-major
   bool resident = false;                           // all tiles fit the weight buffer at once
   std::int64_t ohb = 0;                            // output rows per block
-  std::int64_t wp = 0;                             // padded input width a block tile holds
-  std::int64_t x_size = 0, pad_right = 0;
 };
 
 bool is_gemm(const Node& n) {
@@ -38,11 +36,6 @@ Plan reject(std::string why) {
   Plan p;
   p.why = std::move(why);
   return p;
-}
-
-std::int64_t attr(const Node& n, const char* key, std::size_t i, std::int64_t fallback) {
-  const auto it = n.op.ints.find(key);
-  return it == n.op.ints.end() || it->second.size() <= i ? fallback : it->second[i];
 }
 
 // Dense weight (oc, ic, ky, kx), zero across groups.
@@ -58,18 +51,18 @@ struct Dense {
 
 Dense dense_weights(const Ctx& c, const Node& n, const Geom& g) {
   const Value& v = c.value(n.inputs[1]);
-  Dense d{g.cin, g.kh, g.kw, std::vector<std::int8_t>(static_cast<std::size_t>(g.cout * g.cin * g.kh * g.kw), 0)};
+  Dense d{g.c, g.kh, g.kw, std::vector<std::int8_t>(static_cast<std::size_t>(g.cout * g.c * g.kh * g.kw), 0)};
   const bool tb = is_gemm(n) && attr(n, "trans_b", 0, 0) != 0;
   const auto flat = is_gemm(n) ? c.nhwc_flat[static_cast<std::size_t>(n.inputs[0])] : std::array<std::int64_t, 3>{};
-  const std::int64_t cin_g = g.cin / g.group, cout_g = g.cout / g.group, taps = g.kh * g.kw;
+  const std::int64_t cin_g = g.c / g.group, cout_g = g.cout / g.group, taps = g.kh * g.kw;
   for (std::int64_t oc = 0; oc < g.cout; ++oc) {
     for (std::int64_t icg = 0; icg < cin_g; ++icg) {
       const std::int64_t ic = (oc / cout_g) * cin_g + icg;
       for (std::int64_t t = 0; t < taps; ++t) {
-        const std::int64_t src = is_gemm(n) ? (tb ? oc * g.cin + ic : ic * g.cout + oc) : (oc * cin_g + icg) * taps + t;
+        const std::int64_t src = is_gemm(n) ? (tb ? oc * g.c + ic : ic * g.cout + oc) : (oc * cin_g + icg) * taps + t;
         // An input flattened from NHWC keeps NHWC byte order: logical k = c*H*W + h*W + w sits at (h*W + w)*C + c.
         const std::int64_t row = flat[0] ? (ic % (flat[1] * flat[2])) * flat[0] + ic / (flat[1] * flat[2]) : ic;
-        d.w[static_cast<std::size_t>((oc * g.cin + row) * taps + t)] =
+        d.w[static_cast<std::size_t>((oc * g.c + row) * taps + t)] =
             static_cast<std::int8_t>(v.data[static_cast<std::size_t>(src)]);
       }
     }
@@ -105,36 +98,18 @@ Plan plan(const Ctx& c, const Node& n) {
     if (x.shape.size() != 2 || w.shape.size() != 2) return reject("gemm operands are not 2-D");
     const bool tb = attr(n, "trans_b", 0, 0) != 0;
     g.h = x.shape[0];
-    g.cin = x.shape[1];
+    g.c = x.shape[1];
     g.cout = tb ? w.shape[0] : w.shape[1];
     g.oh = g.h;
   } else {
     if (x.shape.size() != 4 || w.shape.size() != 4) return reject("conv is not 2-D");
-    g.n = x.shape[0];
-    g.cin = x.shape[1];
-    g.h = x.shape[2];
-    g.w = x.shape[3];
+    static_cast<Window&>(g) = window(n, x, y, w.shape[2], w.shape[3]);
     g.cout = w.shape[0];
-    g.kh = w.shape[2];
-    g.kw = w.shape[3];
-    g.sh = attr(n, "strides", 0, 1);
-    g.sw = attr(n, "strides", 1, 1);
-    g.dh = attr(n, "dilations", 0, 1);
-    g.dw = attr(n, "dilations", 1, 1);
-    g.pt = attr(n, "pads", 0, 0);
-    g.pl = attr(n, "pads", 1, 0);
-    g.pb = attr(n, "pads", 2, 0);
-    g.pr = attr(n, "pads", 3, 0);
     g.group = attr(n, "group", 0, 1);
-    g.oh = y.shape[2];
-    g.ow = y.shape[3];
-    const std::int64_t ext_h = (g.kh - 1) * g.dh + 1, ext_w = (g.kw - 1) * g.dw + 1;
-    if (g.pt >= ext_h || g.pb >= ext_h || g.pl >= ext_w || g.pr >= ext_w)
-      return reject("padding as large as the kernel");
-    if (std::max({g.pt, g.pb, g.pl, g.pr}) > 255) return reject("padding above 255");
+    if (const auto why = g.unsupported()) return reject(*why);
   }
   const std::int64_t R = c.arch.rows(), C = c.arch.cols();
-  p.kt_count = (g.cin + R - 1) / R;
+  p.kt_count = (g.c + R - 1) / R;
   p.nt_count = (g.cout + C - 1) / C;
   const Dense dw = dense_weights(c, n, g);
   for (std::int64_t nt = 0; nt < p.nt_count; ++nt) {
@@ -143,7 +118,7 @@ Plan plan(const Ctx& c, const Node& n) {
         for (std::int64_t kx = 0; kx < g.kw; ++kx) {
           bool any = false;
           for (std::int64_t oc = nt * C; oc < std::min(g.cout, (nt + 1) * C) && !any; ++oc) {
-            for (std::int64_t ic = kt * R; ic < std::min(g.cin, (kt + 1) * R) && !any; ++ic) {
+            for (std::int64_t ic = kt * R; ic < std::min(g.c, (kt + 1) * R) && !any; ++ic) {
               any = dw.at(oc, ic, ky, kx) != 0;
             }
           }
@@ -161,15 +136,11 @@ Plan plan(const Ctx& c, const Node& n) {
   if (!p.resident && max_nt_tiles * R > c.arch.wgt_rows())
     return reject("one output-channel tile's weights exceed the weight buffer");
 
-  p.wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
-  p.x_size = std::min(g.w, p.wp - g.pl);
-  p.pad_right = p.wp - g.pl - p.x_size;
-  if (p.x_size < 1 || p.pad_right > 255) return reject("degenerate width geometry");
   const std::int64_t params = 4 * p.nt_count;
   const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
   for (std::int64_t ohb = g.oh; ohb >= 1; --ohb) {
-    const std::int64_t span = (ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-    const bool inp_fits = 2 * p.kt_count * span * p.wp <= c.arch.inp_rows();
+    const std::int64_t span = g.span(ohb);
+    const bool inp_fits = 2 * p.kt_count * span * g.wp <= c.arch.inp_rows();
     const bool acc_fits = 2 * nts_per_step * ohb * g.ow + params <= c.arch.acc_rows();
     const bool loops_fit = ohb * g.ow <= 65535 && span <= 65535;
     if (inp_fits && acc_fits && loops_fit) {
@@ -203,7 +174,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   std::vector<std::uint8_t> tiles(p.tiles.size() * static_cast<std::size_t>(R * C), 0);
   for (std::size_t t = 0; t < p.tiles.size(); ++t) {
     const auto [nt, kt, ky, kx] = p.tiles[t];
-    for (std::int64_t rr = 0; rr < R && kt * R + rr < g.cin; ++rr) {
+    for (std::int64_t rr = 0; rr < R && kt * R + rr < g.c; ++rr) {
       for (std::int64_t cc = 0; cc < C && nt * C + cc < g.cout; ++cc) {
         tiles[t * static_cast<std::size_t>(R * C) + static_cast<std::size_t>(rr * C + cc)] =
             static_cast<std::uint8_t>(dw.at(nt * C + cc, kt * R + rr, ky, kx));
@@ -223,7 +194,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
     for (std::int64_t cc = 0; cc < C && nt * C + cc < g.cout; ++cc) {
       const std::int64_t oc = nt * C + cc;
       std::int64_t sum_w = 0;
-      for (std::int64_t ic = 0; ic < g.cin; ++ic) {
+      for (std::int64_t ic = 0; ic < g.c; ++ic) {
         for (std::int64_t ky = 0; ky < g.kh; ++ky) {
           for (std::int64_t kx = 0; kx < g.kw; ++kx) sum_w += dw.at(oc, ic, ky, kx);
         }
@@ -244,8 +215,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   const auto [lo, hi] = clamp_of(n, y);
 
   const std::int64_t param_row = c.arch.acc_rows() - 4 * p.nt_count;
-  const std::int64_t span_max = (p.ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-  const std::int64_t tile_rows = span_max * p.wp;
+  const std::int64_t tile_rows = g.span(p.ohb) * g.wp;
   const std::int64_t inp_buf = p.kt_count * tile_rows;
   const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
   const std::int64_t acc_buf = nts_per_step * p.ohb * g.ow;
@@ -303,28 +273,15 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
         const std::int64_t rows = std::min(p.ohb, g.oh - oh0);
         const std::int64_t b = static_cast<std::int64_t>(steps.size() % 2);
         StepCode s;
-        const std::int64_t span = (rows - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-        const std::int64_t ih0 = oh0 * g.sh - g.pt;
-        const std::int64_t first_row = std::max<std::int64_t>(0, ih0);
-        const std::int64_t valid = std::min(g.h, ih0 + span) - first_row;
         for (std::int64_t kt = 0; kt < p.kt_count; ++kt) {
-          spec::LoadFields f;
+          spec::LoadFields f = g.tile_load(img, oh0, rows, kt * R, static_cast<std::uint64_t>(x_off));
           f.mem = spec::Mem::kInp;
-          f.region = spec::Region::kAct;
           f.dtype = isa_dtype(x.dtype);
           f.pad_value = zx;
           f.sram_addr = u32(b * inp_buf + kt * tile_rows);
-          f.dram_offset = static_cast<std::uint64_t>(x_off + ((img * g.h + first_row) * g.w) * g.cin + kt * R);
-          f.y_size = u32(valid);
-          f.x_size = u32(p.x_size);
-          f.lanes = u32(std::min(R, g.cin - kt * R));
-          f.x_stride = u32(g.cin);
-          f.y_stride = u32(g.w * g.cin);
-          f.pad_top = u32(first_row - ih0);
-          f.pad_bottom = u32(span - (first_row - ih0) - valid);
-          f.pad_left = u32(g.pl);
-          f.pad_right = u32(p.pad_right);
+          f.lanes = u32(std::min(R, g.c - kt * R));
           s.load.push_back(spec::encode(f));
+          r.dram_bytes += static_cast<std::uint64_t>(f.y_size) * f.x_size * f.lanes;
         }
         for (std::size_t k = 0; k < nts.size(); ++k) {
           const std::int64_t nt = nts[k];
@@ -343,11 +300,11 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
             spec::GemmFields f;
             f.accumulate = 1;
             f.wgt_addr = u32(tile_row[t]);
-            f.inp_addr = u32(b * inp_buf + kt * tile_rows + ky * g.dh * p.wp + kx * g.dw);
+            f.inp_addr = u32(b * inp_buf + kt * tile_rows + ky * g.dh * g.wp + kx * g.dw);
             f.acc_addr = u32(acc);
             f.outer = u32(rows);
             f.inner = u32(g.ow);
-            f.inp_stride_outer = u32(g.sh * p.wp);
+            f.inp_stride_outer = u32(g.sh * g.wp);
             f.inp_stride_inner = u32(g.sw);
             f.acc_stride_outer = u32(g.ow);
             f.acc_stride_inner = 1;
@@ -371,7 +328,6 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
           s.store.push_back(spec::encode(st));
           r.dram_bytes += static_cast<std::uint64_t>(rows * g.ow * std::min(C, g.cout - nt * C));
         }
-        r.dram_bytes += static_cast<std::uint64_t>(p.kt_count * valid * p.x_size * std::min(R, g.cin));
         steps.push_back(std::move(s));
       }
     }
@@ -381,7 +337,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
     out.insert(out.end(), code.begin(), code.end());
   }
   r.tiles = p.tiles.size();
-  r.macs = static_cast<std::uint64_t>(g.n * g.oh * g.ow * g.cout * (g.cin / g.group) * g.kh * g.kw);
+  r.macs = static_cast<std::uint64_t>(g.n * g.oh * g.ow * g.cout * (g.c / g.group) * g.kh * g.kw);
   r.dram_bytes += tiles.size() + params.size() * 4;
 }
 

@@ -33,6 +33,30 @@ struct Ctx {
   std::uint64_t add_const_i32(const std::vector<std::int32_t>& values);
 };
 
+// An integer attribute element of a node, or `fallback`.
+std::int64_t attr(const Node& n, const char* key, std::size_t i, std::int64_t fallback);
+
+// The sliding-window geometry conv and pooling share, on NHWC activations: input [n, c, h, w], output [oh, ow],
+// kernel, stride, dilation and padding, and the padded input tile a block of output rows reads (wp elements wide,
+// of which x_size come from the input and pad_right are padding on the right).
+struct Window {
+  std::int64_t n = 1, c = 1, h = 1, w = 1, oh = 1, ow = 1, kh = 1, kw = 1;
+  std::int64_t sh = 1, sw = 1, dh = 1, dw = 1, pt = 0, pl = 0, pb = 0, pr = 0;
+  std::int64_t wp = 1, x_size = 1, pad_right = 0;
+
+  // Input rows (padding included) that a block of `rows` output rows reads.
+  std::int64_t span(std::int64_t rows) const { return (rows - 1) * sh + (kh - 1) * dh + 1; }
+  // Why the DMA cannot bring the tiles (padding as large as the kernel or above 255, degenerate width).
+  std::optional<std::string> unsupported() const;
+  // The 2-D DMA walk that brings the padded tile of output rows [oh0, oh0 + rows) of image `img`, channels from
+  // `c0`, from the NHWC tensor at act offset `x_offset`. The caller sets mem, dtype, lanes, pad_value, sram_addr.
+  spec::LoadFields tile_load(std::int64_t img, std::int64_t oh0, std::int64_t rows, std::int64_t c0,
+                             std::uint64_t x_offset) const;
+};
+
+// The window of node `n` (ints strides, dilations, pads) from x [n, c, h, w] to y [.., .., oh, ow].
+Window window(const Node& n, const Value& x, const Value& y, std::int64_t kh, std::int64_t kw);
+
 // One pipeline step: what the load, compute and store units do for one block.
 struct StepCode {
   std::vector<Insn> load, compute, store;

@@ -21,11 +21,6 @@ bool is_8bit(const Value& v) {
   return v.dtype == DType::kInt8 || v.dtype == DType::kUint8;
 }
 
-std::int64_t attr(const Node& n, const char* key, std::size_t i, std::int64_t fallback) {
-  const auto it = n.op.ints.find(key);
-  return it == n.op.ints.end() || it->second.size() <= i ? fallback : it->second[i];
-}
-
 spec::LoadFields acc_load(std::int64_t sram, std::uint64_t dram, DType t, std::int64_t y, std::int64_t x,
                           std::int64_t lanes, std::int64_t x_stride, std::int64_t y_stride) {
   spec::LoadFields f;
@@ -97,39 +92,14 @@ std::int64_t add_block(const Ctx& c) {
   return std::min<std::int64_t>((c.arch.acc_rows() - 12) / 4, 65535);
 }
 
-struct PoolGeom {
-  std::int64_t n, h, w, ch, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl, wp, x_size, pad_right, span_per_row;
-};
-
-PoolGeom pool_geom(const Ctx& c, const Node& n) {
-  const Value& x = c.value(n.inputs[0]);
-  const Value& y = c.value(n.output);
-  PoolGeom g{};
-  g.n = x.shape[0];
-  g.ch = x.shape[1];
-  g.h = x.shape[2];
-  g.w = x.shape[3];
-  g.oh = y.shape[2];
-  g.ow = y.shape[3];
-  g.kh = attr(n, "kernel", 0, 1);
-  g.kw = attr(n, "kernel", 1, 1);
-  g.sh = attr(n, "strides", 0, 1);
-  g.sw = attr(n, "strides", 1, 1);
-  g.dh = attr(n, "dilations", 0, 1);
-  g.dw = attr(n, "dilations", 1, 1);
-  g.pt = attr(n, "pads", 0, 0);
-  g.pl = attr(n, "pads", 1, 0);
-  g.wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
-  g.x_size = std::min(g.w, g.wp - g.pl);
-  g.pad_right = g.wp - g.pl - g.x_size;
-  return g;
+Window pool_window(const Ctx& c, const Node& n) {
+  return window(n, c.value(n.inputs[0]), c.value(n.output), attr(n, "kernel", 0, 1), attr(n, "kernel", 1, 1));
 }
 
 // Output rows per max-pool block: input tile + output rows, double-buffered, 3 parameter rows.
-std::int64_t pool_block(const Ctx& c, const PoolGeom& g) {
+std::int64_t pool_block(const Ctx& c, const Window& g) {
   for (std::int64_t ohb = g.oh; ohb >= 1; --ohb) {
-    const std::int64_t span = (ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-    if (2 * (span * g.wp + ohb * g.ow) + 3 <= c.arch.acc_rows() && ohb * g.ow <= 65535) return ohb;
+    if (2 * (g.span(ohb) * g.wp + ohb * g.ow) + 3 <= c.arch.acc_rows() && ohb * g.ow <= 65535) return ohb;
   }
   return 0;
 }
@@ -198,10 +168,10 @@ void emit_add(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
 void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   const Value& x = c.value(n.inputs[0]);
   const Value& y = c.value(n.output);
-  const PoolGeom g = pool_geom(c, n);
+  const Window g = pool_window(c, n);
   const std::int64_t C = c.arch.cols();
   const std::int64_t ohb = pool_block(c, g);
-  const std::int64_t span_max = (ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+  const std::int64_t span_max = g.span(ohb);
   const std::int64_t buf = span_max * g.wp + ohb * g.ow;
   const bool requant = x.scale != y.scale || x.zero_point != y.zero_point;
   const std::int64_t param = c.arch.acc_rows() - 3;
@@ -211,23 +181,18 @@ void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r
   const std::uint64_t y_off = c.offset[static_cast<std::size_t>(n.output)];
   std::vector<StepCode> steps;
   for (std::int64_t img = 0; img < g.n; ++img) {
-    for (std::int64_t ct = 0; ct * C < g.ch; ++ct) {
-      const std::int64_t lanes = std::min(C, g.ch - ct * C);
+    for (std::int64_t ct = 0; ct * C < g.c; ++ct) {
+      const std::int64_t lanes = std::min(C, g.c - ct * C);
       for (std::int64_t oh0 = 0; oh0 < g.oh; oh0 += ohb) {
         const std::int64_t rows = std::min(ohb, g.oh - oh0);
         const std::int64_t in = static_cast<std::int64_t>(steps.size() % 2) * buf, res = in + span_max * g.wp;
-        const std::int64_t span = (rows - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-        const std::int64_t ih0 = oh0 * g.sh - g.pt, first = std::max<std::int64_t>(0, ih0);
-        const std::int64_t valid = std::min(g.h, ih0 + span) - first;
         StepCode s;
-        spec::LoadFields f =
-            acc_load(in, x_off + static_cast<std::uint64_t>(((img * g.h + first) * g.w) * g.ch + ct * C), x.dtype,
-                     valid, g.x_size, lanes, g.ch, g.w * g.ch);
+        spec::LoadFields f = g.tile_load(img, oh0, rows, ct * C, x_off);
+        f.mem = spec::Mem::kAcc;
+        f.dtype = isa_dtype(x.dtype);
+        f.lanes = u32(lanes);
+        f.sram_addr = u32(in);
         f.pad_value = -128;  // below every 8-bit value once widened: padding never wins
-        f.pad_top = u32(first - ih0);
-        f.pad_bottom = u32(span - (first - ih0) - valid);
-        f.pad_left = u32(g.pl);
-        f.pad_right = u32(g.pad_right);
         s.compute.push_back(spec::encode(f));
         for (std::int64_t ky = 0; ky < g.kh; ++ky) {
           for (std::int64_t kx = 0; kx < g.kw; ++kx) {
@@ -246,12 +211,12 @@ void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r
           s.compute.push_back(spec::encode(sub));
         }
         spec::StoreFields st =
-            store(y, res, y_off + static_cast<std::uint64_t>(((img * g.oh + oh0) * g.ow) * g.ch + ct * C), rows, g.ow,
-                  lanes, g.ch, g.ow * g.ch, {type_min(y.dtype), type_max(y.dtype)});
+            store(y, res, y_off + static_cast<std::uint64_t>(((img * g.oh + oh0) * g.ow) * g.c + ct * C), rows, g.ow,
+                  lanes, g.c, g.ow * g.c, {type_min(y.dtype), type_max(y.dtype)});
         st.requant = requant ? 1 : 0;
         st.param_addr = requant ? u32(param) : 0;
         s.store.push_back(spec::encode(st));
-        r.dram_bytes += static_cast<std::uint64_t>((valid * g.x_size + rows * g.ow) * lanes);
+        r.dram_bytes += static_cast<std::uint64_t>((f.y_size * f.x_size + rows * g.ow) * lanes);
         steps.push_back(std::move(s));
       }
     }
@@ -322,12 +287,8 @@ std::optional<std::string> vec_unsupported(const Ctx& c, const Node& n) {
     case OpKind::kMaxPool: {
       if (x.shape.size() != 4) return "not a 2-D pool";
       if (attr(n, "ceil_mode", 0, 0) != 0) return "ceil_mode";
-      const PoolGeom g = pool_geom(c, n);
-      const std::int64_t ext_h = (g.kh - 1) * g.dh + 1, ext_w = (g.kw - 1) * g.dw + 1;
-      if (g.pt >= ext_h || attr(n, "pads", 2, 0) >= ext_h || g.pl >= ext_w || attr(n, "pads", 3, 0) >= ext_w) {
-        return "padding as large as the kernel";
-      }
-      if (g.x_size < 1 || g.pad_right > 255 || std::max(g.pt, g.pl) > 255) return "degenerate geometry";
+      const Window g = pool_window(c, n);
+      if (const auto why = g.unsupported()) return why;
       if (pool_block(c, g) < 1) return "one output row does not fit the accumulator";
       return std::nullopt;
     }

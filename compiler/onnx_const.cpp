@@ -1,6 +1,7 @@
 // The constant evaluator: the helper nodes exporters emit around shapes (PyTorch: Constant, Shape, Gather,
 // Unsqueeze, Concat, Cast, Slice, ...) evaluated at import time, over int64/int32/int8/uint8/bool/float tensors.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <functional>
 
@@ -235,6 +236,13 @@ std::int64_t int_div(std::int64_t a, std::int64_t b) {
 }
 
 }  // namespace
+
+bool foldable(const std::string& op) {  // the operators fold_constant evaluates
+  static constexpr std::array<const char*, 18> kOps{
+      "Identity",  "Cast", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Concat", "Gather", "Slice",
+      "Transpose", "Size", "Add",     "Sub",     "Mul",     "Div",       "Equal",  "Where",  "ConstantOfShape"};
+  return std::find(kOps.begin(), kOps.end(), op) != kOps.end();
+}
 
 bool fold_constant(const onnx::NodeProto& n, const std::vector<const ConstTensor*>& in, ConstTensor& out) {
   const std::string& op = n.op_type();

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <iterator>
+#include <system_error>
 
 #include "compiler/onnx_importer.hpp"
 #include "onnx/checker.h"
@@ -59,6 +59,9 @@ void Importer::unsupported() const {
 
 Graph Importer::run() {
   const onnx::GraphProto& graph = model_.graph();
+  for (const auto& o : model_.opset_import()) {
+    if (o.domain().empty() || o.domain() == "ai.onnx") opset_ = o.version();
+  }
   if (graph.sparse_initializer_size() > 0) fail("sparse initializers are not supported; store them dense");
   for (const auto& n : graph.node()) {
     for (const auto& in : n.input()) consumers_[in].push_back(&n);
@@ -66,10 +69,11 @@ Graph Importer::run() {
   for (const auto& init : graph.initializer()) {
     Binding b;
     try {
-      b.constant = read_tensor(init);
+      check_tensor(init);  // decoded when a node uses it
     } catch (const ImportFailure& e) {
       fail(std::string("initializer: ") + e.what());
     }
+    b.initializer = &init;
     env_[init.name()] = std::move(b);
   }
   check_quantized_model();
@@ -151,7 +155,9 @@ void Importer::bind_outputs() {
       fail("output '" + out.name() + "' is the float result of node '" + b.pending->node + "' (" + b.pending->op_type +
            ") with no QuantizeLinear after it; quantize that output too (QDQ) or use the QOperator form");
     }
-    if (b.kind != Kind::kView && b.kind != Kind::kQuant) {
+    const bool is_input =
+        b.kind == Kind::kFloat && std::find(g_.inputs.begin(), g_.inputs.end(), b.value) != g_.inputs.end();
+    if ((b.kind != Kind::kView && b.kind != Kind::kQuant && b.kind != Kind::kFloat) || is_input) {
       fail("output '" + out.name() + "' is a constant or a float tensor no quantized operator computes");
     }
     int id = b.value;
@@ -201,7 +207,15 @@ const ConstTensor& Importer::const_input(int index, const char* what) const {
   if (b.kind != Kind::kConst) {
     fail(std::string(what) + " '" + node_->input(index) + "' must be a constant (an initializer or Constant node)");
   }
-  return b.constant;
+  return b.constant();
+}
+
+const Binding& Importer::const_binding(int index, const char* what) const {
+  const Binding& b = input(index);
+  if (b.kind != Kind::kConst) {
+    fail(std::string(what) + " '" + node_->input(index) + "' must be a constant (an initializer or Constant node)");
+  }
+  return b;
 }
 
 void Importer::bind(int output, Binding b) {
@@ -212,10 +226,10 @@ void Importer::bind(int output, Binding b) {
 
 std::vector<std::int64_t> Importer::shape_of(const Binding& b) const {
   switch (b.kind) {
-    case Kind::kConst: return b.constant.shape;
+    case Kind::kConst: return b.constant_shape();
     case Kind::kQConst:
     case Kind::kViewConst: return b.qconst.shape;
-    case Kind::kPending: return b.pending->build.shape;
+    case Kind::kPending: return b.pending->build.result_shape();
     default: return g_.values[static_cast<std::size_t>(b.value)].shape;
   }
 }
@@ -223,17 +237,22 @@ std::vector<std::int64_t> Importer::shape_of(const Binding& b) const {
 bool Importer::fold(const onnx::NodeProto& n) {
   Binding out;
   if (n.op_type() == "Shape") {
-    out.constant = shape_tensor(shape_of(input(0)), n);
+    out.set_constant(shape_tensor(shape_of(input(0)), n));
     bind(0, std::move(out));
     return true;
   }
-  std::vector<const ConstTensor*> in;
+  if (!foldable(n.op_type())) return false;
+  std::vector<const Binding*> bindings;
   for (int i = 0; i < n.input_size(); ++i) {
     const Binding* b = optional_input(i);
     if (b != nullptr && b->kind != Kind::kConst) return false;
-    in.push_back(b == nullptr ? nullptr : &b->constant);
+    bindings.push_back(b);
   }
-  if (in.empty() || !fold_constant(n, in, out.constant)) return false;
+  std::vector<const ConstTensor*> in;  // decoded only now that every input is constant
+  for (const Binding* b : bindings) in.push_back(b == nullptr ? nullptr : &b->constant());
+  ConstTensor c;
+  if (in.empty() || !fold_constant(n, in, c)) return false;
+  out.set_constant(std::move(c));
   bind(0, std::move(out));
   return true;
 }
@@ -251,7 +270,7 @@ void Importer::convert(const onnx::NodeProto& n) {
   }
   if (op == "Constant") {
     Binding b;
-    b.constant = constant_value(n);
+    b.set_constant(constant_value(n));
     bind(0, std::move(b));
   } else if (fold(n)) {
     return;
@@ -263,9 +282,16 @@ void Importer::convert(const onnx::NodeProto& n) {
     qlinear_op();
   } else if (op == "MatMulInteger" || op == "ConvInteger") {
     integer_op();
-  } else if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Add" || op == "AveragePool" ||
-             op == "GlobalAveragePool" || op == "MaxPool") {
+  } else if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "AveragePool" || op == "GlobalAveragePool" ||
+             op == "MaxPool") {
     qdq_op();
+  } else if (op == "Add") {
+    add_op();
+  } else if (op == "Transpose" && input(0).kind == Binding::Kind::kQuant) {
+    transpose_quantized();
+  } else if (op == "Sub" || op == "Div" || op == "Pow" || op == "Sqrt" || op == "Erf" || op == "ReduceMean" ||
+             op == "Softmax" || op == "Transpose") {
+    float_op();
   } else if (op == "Relu" || op == "Clip") {
     relu_or_clip();
   } else if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze" || op == "Identity") {
@@ -283,11 +309,18 @@ Graph import_onnx(const std::filesystem::path& model) {
   const std::string where = "model " + model.string() + ": ";
   std::ifstream in(model, std::ios::binary);
   if (!in) throw UserError(where + "cannot open the file; check the path");
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) throw UserError(where + "cannot read the file");
-  if (bytes.empty()) throw UserError(where + "the file is empty; expected an ONNX model");
+  std::error_code ec;
+  if (std::filesystem::is_directory(model, ec)) throw UserError(where + "cannot read the file: it is a directory");
+  if (in.peek() == std::ifstream::traits_type::eof()) {
+    if (in.bad()) throw UserError(where + "cannot read the file");
+    throw UserError(where + "the file is empty; expected an ONNX model");
+  }
+  // Parsed from the stream in blocks: a copy of the whole file would cost a page fault per 4 KiB, and a
+  // byte-wise stream iterator far more.
   onnx::ModelProto proto;
-  if (!proto.ParseFromString(bytes)) {
+  const bool parsed = proto.ParseFromIstream(&in);
+  if (in.bad()) throw UserError(where + "cannot read the file");
+  if (!parsed) {
     throw UserError(where + "not a readable ONNX protobuf (truncated or corrupt file?); export or copy it again");
   }
   auto invalid = [&](const char* what) { return UserError(where + "invalid ONNX: " + onnx_detail::one_line(what)); };

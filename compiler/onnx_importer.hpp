@@ -42,15 +42,22 @@ struct ConstTensor {
   std::int64_t integer(std::size_t i) const;  // element i of an integer tensor (floats truncated)
 };
 
+bool is_float_elem(int elem);  // onnx::TensorProto_DataType FLOAT, DOUBLE or FLOAT16
+
 // Most elements a constant may have after folding (guards ConstantOfShape and friends against absurd sizes).
 inline constexpr std::int64_t kMaxConstElements = std::int64_t{1} << 26;
 
+// Checks a tensor's type, size and data without decoding it; throws ImportFailure with what is wrong.
+void check_tensor(const onnx::TensorProto& t);
 ConstTensor read_tensor(const onnx::TensorProto& t);
+// The integers of an int8/uint8/int32 tensor that check_tensor accepted, decoded straight to int32.
+std::vector<std::int32_t> read_int32(const onnx::TensorProto& t);
 // The value of a Constant node.
 ConstTensor constant_value(const onnx::NodeProto& node);
 // Evaluates `node` on constant inputs (nullptr for absent optional ones). Returns false when the operator is not
 // one the evaluator knows; throws ImportFailure on bad input.
 bool fold_constant(const onnx::NodeProto& node, const std::vector<const ConstTensor*>& in, ConstTensor& out);
+bool foldable(const std::string& op_type);  // fold_constant knows the operator
 ConstTensor shape_tensor(const std::vector<std::int64_t>& shape, const onnx::NodeProto& node);
 
 // Attribute readers (absent -> fallback).
@@ -81,12 +88,17 @@ struct QParams {
   bool per_channel() const { return scale.size() > 1; }
 };
 
-// A quantized constant (a weight or bias initializer, or a folded QuantizeLinear of a float one).
+// A quantized constant (a weight or bias initializer, or a folded QuantizeLinear of a float one). The integers of
+// an initializer stay in its TensorProto (`source`) until an IR value takes them, so copying a QConst is cheap
+// and each weight is decoded once, straight to int32.
 struct QConst {
   std::string name;
   std::vector<std::int64_t> shape;
-  std::vector<std::int32_t> data;
   QParams q;
+  const onnx::TensorProto* source = nullptr;                // an int8/uint8/int32 initializer, or
+  std::shared_ptr<const std::vector<std::int32_t>> values;  // integers computed at import time
+
+  std::vector<std::int32_t> data() const;  // the integers, row-major
 };
 
 // Everything an IR node needs but its output quantization.
@@ -98,6 +110,11 @@ struct OpBuild {
   std::vector<int> inputs;
   std::vector<std::int64_t> shape;
   Mode mode = Mode::kOutQuant;
+  // The ONNX result's shape when the op computes a 2-D form of it (a MatMul of a batched activation [..., M, K]
+  // by a constant [K, N] is a gemm on the [rows, K] rows, reshaped back); empty: `shape`.
+  std::vector<std::int64_t> out_shape;
+
+  const std::vector<std::int64_t>& result_shape() const { return out_shape.empty() ? shape : out_shape; }
 };
 
 // A Relu or Clip after an operator, as float bounds (+-infinity when absent).
@@ -129,11 +146,21 @@ struct Binding {
     kPending,    // float result waiting for its QuantizeLinear
   };
   Kind kind = Kind::kConst;
-  ConstTensor constant;
   QConst qconst;
   int value = -1;
   std::shared_ptr<const Pending> pending;
   std::string producer;  // the ONNX node that made it
+
+  // kConst: the tensor, decoded from `initializer` on first use (most initializers are weights, which go
+  // straight to int32 through QConst and are never decoded here).
+  const ConstTensor& constant() const;
+  void set_constant(ConstTensor c);
+  std::vector<std::int64_t> constant_shape() const;  // without decoding
+  int constant_elem() const;                         // onnx::TensorProto_DataType, without decoding
+  const onnx::TensorProto* initializer = nullptr;
+
+ private:
+  mutable std::shared_ptr<const ConstTensor> constant_;
 };
 
 class Importer {
@@ -151,6 +178,7 @@ class Importer {
   const Binding& input(int index) const;                  // the node's input `index`; fails when absent
   const Binding* optional_input(int index) const;         // nullptr when absent
   const ConstTensor& const_input(int index, const char* what) const;
+  const Binding& const_binding(int index, const char* what) const;  // a kConst input, not decoded
   void bind(int output, Binding b);
   std::vector<std::int64_t> shape_of(const Binding& b) const;
   bool fold(const onnx::NodeProto& node);
@@ -159,11 +187,12 @@ class Importer {
   // onnx_quant.cpp: quantization parameters, values, weights, finishing an operator.
   QParams read_qparams(int scale_index, int zp_index, DType data_type, bool data_type_known) const;
   void check_qparams(QParams& q, const std::vector<std::int64_t>& shape, const std::string& tensor) const;
-  QConst make_qconst(const ConstTensor& c, const QParams& q, const std::string& name) const;
+  QConst make_qconst(const Binding& c, const QParams& q, const std::string& name) const;
   void use_params(int value, const QParams& q, const std::string& tensor);  // checks, or sets an input's
   int const_value(const QConst& c);
   int bias_value(int index, double in_scale, const QParams& wq, double beta, std::int64_t channels);
   int emit(const std::string& node_name, OpDesc op, std::vector<int> inputs, Value out);
+  int emit_build(const std::string& node_name, const OpBuild& b, OpDesc op, Value out);  // out: result shape
   int finish(const Pending& p, const QParams& out, const std::string& out_name, const std::string& q_node);
   std::string node_name() const;
   const Value& val(int id) const { return g_.values.at(static_cast<std::size_t>(id)); }
@@ -184,6 +213,21 @@ class Importer {
   OpBuild pool_build(int x, OpKind kind);
   void qdq_op();
 
+  // onnx_float.cpp: float operators on the host (softmax, layer-norm and GELU pieces, attention's transposes),
+  // the float operands they read, and a constant bias Add folded into the gemm before it.
+  void add_op();
+  void float_op();
+  bool fold_bias();
+  bool float_operands() const;  // the node reads a float value and no integer tensor: a float operator
+  int float_operand(int index);
+  int float_constant(const std::string& name, const Binding& b);
+  int dequantized(int value, const std::string& name, const std::string& node);
+  int pending_float(const std::shared_ptr<const Pending>& p, const std::string& name);
+  std::vector<std::int64_t> transpose_perm(std::int64_t rank) const;
+  void transpose_quantized();  // QOperator: a Transpose of a quantized tensor
+  int rows_of(int value);      // a [..., M, K] activation as [rows, K] (a reshape the lowering aliases)
+  void float_result(OpDesc op, std::vector<int> inputs, std::vector<std::int64_t> shape);
+
   // onnx_qop.cpp: the QOperator form.
   void qlinear_op();
   void integer_op();
@@ -199,7 +243,13 @@ class Importer {
   std::unordered_map<std::string, std::vector<const onnx::NodeProto*>> consumers_;
   std::unordered_set<int> params_unknown_;  // int8/uint8 graph inputs whose quantization no node has stated yet
   std::unordered_map<std::string, int> const_ids_;
-  const onnx::NodeProto* node_ = nullptr;  // the node being converted
+  std::unordered_map<int, QConst> const_sources_;      // const value id -> where its integers came from (no data)
+  const onnx::NodeProto* node_ = nullptr;              // the node being converted
+  std::int64_t opset_ = 0;                             // of the default domain
+  std::unordered_map<int, int> dequantized_;           // quantized value -> its float value
+  std::unordered_map<std::string, int> float_consts_;  // ONNX constant -> float const value
+  std::unordered_map<const Pending*, std::pair<std::shared_ptr<const Pending>, int>> pending_floats_;  // -> float
+  std::unordered_map<int, int> rows_;  // activation -> its [rows, K] reshape
 };
 
 std::string node_label(const onnx::NodeProto& n);  // "'name' (OpType)"

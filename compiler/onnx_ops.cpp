@@ -110,7 +110,7 @@ OpBuild Importer::conv_build(int x, const QConst& w, int bias_index) {
 }
 
 OpBuild Importer::gemm_build(int a, const QConst& w, int bias_index, bool matmul) {
-  const std::vector<std::int64_t> as = val(a).shape;
+  std::vector<std::int64_t> as = val(a).shape;
   const float sa = val(a).scale;
   if (w.shape.size() != 2) fail("weight '" + w.name + "' has shape " + shape_text(w.shape) + "; expected 2-D");
   const bool trans_a = !matmul && attr_int(*node_, "transA", 0) != 0;
@@ -124,17 +124,16 @@ OpBuild Importer::gemm_build(int a, const QConst& w, int bias_index, bool matmul
          "; it must be the output-column axis " + std::to_string(n_axis));
   }
   OpBuild b;
-  const int wid = const_value(w);
-  if (matmul && as.size() > 2) {  // batched activation times a constant matrix
-    b.op.kind = OpKind::kMatMul;
-    b.shape = matmul_shape(as, w.shape);
-    b.inputs = {a, wid};
-    return b;
+  if (matmul && as.size() > 2) {  // batched activation times a constant matrix: a gemm on its rows
+    b.out_shape = matmul_shape(as, w.shape);
+    a = rows_of(a);
+    as = val(a).shape;
   }
   if (as.size() != 2) fail("input '" + node_->input(0) + "' has shape " + shape_text(as) + "; expected 2-D");
   const std::int64_t k = trans_a ? as[0] : as[1], kb = trans_b ? w.shape[1] : w.shape[0];
   const std::int64_t n = w.shape[static_cast<std::size_t>(n_axis)];
   if (k != kb) fail("shapes " + shape_text(as) + " and " + shape_text(w.shape) + " differ in K");
+  const int wid = const_value(w);
   b.op.kind = OpKind::kGemm;
   b.op.ints = {{"trans_a", {trans_a ? 1 : 0}}, {"trans_b", {trans_b ? 1 : 0}}};
   if (alpha != 1.0f) b.op.floats["alpha"] = {static_cast<double>(alpha)};

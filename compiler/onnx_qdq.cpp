@@ -28,7 +28,7 @@ int Importer::view_input(int index) const {
 const QConst& Importer::weight_input(int index) const {
   const Binding& b = input(index);
   if (b.kind == Kind::kViewConst) return b.qconst;
-  if (b.kind == Kind::kConst && b.constant.is_float()) {
+  if (b.kind == Kind::kConst && is_float_elem(b.constant_elem())) {
     fail("computes in float: weight '" + node_->input(index) +
          "' is a float initializer; quantize the weights (DequantizeLinear of an int8 initializer)");
   }
@@ -42,22 +42,23 @@ void Importer::quantize_linear() {
   QParams q = read_qparams(1, 2, DType::kUint8, false);
   Binding r;
   if (x.kind == Kind::kConst) {  // a float weight quantized in the graph (PyTorch export): fold it
-    if (!x.constant.is_float()) fail("input '" + node_->input(0) + "' must be float");
+    const ConstTensor& xc = x.constant();
+    if (!xc.is_float()) fail("input '" + node_->input(0) + "' must be float");
     r.kind = Kind::kQConst;
     r.qconst.name = out_name;
-    r.qconst.shape = x.constant.shape;
+    r.qconst.shape = xc.shape;
     check_qparams(q, r.qconst.shape, node_->input(0));
     std::int64_t inner = 1, dim = 1;
     if (q.per_channel()) {
-      dim = x.constant.shape[static_cast<std::size_t>(q.axis)];
-      for (std::size_t i = static_cast<std::size_t>(q.axis) + 1; i < x.constant.shape.size(); ++i) {
-        inner *= x.constant.shape[i];
-      }
+      dim = xc.shape[static_cast<std::size_t>(q.axis)];
+      for (std::size_t i = static_cast<std::size_t>(q.axis) + 1; i < xc.shape.size(); ++i) inner *= xc.shape[i];
     }
-    for (std::size_t i = 0; i < x.constant.floats.size(); ++i) {
+    std::vector<std::int32_t> data(xc.floats.size());
+    for (std::size_t i = 0; i < xc.floats.size(); ++i) {
       const auto c = static_cast<std::size_t>((static_cast<std::int64_t>(i) / inner) % dim);
-      r.qconst.data.push_back(quantize_bound(x.constant.floats[i], q.scale[c], q.zero_point[c], q.dtype));
+      data[i] = quantize_bound(xc.floats[i], q.scale[c], q.zero_point[c], q.dtype);
     }
+    r.qconst.values = std::make_shared<const std::vector<std::int32_t>>(std::move(data));
     r.qconst.q = q;
     bind(0, std::move(r));
     return;
@@ -96,10 +97,10 @@ void Importer::dequantize_linear() {
     r.value = x.value;
   } else if (x.kind == Kind::kConst) {
     bool ok = false;
-    const DType t = dtype_of_elem(x.constant.elem, ok);
+    const DType t = dtype_of_elem(x.constant_elem(), ok);
     if (!ok || t == DType::kFloat32) fail("input '" + name + "' must be an int8, uint8 or int32 tensor");
     r.kind = Kind::kViewConst;
-    r.qconst = make_qconst(x.constant, read_qparams(1, 2, t, true), name);
+    r.qconst = make_qconst(x, read_qparams(1, 2, t, true), name);
   } else if (x.kind == Kind::kQConst) {
     r.kind = Kind::kViewConst;
     r.qconst = x.qconst;
@@ -195,7 +196,7 @@ void Importer::view_op() {
     shape = unsqueeze_shape(in, axes);
   }
   Binding r;
-  if (x.kind == Kind::kView || x.kind == Kind::kQuant) {
+  if (x.kind == Kind::kView || x.kind == Kind::kQuant || x.kind == Kind::kFloat) {
     Value out = g_.values[static_cast<std::size_t>(x.value)];
     if (x.kind == Kind::kQuant && params_unknown_.count(x.value)) {
       fail("input '" + node_->input(0) + "' has no known quantization yet; no operator before states it");
@@ -235,9 +236,19 @@ void Importer::cast_or_mul() {
   const Binding& y = input(1);
   const Binding* raw = x.kind == Kind::kRaw ? &x : y.kind == Kind::kRaw ? &y : nullptr;
   const Binding* c = raw == &x ? &y : &x;
-  if (raw == nullptr || c->kind != Kind::kConst || !c->constant.is_float() || c->constant.count() != 1) unsupported();
+  auto floating = [](const Binding& b) {  // a float operand: dequantized, float, or a float constant
+    return b.kind == Kind::kView || b.kind == Kind::kViewConst || b.kind == Kind::kFloat || b.kind == Kind::kPending ||
+           (b.kind == Kind::kConst && is_float_elem(b.constant_elem()));
+  };
+  if (raw == nullptr && floating(x) && floating(y) && (x.kind != Kind::kConst || y.kind != Kind::kConst)) {
+    float_op();  // a float Mul on the host (layer-norm's gamma, GELU)
+    return;
+  }
+  if (raw == nullptr || c->kind != Kind::kConst || !c->constant().is_float() || c->constant().count() != 1) {
+    unsupported();
+  }
   const Value& v = g_.values[static_cast<std::size_t>(raw->value)];
-  const auto s = static_cast<float>(c->constant.floats[0]);
+  const auto s = static_cast<float>(c->constant().floats[0]);
   if (!(std::abs(s - v.scale) <= 1e-6f * v.scale)) {
     fail("multiplies the int32 accumulator '" + v.name + "' by " + std::to_string(s) +
          ", not by its scale; only a Mul by the product of the input and weight scales is supported");

@@ -15,7 +15,7 @@ DType Importer::operand_type(int index) const {
   const Binding& b = input(index);
   if (b.kind == Kind::kQuant) return val(b.value).dtype;
   bool ok = false;
-  const DType t = b.kind == Kind::kConst ? dtype_of_elem(b.constant.elem, ok) : DType::kFloat32;
+  const DType t = b.kind == Kind::kConst ? dtype_of_elem(b.constant_elem(), ok) : DType::kFloat32;
   if (!ok || t == DType::kFloat32) {
     fail("input '" + node_->input(index) + "' must be an int8 or uint8 tensor (quantized activation or weight)");
   }
@@ -29,7 +29,7 @@ int Importer::quant_operand(int index, const QParams& q) {
     return b.value;
   }
   if (q.per_channel()) fail("operand '" + node_->input(index) + "' is quantized per channel; expected per tensor");
-  return const_value(make_qconst(b.constant, q, node_->input(index)));
+  return const_value(make_qconst(b, q, node_->input(index)));
 }
 
 void Importer::qlinear_op() {
@@ -42,7 +42,7 @@ void Importer::qlinear_op() {
     const int x = quant_operand(0, read_qparams(1, 2, operand_type(0), true));
     QParams wq = read_qparams(4, 5, operand_type(3), true);
     wq.axis = 0;
-    const QConst w = make_qconst(const_input(3, "weight"), wq, node_->input(3));
+    const QConst w = make_qconst(const_binding(3, "weight"), wq, node_->input(3));
     y = read_qparams(6, 7, DType::kUint8, false);
     b = conv_build(x, w, 8);
   } else if (op == "QLinearMatMul") {
@@ -50,8 +50,8 @@ void Importer::qlinear_op() {
     QParams bq = read_qparams(4, 5, operand_type(3), true);
     y = read_qparams(6, 7, DType::kUint8, false);
     if (input(3).kind == Kind::kConst) {
-      bq.axis = static_cast<std::int64_t>(input(3).constant.shape.size()) - 1;  // per column
-      b = gemm_build(a, make_qconst(input(3).constant, bq, node_->input(3)), -1, true);
+      bq.axis = static_cast<std::int64_t>(input(3).constant_shape().size()) - 1;  // per column
+      b = gemm_build(a, make_qconst(input(3), bq, node_->input(3)), -1, true);
     } else {
       const int bv = quant_operand(3, bq);
       b.op.kind = OpKind::kMatMul;
@@ -67,7 +67,7 @@ void Importer::qlinear_op() {
     const int a = quant_operand(0, read_qparams(1, 2, operand_type(0), true));
     QParams bq = read_qparams(4, 5, operand_type(3), true);
     bq.axis = attr_int(*node_, "transB", 0) != 0 ? 0 : 1;
-    const QConst w = make_qconst(const_input(3, "B"), bq, node_->input(3));
+    const QConst w = make_qconst(const_binding(3, "B"), bq, node_->input(3));
     y = read_qparams(7, 8, DType::kUint8, false);
     b = gemm_build(a, w, 6, false);
   } else if (op == "QLinearAdd") {
@@ -86,15 +86,16 @@ void Importer::qlinear_op() {
     b = pool_build(x, op == "QLinearAveragePool" ? OpKind::kAveragePool : OpKind::kGlobalAveragePool);
   }
   if (y.per_channel()) fail("has a per-channel output scale; outputs are quantized per tensor");
-  r.value = emit(node_name(), b.op, b.inputs, act(node_->output(0), b.shape, y));
+  r.value = emit_build(node_name(), b, b.op, act(node_->output(0), b.result_shape(), y));
   bind(0, std::move(r));
 }
 
 std::optional<float> Importer::scalar_constant(const std::string& name) const {
   const auto it = env_.find(name);
   if (it != env_.end()) {
-    const ConstTensor& c = it->second.constant;
-    if (it->second.kind != Kind::kConst || !c.is_float() || c.count() != 1) return std::nullopt;
+    if (it->second.kind != Kind::kConst || element_count(it->second.constant_shape()) != 1) return std::nullopt;
+    const ConstTensor& c = it->second.constant();
+    if (!c.is_float() || c.count() != 1) return std::nullopt;
     return static_cast<float>(c.floats[0]);
   }
   for (const auto& n : model_.graph().node()) {  // a Constant node after the current one
@@ -164,7 +165,7 @@ void Importer::integer_op() {
   }
   wq.scale.assign(wq.zero_point.size(), out_scale / sa);
   wq.axis = conv ? 0 : 1;
-  const QConst w = make_qconst(const_input(1, "weight"), wq, node_->input(1));
+  const QConst w = make_qconst(const_binding(1, "weight"), wq, node_->input(1));
   const OpBuild b = conv ? conv_build(a.value, w, -1) : gemm_build(a.value, w, -1, true);
   QParams y;
   y.dtype = DType::kInt32;
@@ -172,7 +173,7 @@ void Importer::integer_op() {
   y.zero_point = {0};
   Binding r;
   r.kind = Kind::kQuant;
-  r.value = emit(node_name(), b.op, b.inputs, act(node_->output(0), b.shape, y));
+  r.value = emit_build(node_name(), b, b.op, act(node_->output(0), b.result_shape(), y));
   bind(0, std::move(r));
 }
 

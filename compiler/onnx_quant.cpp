@@ -124,9 +124,9 @@ void Importer::check_qparams(QParams& q, const std::vector<std::int64_t>& shape,
   }
 }
 
-QConst Importer::make_qconst(const ConstTensor& c, const QParams& q, const std::string& name) const {
+QConst Importer::make_qconst(const Binding& c, const QParams& q, const std::string& name) const {
   bool ok = false;
-  const DType t = dtype_of_elem(c.elem, ok);
+  const DType t = dtype_of_elem(c.constant_elem(), ok);
   if (!ok || t == DType::kFloat32) fail("'" + name + "' must be an int8, uint8 or int32 constant");
   if (t != q.dtype) {
     fail("'" + name + "' is " + std::string(dtype_name(t)) + " but its zero point is " +
@@ -134,14 +134,28 @@ QConst Importer::make_qconst(const ConstTensor& c, const QParams& q, const std::
   }
   QConst qc;
   qc.name = name;
-  qc.shape = c.shape;
+  qc.shape = c.constant_shape();
   qc.q = q;
   check_qparams(qc.q, qc.shape, name);
-  for (const std::int64_t v : c.ints) {
+  auto check_range = [&](std::int64_t v) {
     if (v < dtype_min(t) || v > dtype_max(t)) {
       fail("'" + name + "' holds " + std::to_string(v) + ", outside the " + std::string(dtype_name(t)) + " range");
     }
-    qc.data.push_back(static_cast<std::int32_t>(v));
+  };
+  const onnx::TensorProto* init = c.initializer;
+  if (init != nullptr && init->has_raw_data()) {
+    qc.source = init;  // raw int8/uint8/int32 bytes are in range by construction; decoded when an IR value needs them
+  } else if (init != nullptr) {
+    for (const std::int32_t v : init->int32_data()) check_range(v);
+    qc.source = init;
+  } else {
+    const ConstTensor& ct = c.constant();
+    std::vector<std::int32_t> data(ct.ints.size());
+    for (std::size_t i = 0; i < ct.ints.size(); ++i) {
+      check_range(ct.ints[i]);
+      data[i] = static_cast<std::int32_t>(ct.ints[i]);
+    }
+    qc.values = std::make_shared<const std::vector<std::int32_t>>(std::move(data));
   }
   return qc;
 }
@@ -179,7 +193,6 @@ int Importer::const_value(const QConst& c) {
   v.dtype = c.q.dtype;
   v.shape = c.shape;
   v.is_const = true;
-  v.data = c.data;
   if (c.q.per_channel()) {
     v.channel_scale = c.q.scale;
     v.channel_zero_point = c.q.zero_point;
@@ -187,17 +200,26 @@ int Importer::const_value(const QConst& c) {
     v.scale = c.q.scale.at(0);
     v.zero_point = c.q.zero_point.at(0);
   }
+  // A weight shared by several nodes becomes one value: the same parameters and the same integers (the same
+  // initializer or import-time data, or equal values).
   const auto it = const_ids_.find(c.name);
-  if (it != const_ids_.end()) {
+  const bool same_params = it != const_ids_.end() && [&] {
     const Value& old = g_.values[static_cast<std::size_t>(it->second)];
-    if (old.dtype == v.dtype && old.shape == v.shape && old.data == v.data && old.scale == v.scale &&
-        old.zero_point == v.zero_point && old.channel_scale == v.channel_scale &&
-        old.channel_zero_point == v.channel_zero_point) {
-      return it->second;  // a weight shared by several nodes
-    }
+    return old.dtype == v.dtype && old.shape == v.shape && old.scale == v.scale && old.zero_point == v.zero_point &&
+           old.channel_scale == v.channel_scale && old.channel_zero_point == v.channel_zero_point;
+  }();
+  if (same_params) {
+    const QConst& prev = const_sources_.at(it->second);
+    if ((c.source != nullptr && c.source == prev.source) || (c.values && c.values == prev.values)) return it->second;
   }
+  v.data = c.data();
+  if (same_params && g_.values[static_cast<std::size_t>(it->second)].data == v.data) return it->second;
   const int id = g_.add_value(std::move(v));
   const_ids_[c.name] = id;
+  QConst origin;  // where the integers came from, without them
+  origin.source = c.source;
+  origin.values = c.values;
+  const_sources_[id] = std::move(origin);
   return id;
 }
 
@@ -214,22 +236,24 @@ int Importer::bias_value(int index, double in_scale, const QParams& wq, double b
   v.dtype = DType::kInt32;
   v.shape = {channels};
   v.is_const = true;
+  const std::vector<std::int32_t> bias_data =
+      b->kind == Kind::kViewConst ? b->qconst.data() : std::vector<std::int32_t>{};
   for (std::int64_t m = 0; m < channels; ++m) {
     const auto i = static_cast<std::size_t>(m);
     // The bias scale: sx * sw[m] computed in float, as ONNX Runtime's quantizer does.
     const float target = static_cast<float>(in_scale) * wq.scale[wq.per_channel() ? i : 0];
     if (wq.per_channel()) v.channel_scale.push_back(target);
     v.scale = m == 0 ? target : v.scale;
-    if (b->kind == Kind::kConst && b->constant.elem == onnx::TensorProto::INT32) {  // QOperator: already sx*sw
-      v.data.push_back(static_cast<std::int32_t>(b->constant.ints[i]));
-    } else if (b->kind == Kind::kConst && b->constant.is_float()) {
-      const float q = static_cast<float>(beta * b->constant.floats[i]) / target;
+    if (b->kind == Kind::kConst && b->constant().elem == onnx::TensorProto::INT32) {  // QOperator: already sx*sw
+      v.data.push_back(static_cast<std::int32_t>(b->constant().ints[i]));
+    } else if (b->kind == Kind::kConst && b->constant().is_float()) {
+      const float q = static_cast<float>(beta * b->constant().floats[i]) / target;
       v.data.push_back(saturate(round_half_even(q), dtype_min(DType::kInt32), dtype_max(DType::kInt32)));
     } else if (b->kind == Kind::kViewConst && b->qconst.q.dtype == DType::kInt32) {
       const QParams& bq = b->qconst.q;
       const std::size_t c = bq.per_channel() ? i : 0;
       const double ratio = beta * bq.scale[c] / target;
-      const std::int32_t raw = b->qconst.data[i];
+      const std::int32_t raw = bias_data[i];
       v.data.push_back(std::abs(ratio - 1.0) < 1e-5 && bq.zero_point[c] == 0
                            ? raw
                            : saturate(round_half_even(ratio * (raw - bq.zero_point[c])), dtype_min(DType::kInt32),
@@ -253,6 +277,17 @@ int Importer::emit(const std::string& node_name, OpDesc op, std::vector<int> inp
   return id;
 }
 
+int Importer::emit_build(const std::string& node_name, const OpBuild& b, OpDesc op, Value out) {
+  if (b.out_shape.empty()) return emit(node_name, std::move(op), b.inputs, std::move(out));
+  Value rows = out;
+  rows.name += "_rows";
+  rows.shape = b.shape;
+  const int id = emit(node_name, std::move(op), b.inputs, std::move(rows));
+  OpDesc reshape;
+  reshape.kind = OpKind::kReshape;
+  return emit(node_name, reshape, {id}, std::move(out));
+}
+
 std::string Importer::node_name() const {
   return node_->name().empty() ? node_->output(0) : node_->name();
 }
@@ -269,7 +304,7 @@ int Importer::finish(const Pending& p, const QParams& out, const std::string& ou
     Value v;
     v.name = name;
     v.dtype = t;
-    v.shape = b.shape;
+    v.shape = b.result_shape();
     v.scale = scale;
     v.zero_point = zp;
     return v;
@@ -284,10 +319,10 @@ int Importer::finish(const Pending& p, const QParams& out, const std::string& ou
   if (b.mode == OpBuild::Mode::kFusedClip) {
     OpDesc op = b.op;
     if (clipped) op.ints["clip"] = bounds(out.dtype, sy, zy);
-    return emit(p.node, op, b.inputs, value(out_name, out.dtype, sy, zy));
+    return emit_build(p.node, b, op, value(out_name, out.dtype, sy, zy));
   }
   if (b.mode == OpBuild::Mode::kOutQuant) {
-    int v = emit(p.node, b.op, b.inputs, value(clipped ? p.float_name : out_name, out.dtype, sy, zy));
+    int v = emit_build(p.node, b, b.op, value(clipped ? p.float_name : out_name, out.dtype, sy, zy));
     if (clipped) {
       clip.ints["clip"] = bounds(out.dtype, sy, zy);
       v = emit(p.clips.back().node, clip, {v}, value(out_name, out.dtype, sy, zy));

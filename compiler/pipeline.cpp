@@ -46,6 +46,63 @@ std::vector<Insn> pipeline(std::vector<Insn> prologue_load, std::vector<Insn> pr
   return out;
 }
 
+std::int64_t attr(const Node& n, const char* key, std::size_t i, std::int64_t fallback) {
+  const auto it = n.op.ints.find(key);
+  return it == n.op.ints.end() || it->second.size() <= i ? fallback : it->second[i];
+}
+
+Window window(const Node& n, const Value& x, const Value& y, std::int64_t kh, std::int64_t kw) {
+  Window g;
+  g.n = x.shape[0];
+  g.c = x.shape[1];
+  g.h = x.shape[2];
+  g.w = x.shape[3];
+  g.oh = y.shape[2];
+  g.ow = y.shape[3];
+  g.kh = kh;
+  g.kw = kw;
+  g.sh = attr(n, "strides", 0, 1);
+  g.sw = attr(n, "strides", 1, 1);
+  g.dh = attr(n, "dilations", 0, 1);
+  g.dw = attr(n, "dilations", 1, 1);
+  g.pt = attr(n, "pads", 0, 0);
+  g.pl = attr(n, "pads", 1, 0);
+  g.pb = attr(n, "pads", 2, 0);
+  g.pr = attr(n, "pads", 3, 0);
+  g.wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+  g.x_size = std::min(g.w, g.wp - g.pl);
+  g.pad_right = g.wp - g.pl - g.x_size;
+  return g;
+}
+
+std::optional<std::string> Window::unsupported() const {
+  const std::int64_t ext_h = (kh - 1) * dh + 1, ext_w = (kw - 1) * dw + 1;
+  if (pt >= ext_h || pb >= ext_h || pl >= ext_w || pr >= ext_w) return "padding as large as the kernel";
+  if (std::max({pt, pl, pad_right}) > 255) return "padding above 255";
+  if (x_size < 1) return "degenerate width geometry";
+  return std::nullopt;
+}
+
+spec::LoadFields Window::tile_load(std::int64_t img, std::int64_t oh0, std::int64_t rows, std::int64_t c0,
+                                   std::uint64_t x_offset) const {
+  const std::int64_t rows_in = span(rows);
+  const std::int64_t ih0 = oh0 * sh - pt;  // first input row of the tile (negative: in the top padding)
+  const std::int64_t first = std::max<std::int64_t>(0, ih0);
+  const std::int64_t valid = std::min(h, ih0 + rows_in) - first;
+  spec::LoadFields f;
+  f.region = spec::Region::kAct;
+  f.dram_offset = x_offset + static_cast<std::uint64_t>(((img * h + first) * w) * c + c0);
+  f.y_size = static_cast<std::uint32_t>(valid);
+  f.x_size = static_cast<std::uint32_t>(x_size);
+  f.x_stride = static_cast<std::uint32_t>(c);
+  f.y_stride = static_cast<std::uint32_t>(w * c);
+  f.pad_top = static_cast<std::uint32_t>(first - ih0);
+  f.pad_bottom = static_cast<std::uint32_t>(rows_in - (first - ih0) - valid);
+  f.pad_left = static_cast<std::uint32_t>(pl);
+  f.pad_right = static_cast<std::uint32_t>(pad_right);
+  return f;
+}
+
 std::int32_t inp_domain(std::int32_t v, DType t) {
   return t == DType::kUint8 ? v - 128 : v;
 }

@@ -88,35 +88,16 @@ std::map<std::string, Tensor> read_outputs(const Program& program, std::span<con
 HostValue read_value(const TensorDesc& d, std::span<const std::uint8_t> const_region,
                      std::span<const std::uint8_t> act) {
   const std::uint8_t* base = (d.kind == TensorKind::kConst ? const_region.data() : act.data()) + d.offset;
-  const Tensor t = from_storage(d, base);
-  HostValue v;
-  v.dtype = d.dtype;
-  v.shape = d.shape;
-  v.scale = d.scale;
-  v.zero_point = d.zero_point;
-  if (d.dtype == DType::kFloat32) {
-    v.floats.resize(static_cast<std::size_t>(t.elements()));
-    std::memcpy(v.floats.data(), t.data.data(), t.data.size());
-  } else {
-    v.ints.resize(static_cast<std::size_t>(t.elements()));
-    for (std::int64_t i = 0; i < t.elements(); ++i) v.ints[static_cast<std::size_t>(i)] = t.get(i);
-  }
-  return v;
+  return host_value(from_storage(d, base), d.scale, d.zero_point);
 }
 
 void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t> act) {
-  Tensor t(d.dtype, d.shape);
   if (v.dtype != d.dtype || v.shape != d.shape) {
     throw InternalError("host op result " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape) +
                         " does not match tensor '" + d.name + "' (" + std::string(dtype_name(d.dtype)) + " " +
                         shape_text(d.shape) + ")");
   }
-  if (d.dtype == DType::kFloat32) {
-    std::memcpy(t.data.data(), v.floats.data(), t.data.size());
-  } else {
-    for (std::int64_t i = 0; i < t.elements(); ++i) t.set(i, v.ints[static_cast<std::size_t>(i)]);
-  }
-  to_storage(d, t, act.data() + d.offset);
+  to_storage(d, tensor_of(v), act.data() + d.offset);
 }
 
 void run_host_step(const Program& program, const HostStep& step, std::span<const std::uint8_t> const_region,

@@ -1,5 +1,6 @@
 #include "runtime/host_kernels.hpp"
 
+#include <cstring>
 #include <stdexcept>
 
 #include "sim/isa/error.hpp"
@@ -171,6 +172,32 @@ HostValue run(const OpDesc& op, const std::vector<const HostValue*>& in, const O
 }
 
 }  // namespace
+
+HostValue host_value(const Tensor& t, float scale, std::int32_t zero_point) {
+  HostValue v;
+  v.dtype = t.dtype;
+  v.shape = t.shape;
+  v.scale = scale;
+  v.zero_point = zero_point;
+  if (t.dtype == DType::kFloat32) {
+    v.floats.resize(static_cast<std::size_t>(t.elements()));
+    std::memcpy(v.floats.data(), t.data.data(), t.data.size());
+  } else {
+    v.ints.resize(static_cast<std::size_t>(t.elements()));
+    for (std::int64_t i = 0; i < t.elements(); ++i) v.ints[static_cast<std::size_t>(i)] = t.get(i);
+  }
+  return v;
+}
+
+Tensor tensor_of(const HostValue& v) {
+  Tensor t(v.dtype, v.shape);
+  if (v.dtype == DType::kFloat32) {
+    std::memcpy(t.data.data(), v.floats.data(), t.data.size());
+  } else {
+    for (std::int64_t i = 0; i < t.elements(); ++i) t.set(i, v.ints[static_cast<std::size_t>(i)]);
+  }
+  return t;
+}
 
 ref::QTensor to_qtensor(const HostValue& v) {
   ref::QTensor q;

@@ -34,6 +34,10 @@ HostValue run_host_op(const OpDesc& op, const std::vector<const HostValue*>& inp
 
 ref::QTensor to_qtensor(const HostValue& v);
 
+// Conversions between host values and row-major tensors.
+HostValue host_value(const Tensor& t, float scale, std::int32_t zero_point);
+Tensor tensor_of(const HostValue& v);
+
 // The float operators (OpKind::kFloat*), host_float.cpp.
 HostValue run_float_op(const OpDesc& op, const std::vector<const HostValue*>& inputs);
 

@@ -423,7 +423,7 @@ void Program::validate(const std::string& origin) const {
   }
   const isa::RegionSizes regions{constants.size(), act_bytes};
   try {
-    if (insns.empty()) throw UserError("no instructions (a program ends with finish)");
+    if (steps.empty() && insns.empty()) throw UserError("no steps and no instructions: the program does nothing");
     for (std::size_t pc = 0; pc < insns.size(); ++pc)
       isa::check_dram_bounds(insns[pc], static_cast<std::uint32_t>(pc), regions);
   } catch (const UserError& e) {

@@ -44,13 +44,17 @@ void print_arch(const systole::isa::ArchConfig& a) {
 }
 
 void print_program(const systole::Program& p) {
+  std::size_t host = 0;
+  for (const auto& s : p.steps) host += !s.accel;
   std::cout << "program for arch " << p.arch_name << " (fingerprint " << hex64(p.fingerprint) << ")\n"
-            << "  instructions " << p.insns.size() << ", constants " << p.constants.size() << " bytes, act region "
+            << "  steps " << p.steps.size() << " (" << host << " on the host), layers " << p.layers.size()
+            << ", instructions " << p.insns.size() << ", constants " << p.constants.size() << " bytes, act region "
             << p.act_bytes << " bytes\n";
   for (const auto& t : p.tensors) {
-    std::cout << "  " << (t.kind == systole::TensorKind::kInput ? "input  " : "output ") << t.name << " "
-              << systole::dtype_name(t.dtype) << " " << systole::shape_text(t.shape) << " scale " << t.scale
-              << " zero_point " << t.zero_point << " at act+" << t.offset << "\n";
+    static const char* kKinds[] = {"input   ", "output  ", "internal", "const   "};
+    std::cout << "  " << kKinds[static_cast<int>(t.kind)] << " " << t.name << " " << systole::dtype_name(t.dtype) << " "
+              << systole::shape_text(t.shape) << " scale " << t.scale << " zero_point " << t.zero_point << " at act+"
+              << t.offset << "\n";
   }
 }
 

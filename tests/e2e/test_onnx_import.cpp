@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "compiler/interpret.hpp"
+#include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
+#include "systole/runtime.hpp"
 
 using namespace systole;
 using compiler::Graph;
@@ -87,6 +89,33 @@ float float_at(const Tensor& t, std::int64_t i) {
   float f;
   std::memcpy(&f, &t.data[static_cast<std::size_t>(4 * i)], 4);
   return f;
+}
+
+std::map<std::string, int> kind_counts(const Graph& g) {
+  std::map<std::string, int> c;
+  for (const Node& n : g.nodes) ++c[std::string(op_name(n.op.kind))];
+  return c;
+}
+
+bool is_float_op(OpKind k) {
+  return k >= OpKind::kFloatAdd;
+}
+
+// Compiles for `default` (which sets the placements), runs on the functional backend and in the IR interpreter;
+// every output must match bit for bit.
+void check_compiled_equals_interpreter(Graph& g) {
+  auto device = Device::open("functional", {.arch = "default"});
+  const compiler::CompileResult r = compiler::compile(g, device->arch());
+  const std::map<std::string, Tensor> inputs = ramp_inputs(g);
+  const auto want = compiler::graph_outputs(g, compiler::interpret(g, inputs));
+  const auto got = device->load(r.program)->run(inputs).outputs;
+  REQUIRE(want.size() == g.outputs.size());
+  for (const auto& [name, t] : want) {
+    INFO("output " << name);
+    REQUIRE(got.count(name) == 1);
+    CHECK(got.at(name).shape == t.shape);
+    CHECK(got.at(name).data == t.data);
+  }
 }
 
 }  // namespace
@@ -349,9 +378,126 @@ TEST_CASE("MatMulInteger and ConvInteger become gemm and conv with int32 outputs
   }
 }
 
+TEST_CASE("QDQ BERT layer: biases folded into accelerator gemms, softmax, layer-norm and GELU in float on the host",
+          "[e2e]") {
+  Graph g = load("qdq_bert_tiny");
+  CHECK(kind_counts(g) == std::map<std::string, int>{{"add", 2},
+                                                     {"dequantize", 9},
+                                                     {"float_add", 5},
+                                                     {"float_div", 4},
+                                                     {"float_erf", 1},
+                                                     {"float_mul", 4},
+                                                     {"float_pow", 2},
+                                                     {"float_reduce_mean", 4},
+                                                     {"float_softmax", 1},
+                                                     {"float_sqrt", 2},
+                                                     {"float_sub", 2},
+                                                     {"float_transpose", 4},
+                                                     {"gemm", 6},
+                                                     {"matmul", 2},
+                                                     {"quantize", 9},
+                                                     {"reshape", 14}});
+
+  // A projection: MatMul [1, 8, 16] x [16, 16] + int32 bias -> a gemm on the 8 rows with the bias folded in,
+  // between two reshapes; its output has the QuantizeLinear's parameters.
+  const Node* query = nullptr;
+  for (const Node& n : g.nodes) {
+    if (n.name == "attention.query_MatMul" && n.op.kind == OpKind::kGemm) query = &n;
+  }
+  REQUIRE(query != nullptr);
+  CHECK(in(g, *query, 0).shape == Ints{8, 16});
+  CHECK(in(g, *query, 1).shape == Ints{16, 16});
+  CHECK(in(g, *query, 1).channel_scale.size() == 16);
+  const Value& bias = in(g, *query, 2);
+  CHECK(bias.name == "attention.query.bias_quantized");
+  CHECK(bias.dtype == DType::kInt32);
+  CHECK(bias.is_const);
+  CHECK(bias.shape == Ints{16});
+  CHECK(out(g, *query).shape == Ints{8, 16});
+  CHECK(out(g, *query).dtype == DType::kInt8);
+  CHECK(attr(*query, "clip").empty());
+
+  // Layer-norm's gamma: a float constant of the float Mul; the softmax over the last axis.
+  const Node& gamma_mul = node(g, "attention.output.LayerNorm_Mul");
+  CHECK(gamma_mul.op.kind == OpKind::kFloatMul);
+  const Value& gamma = in(g, gamma_mul, 1);
+  CHECK(gamma.is_const);
+  CHECK(gamma.dtype == DType::kFloat32);
+  CHECK(gamma.fdata.size() == 16);
+  CHECK(gamma.data.empty());
+  CHECK(attr(node(g, "attention.Softmax"), "axis") == Ints{3});
+  CHECK(attr(node(g, "attention.output.LayerNorm_ReduceMean"), "axes") == Ints{2});
+  CHECK(out(g, node(g, "attention.output.LayerNorm_ReduceMean")).shape == Ints{1, 8, 1});
+  CHECK(attr(node(g, "attention.key_transpose"), "perm") == Ints{0, 2, 3, 1});
+  // The residual Adds stay quantized.
+  CHECK(node(g, "attention.output.residual_Add").op.kind == OpKind::kAdd);
+
+  check_compiled_equals_interpreter(g);
+  for (const Node& n : g.nodes) {
+    INFO(n.name << " " << op_name(n.op.kind));
+    if (n.op.kind == OpKind::kGemm || n.op.kind == OpKind::kAdd) CHECK(n.placement == compiler::Placement::kAccel);
+    if (is_float_op(n.op.kind) || n.op.kind == OpKind::kMatMul || n.op.kind == OpKind::kQuantize ||
+        n.op.kind == OpKind::kDequantize) {
+      CHECK(n.placement == compiler::Placement::kHost);
+      CHECK_FALSE(n.reason.empty());
+    }
+  }
+}
+
+TEST_CASE(
+    "float operators: a float bias folded into a 3-D MatMul, a MatMul's float result in a float Add, softmax "
+    "to a float output, a transpose of a quantized tensor",
+    "[e2e]") {
+  Graph g = load("qdq_float_ops");
+  CHECK(kinds(g) == std::vector<std::string>{"quantize", "reshape", "gemm", "reshape", "reshape", "gemm", "reshape",
+                                             "dequantize", "dequantize", "float_add", "reshape", "reshape",
+                                             "float_softmax", "float_transpose", "dequantize", "float_transpose",
+                                             "quantize", "dequantize"});
+  // The float initializer bias, quantized at sx * sw[n] = (1/64) * linspace(0.01, 0.02, 5), half to even.
+  const Node& mm1 = g.nodes.at(2);
+  CHECK(mm1.name == "mm1");
+  CHECK(in(g, mm1, 2).data == std::vector<std::int32_t>{3200, -1280, 427, 0, 960});
+  check_act(out(g, mm1), "fc1_q_rows", DType::kInt8, {8, 5}, 0.05f, 3);
+  check_act(out(g, g.nodes.at(3)), "fc1_q", DType::kInt8, {2, 4, 5}, 0.05f, 3);
+  // mm2 has no QuantizeLinear: its int32 accumulator (scale 0.05 * 0.02), dequantized, feeds the float Add.
+  const Node& mm2 = g.nodes.at(5);
+  CHECK(mm2.name == "mm2");
+  check_act(out(g, mm2), "mm2_acc_rows", DType::kInt32, {8, 5}, 0.001f, 0);
+  CHECK(mm2.inputs.at(2) == -1);
+  const Node& sum = node(g, "sum");
+  CHECK(sum.op.kind == OpKind::kFloatAdd);
+  CHECK(in(g, sum, 0).name == "mm2");
+  CHECK(in(g, sum, 1).name == "fc1_dq");
+  CHECK(out(g, node(g, "unsqueeze")).shape == Ints{1, 2, 4, 5});
+  CHECK(out(g, node(g, "unsqueeze")).dtype == DType::kFloat32);
+  CHECK(attr(node(g, "softmax"), "axis") == Ints{2});
+  REQUIRE(g.outputs.size() == 2);
+  CHECK(value(g, g.outputs[0]).name == "y");
+  CHECK(value(g, g.outputs[0]).shape == Ints{2, 5, 4});
+  CHECK(value(g, g.outputs[1]).name == "xt");
+
+  check_compiled_equals_interpreter(g);
+  const std::map<std::string, Tensor> inputs = ramp_inputs(g);
+  const auto outs = compiler::graph_outputs(g, compiler::interpret(g, inputs));
+  const Tensor& x = inputs.at("x");
+  const Tensor& y = outs.at("y");
+  const Tensor& xt = outs.at("xt");
+  for (std::int64_t b = 0; b < 2; ++b) {
+    for (std::int64_t i = 0; i < 4; ++i) {
+      float total = 0;
+      for (std::int64_t c = 0; c < 5; ++c) total += float_at(y, (b * 5 + c) * 4 + i);
+      CHECK(total == Approx(1.0f).epsilon(1e-5));
+      for (std::int64_t j = 0; j < 6; ++j) {  // x quantized at 1/64, transposed
+        const float q = std::clamp(std::nearbyint(float_at(x, (b * 4 + i) * 6 + j) * 64.0f), -128.0f, 127.0f) / 64.0f;
+        CHECK(float_at(xt, (b * 6 + j) * 4 + i) == q);
+      }
+    }
+  }
+}
+
 TEST_CASE("every imported test model runs in the IR interpreter", "[e2e]") {
   for (const char* model : {"qdq_chain", "qop_chain", "qdq_residual", "qdq_misc", "qdq_pytorch", "qdq_conv_attrs",
-                            "qdq_batch4", "qop_misc", "qop_integer"}) {
+                            "qdq_batch4", "qop_misc", "qop_integer", "qdq_bert_tiny", "qdq_float_ops"}) {
     INFO(model);
     const Graph g = load(model);
     const auto outs = compiler::graph_outputs(g, compiler::interpret(g, ramp_inputs(g)));

@@ -1,49 +1,31 @@
 // Arch configs: a bad one names file, key and reason.
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "sim/isa/arch.hpp"
 #include "sim/isa/error.hpp"
+#include "support/text.hpp"
 
 using namespace systole;
 using Catch::Contains;
 
-namespace {
-
-std::string shipped(const std::string& name) {
-  std::ifstream in(isa::arch_dir() / (name + ".toml"));
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto pos = text.find(from);
-  REQUIRE(pos != std::string::npos);
-  return text.replace(pos, from.size(), to);
-}
-
-isa::ArchConfig parse(const std::string& text) {
-  return isa::parse_arch_config(text, "cfg.toml", "cfg");
-}
-
-}  // namespace
+using test::parse_arch;
+using test::replace;
+using test::shipped_arch;
 
 TEST_CASE("bad configs name file, key and reason", "[error]") {
-  const std::string base = shipped("default");
-  CHECK_THROWS_WITH(parse(replace(base, "rows = 16\n", "")), Contains("cfg.toml: key 'array.rows': missing"));
-  CHECK_THROWS_WITH(parse(replace(base, "rows = 16", "rows = 300")),
+  const std::string base = shipped_arch("default");
+  CHECK_THROWS_WITH(parse_arch(replace(base, "rows = 16\n", "")), Contains("cfg.toml: key 'array.rows': missing"));
+  CHECK_THROWS_WITH(parse_arch(replace(base, "rows = 16", "rows = 300")),
                     Contains("key 'array.rows': 300 is outside [1, 256]"));
-  CHECK_THROWS_WITH(parse(replace(base, "rows = 16", "rows = \"16\"")),
+  CHECK_THROWS_WITH(parse_arch(replace(base, "rows = 16", "rows = \"16\"")),
                     Contains("key 'array.rows': must be an integer"));
-  CHECK_THROWS_WITH(parse(replace(base, "\"weight_stationary\"", "\"row_stationary\"")),
+  CHECK_THROWS_WITH(parse_arch(replace(base, "\"weight_stationary\"", "\"row_stationary\"")),
                     Contains("'row_stationary' is not one of: weight_stationary, output_stationary"));
-  CHECK_THROWS_WITH(parse(base + "\n[extra]\nfoo = 1\n"), Contains("key 'extra.foo': unknown key"));
-  CHECK_THROWS_WITH(parse(replace(base, "banks = 4", "banks = 4\nbank = 2")),
+  CHECK_THROWS_WITH(parse_arch(base + "\n[extra]\nfoo = 1\n"), Contains("key 'extra.foo': unknown key"));
+  CHECK_THROWS_WITH(parse_arch(replace(base, "banks = 4", "banks = 4\nbank = 2")),
                     Contains("key 'memory.bank': unknown key"));
-  CHECK_THROWS_WITH(parse(replace(base, "cols = 16", "cols = 3")),
+  CHECK_THROWS_WITH(parse_arch(replace(base, "cols = 16", "cols = 3")),
                     Contains("key 'memory.wgt_kib': 262144 bytes is not a whole number of 3-byte rows"));
-  CHECK_THROWS_WITH(parse(replace(base, "rows = 16", "rows = [")), Contains("arch config cfg.toml:4:"));
+  CHECK_THROWS_WITH(parse_arch(replace(base, "rows = 16", "rows = [")), Contains("arch config cfg.toml:4:"));
   CHECK_THROWS_WITH(isa::load_arch_config("/nonexistent/x.toml"), Contains("cannot open file"));
 }

@@ -77,7 +77,7 @@ TEST_CASE("CLI usage errors exit non-zero", "[error]") {
 TEST_CASE("info and disasm describe a program", "[unit]") {
   const Outcome info = run("info " + kGemm);
   CHECK(info.status == 0);
-  CHECK_THAT(info.output, Contains("program for arch default") && Contains("input  a int8 [32, 48]"));
+  CHECK_THAT(info.output, Contains("program for arch default") && Contains("input    a int8 [32, 48]"));
   const Outcome arch = run("info tiny");
   CHECK(arch.status == 0);
   CHECK_THAT(arch.output, Contains("array.rows = 4") && Contains("rows: inp 4096"));
@@ -91,7 +91,7 @@ TEST_CASE("systole compile rejects bad models with one line", "[error]") {
   expect_one_line_error(run("compile /nonexistent.onnx -o /tmp/x.sys"), "cannot open the file");
   expect_one_line_error(run("compile " + models + "bad_garbage.onnx -o /tmp/x.sys"), "bad_garbage.onnx");
   expect_one_line_error(run("compile " + models + "bad_float.onnx -o /tmp/x.sys"), "no quantized operators");
-  expect_one_line_error(run("compile " + models + "bad_softmax.onnx -o /tmp/x.sys"), "Softmax");
+  expect_one_line_error(run("compile " + models + "bad_unsupported.onnx -o /tmp/x.sys"), "Hardmax");
   expect_one_line_error(run("compile " + models + "bad_dynamic.onnx -o /tmp/x.sys"), "bad_dynamic.onnx");
   expect_one_line_error(
       run("compile " + std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_mlp_qdq.onnx --arch nosuch"),

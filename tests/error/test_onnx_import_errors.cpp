@@ -40,8 +40,8 @@ TEST_CASE("a float model is rejected, naming its first float operator", "[error]
 }
 
 TEST_CASE("an operator with no quantized form and no host kernel is named", "[error]") {
-  CHECK_THAT(error_of("bad_softmax"),
-             Contains("node 'softmax0' (Softmax): not supported (no quantized form and no host kernel)"));
+  CHECK_THAT(error_of("bad_unsupported"),
+             Contains("node 'hardmax0' (Hardmax): not supported (no quantized form and no host kernel)"));
 }
 
 TEST_CASE("a float operator inside a quantized model is named", "[error]") {

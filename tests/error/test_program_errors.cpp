@@ -5,11 +5,13 @@
 #include <fstream>
 
 #include "sim/isa/error.hpp"
+#include "support/text.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
 
 using namespace systole;
 using Catch::Contains;
+using test::replace;
 
 namespace {
 
@@ -27,12 +29,6 @@ gemm pop_prev push_next outer=1 inner=4 inp_stride_inner=1 acc_stride_inner=1
 store pop_prev region=act dtype=int8 dram_offset=y y_size=4 x_size=1 lanes=4 y_stride=4 clamp_min=-128 clamp_max=127
 finish
 )";
-
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto pos = text.find(from);
-  REQUIRE(pos != std::string::npos);
-  return text.replace(pos, from.size(), to);
-}
 
 // Assembles and loads onto a functional `tiny` device; the error surfaces from whichever step detects it.
 void load_text(const std::string& text) {

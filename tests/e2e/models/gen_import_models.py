@@ -5,7 +5,7 @@ tests/error/test_onnx_import_errors.cpp).
 Usage: /usr/bin/python3 tests/e2e/models/gen_import_models.py [OUT_DIR]   (default: this script's folder)
 
 Debian's python3 with python3-onnx (1.12) and python3-numpy. Deterministic: fixed seeds, fixed producer fields,
-so running it again rewrites the same bytes. Each model is a few KB.
+so running it again rewrites the same bytes. Each model is a few KB (qdq_bert_tiny 25 KB).
 
 Good models (ai.onnx opset 13, plus com.microsoft 1 where used):
   qdq_chain        QDQ, int8: Q -> Conv(per-channel w, int32 bias) + Relu -> MaxPool -> Flatten -> Gemm(transB) -> DQ
@@ -20,8 +20,13 @@ Good models (ai.onnx opset 13, plus com.microsoft 1 where used):
                    Reshape, MatMul with a per-column weight
   qop_misc         QOperator: QLinearAdd, QLinearAveragePool, QLinearGlobalAveragePool, Flatten, QLinearMatMul
   qop_integer      MatMulInteger -> Cast -> Mul(scale) -> QuantizeLinear, and ConvInteger with an int32 output
+  qdq_bert_tiny    one BERT encoder layer (models/gen_large.py's builder) at seq 8, hidden 16, 2 heads, FFN 32:
+                   quantized MatMuls with int32 bias Adds, attention MatMuls, Softmax, LayerNorm and GELU in float
+  qdq_float_ops    a 3-D MatMul with a float-initializer bias Add; a MatMul with no QuantizeLinear read by a float
+                   Add of an activation; Unsqueeze/Squeeze/Transpose of float tensors; Softmax to a float output;
+                   a Transpose of a quantized tensor (QuantizeLinear -> Transpose -> DequantizeLinear)
 Bad models (each must be rejected with a message naming the node or input):
-  bad_float, bad_softmax, bad_dynamic, bad_zp_dtype (DequantizeLinear), bad_zp_dtype_qop (QLinearConv),
+  bad_float, bad_unsupported, bad_dynamic, bad_zp_dtype (DequantizeLinear), bad_zp_dtype_qop (QLinearConv),
   bad_zp_dtype_qgemm (com.microsoft QGemm, which ONNX's checker does not know), bad_scale, bad_channels,
   bad_zp_range, bad_conv1d, bad_mixed, bad_float_output, bad_unsorted, bad_truncated, bad_garbage
 """
@@ -312,6 +317,35 @@ def qop_integer():
 # Bad models
 # ---------------------------------------------------------------------------------------------------------------
 
+def qdq_bert_tiny():
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[3] / "models"))
+    import gen_large  # noqa: E402  (the BERT layer builder of the large models, at a tiny size)
+
+    net = gen_large.Net(20240607, I8)
+    _, inputs, outputs, _ = gen_large.build_bert_layer(net, seq=8, hidden=16, heads=2, ffn=32)
+    return net.g.model("qdq_bert_tiny", inputs, outputs)
+
+
+def qdq_float_ops():
+    rng = np.random.default_rng(7)
+    g = G()
+    xq, x = g.qdq("x", 1 / 64, 0, "x")
+    w1 = g.weight("w1", rand_w(rng, (6, 5)), np.linspace(0.01, 0.02, 5), axis=1)
+    g.node("MatMul", [x, w1], "mm1", "mm1")
+    g.node("Add", [g.init("b1", np.array([0.5, -0.25, 0.1, 0.0, 0.3], F32)), "mm1"], "fc1", "fc1_bias")
+    _, h = g.qdq("fc1", 0.05, 3, "fc1")
+    w2 = g.weight("w2", rand_w(rng, (5, 5)), 0.02)
+    g.node("MatMul", [h, w2], "mm2", "mm2")  # no QuantizeLinear: its float result feeds a float Add
+    g.node("Add", ["mm2", h], "sum", "sum")
+    g.node("Unsqueeze", ["sum", g.init("axes0", np.array([0], I64))], "sum4", "unsqueeze")
+    g.node("Squeeze", ["sum4", "axes0"], "sum3", "squeeze")
+    g.node("Softmax", ["sum3"], "probs", "softmax", axis=-1)
+    g.node("Transpose", ["probs"], "y", "transpose_y", perm=[0, 2, 1])
+    g.node("Transpose", [xq], "xt_q", "transpose_q", perm=[0, 2, 1])
+    g.dq("xt_q", 1 / 64, 0, "xt", "dq_xt")
+    return g.model([vi("x", [2, 4, 6])], [vi("y", [2, 5, 4]), vi("xt", [2, 6, 4])])
+
+
 def bad_float():
     g = G()
     g.node("Conv", ["x", g.init("w", np.ones((2, 1, 3, 3), F32))], "c", "conv0")
@@ -325,11 +359,11 @@ def small_gemm(g, x, stem="fc", in_dim=4, out_dim=3):
     return g.qdq(stem + "_out", 0.1, 0, stem)[1]
 
 
-def bad_softmax():
+def bad_unsupported():
     g = G()
     _, x = g.qdq("x", 0.1, 0, "x")
     f = small_gemm(g, x)
-    g.node("Softmax", [f], "y", "softmax0", axis=1)
+    g.node("Hardmax", [f], "y", "hardmax0", axis=1)
     return g.model([vi("x", [1, 4])], [vi("y", [1, 3])])
 
 
@@ -439,7 +473,7 @@ def main():
     out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     builders = [qdq_chain, qop_chain, qdq_residual, qdq_misc, qdq_pytorch, qdq_conv_attrs, qdq_batch4, qop_misc,
-                qop_integer, bad_float, bad_softmax, bad_dynamic, bad_zp_dtype, bad_zp_dtype_qop, bad_zp_dtype_qgemm,
+                qop_integer, qdq_bert_tiny, qdq_float_ops, bad_float, bad_unsupported, bad_dynamic, bad_zp_dtype, bad_zp_dtype_qop, bad_zp_dtype_qgemm,
                 bad_scale,
                 bad_channels, bad_zp_range, bad_conv1d, bad_mixed, bad_float_output, bad_unsorted]
     for build in builders:
