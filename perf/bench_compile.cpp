@@ -27,10 +27,10 @@ int main(int argc, char** argv) {
   try {
     const auto arch = systole::isa::load_arch_config(arch_name);
     nlohmann::json out = {{"benchmark", "compile"}, {"arch", arch.name}};
-    std::printf("%-28s %10s %10s %10s %8s %8s %10s\n", "model", "import s", "lower s", "total s", "nodes", "accel",
-                "insns");
+    std::printf("%-28s %10s %10s %10s %10s %8s %8s %10s\n", "model", "first s", "import s", "lower s", "best s",
+                "nodes", "accel", "insns");
     for (const auto& m : models) {
-      double best_import = 1e30, best_lower = 1e30;
+      double best_import = 1e30, best_lower = 1e30, first_total = 0;
       std::size_t nodes = 0, accel = 0, insns = 0;
       double util = 0;
       for (int r = 0; r < repeat; ++r) {
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
         const auto t1 = std::chrono::steady_clock::now();
         const auto result = systole::compiler::compile(graph, arch);
         const auto t2 = std::chrono::steady_clock::now();
+        if (r == 0) first_total = std::chrono::duration<double>(t2 - t0).count();  // cold: first touch of memory
         best_import = std::min(best_import, std::chrono::duration<double>(t1 - t0).count());
         best_lower = std::min(best_lower, std::chrono::duration<double>(t2 - t1).count());
         nodes = graph.nodes.size();
@@ -48,12 +49,13 @@ int main(int argc, char** argv) {
         util = nlohmann::json::parse(systole::compiler::report_json(result, arch))["utilization"].get<double>();
       }
       const std::string name = std::filesystem::path(m).stem().string();
-      std::printf("%-28s %10.3f %10.3f %10.3f %8zu %8zu %10zu  (analytic utilization %.1f%%)\n", name.c_str(),
-                  best_import, best_lower, best_import + best_lower, nodes, accel, insns, 100.0 * util);
+      std::printf("%-28s %10.3f %10.3f %10.3f %10.3f %8zu %8zu %10zu  (analytic utilization %.1f%%)\n", name.c_str(),
+                  first_total, best_import, best_lower, best_import + best_lower, nodes, accel, insns, 100.0 * util);
       out["models"].push_back({{"model", name},
                                {"import_seconds", best_import},
                                {"lower_seconds", best_lower},
                                {"compile_seconds", best_import + best_lower},
+                               {"first_compile_seconds", first_total},
                                {"nodes", nodes},
                                {"accel_nodes", accel},
                                {"instructions", insns},
