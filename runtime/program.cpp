@@ -421,6 +421,11 @@ void Program::validate(const std::string& origin) const {
                       std::to_string(std::min(spans[i].first.second, spans[i - 1].first.second)) + ")");
     }
   }
+  // A bound on what a host simulates: a lying header must not turn into a huge allocation.
+  constexpr std::uint64_t kMaxActBytes = std::uint64_t{1} << 36;
+  if (act_bytes > kMaxActBytes) {
+    throw UserError(origin + ": act region of " + std::to_string(act_bytes) + " bytes exceeds the 64 GiB limit");
+  }
   const isa::RegionSizes regions{constants.size(), act_bytes};
   try {
     if (steps.empty() && insns.empty()) throw UserError("no steps and no instructions: the program does nothing");

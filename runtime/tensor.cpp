@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "sim/isa/error.hpp"
@@ -72,6 +71,24 @@ std::string Tensor::shape_text() const {
 namespace {
 
 constexpr char kMagic[] = "\x93NUMPY";
+
+// The value text after `'key':` in a .npy header dict: the inside of quotes or parentheses, else up to the next
+// comma or brace; "" when the key is absent.
+std::string header_field(const std::string& h, const std::string& key) {
+  const auto k = h.find("'" + key + "'");
+  if (k == std::string::npos) return "";
+  auto p = h.find(':', k);
+  if (p == std::string::npos) return "";
+  p = h.find_first_not_of(' ', p + 1);
+  if (p == std::string::npos) return "";
+  const char open = h[p];
+  if (open == '\'' || open == '(') {
+    const auto e = h.find(open == '(' ? ')' : '\'', p + 1);
+    return e == std::string::npos ? "" : h.substr(p + 1, e - p - 1);
+  }
+  const auto e = h.find_first_of(",}", p);
+  return h.substr(p, e == std::string::npos ? std::string::npos : e - p);
+}
 constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
 
 }  // namespace
@@ -100,11 +117,8 @@ Tensor read_npy(const std::filesystem::path& file) {
   std::string header(header_len, '\0');
   if (!in.read(header.data(), static_cast<std::streamsize>(header_len))) throw UserError(where + ": truncated header");
 
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')"))) {
-    throw UserError(where + ": header has no 'descr'");
-  }
-  const std::string descr = m[1];
+  const std::string descr = header_field(header, "descr");
+  if (descr.empty()) throw UserError(where + ": header has no 'descr'");
   Tensor t;
   bool wide = false;  // int64: read as int32 when every value fits (labels, indices)
   if (descr == "|i1" || descr == "i1") {
@@ -122,21 +136,32 @@ Tensor read_npy(const std::filesystem::path& file) {
     throw UserError(where + ": dtype '" + descr +
                     "' is not supported (int8, uint8, little-endian int32/int64, float32)");
   }
-  if (std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*True)"))) {
+  if (header_field(header, "fortran_order") == "True") {
     throw UserError(where + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
   }
-  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) {
-    throw UserError(where + ": header has no 'shape'");
-  }
-  const std::string dims = m[1];
+  if (header.find("'shape'") == std::string::npos) throw UserError(where + ": header has no 'shape'");
+  std::istringstream dims(header_field(header, "shape"));
   std::int64_t n = 1;
-  const std::regex number(R"(\d+)");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    const std::string d = it->str();
-    if (d.size() > 12) throw UserError(where + ": dimension " + d + " too large");
+  for (std::string d; std::getline(dims, d, ',');) {
+    d.erase(0, d.find_first_not_of(' '));
+    d.erase(d.find_last_not_of(' ') + 1);
+    if (d.empty()) continue;  // the trailing comma of a 1-tuple
+    if (d.size() > 12 || d.find_first_not_of("0123456789") != std::string::npos) {
+      throw UserError(where + ": dimension '" + d + "' is not a size");
+    }
     t.shape.push_back(std::stoll(d));
     n *= std::max<std::int64_t>(t.shape.back(), 1);
     if (n > kMaxElements) throw UserError(where + ": too many elements");
+  }
+  // The data must be in the file: check before allocating, so a lying header cannot exhaust memory.
+  const auto data_at = in.tellg();
+  in.seekg(0, std::ios::end);
+  const auto available = static_cast<std::uint64_t>(in.tellg() - data_at);
+  in.seekg(data_at);
+  if (available < static_cast<std::uint64_t>(t.elements()) * (wide ? 8 : dtype_size(t.dtype))) {
+    throw UserError(where + ": data truncated (expected " +
+                    std::to_string(static_cast<std::uint64_t>(t.elements()) * (wide ? 8 : dtype_size(t.dtype))) +
+                    " bytes for shape " + t.shape_text() + ", the file has " + std::to_string(available) + ")");
   }
   const std::size_t bytes = static_cast<std::size_t>(t.elements()) * (wide ? 8 : dtype_size(t.dtype));
   std::vector<std::uint8_t> raw(bytes);
