@@ -223,16 +223,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   const std::int64_t y_off = static_cast<std::int64_t>(c.offset[static_cast<std::size_t>(n.output)]);
   auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
 
-  spec::LoadFields load_params;
-  load_params.mem = spec::Mem::kAcc;
-  load_params.region = spec::Region::kConst;
-  load_params.dtype = spec::Dtype::kInt32;
-  load_params.sram_addr = u32(param_row);
-  load_params.dram_offset = params_at;
-  load_params.y_size = u32(4 * p.nt_count);
-  load_params.x_size = 1;
-  load_params.lanes = u32(C);
-  load_params.y_stride = u32(4 * C);
+  const spec::LoadFields load_params = param_load(param_row, params_at, 4 * p.nt_count, C);
 
   // nt groups: all output tiles in every step when the weights are resident, else one pipeline per output tile.
   std::vector<std::vector<std::int64_t>> groups;

@@ -1,4 +1,5 @@
-// Internals shared by the lowering files (lower.cpp, lower_conv.cpp, lower_vec.cpp).
+// Internals shared by the lowering files (lower.cpp, lower_conv.cpp, lower_vec.cpp; lower_common.cpp implements
+// what this header declares).
 #pragma once
 
 #include <array>
@@ -78,6 +79,9 @@ spec::Dtype isa_dtype(DType t);
 
 // The fused clamp of a node in its output's quantized domain.
 std::pair<std::int32_t, std::int32_t> clamp_of(const Node& n, const Value& out);
+
+// The compute-unit load of `rows` int32 parameter rows of `cols` lanes from the const region into acc row `sram`.
+spec::LoadFields param_load(std::int64_t sram, std::uint64_t at, std::int64_t rows, std::int64_t cols);
 
 // Requantization parameter rows (multiplier, shift, zero point) for `cols` lanes.
 std::vector<std::int32_t> param_rows(const std::vector<double>& reals, std::int32_t zero_point, std::int64_t cols);

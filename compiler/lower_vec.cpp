@@ -73,20 +73,6 @@ spec::StoreFields store(const Value& y, std::int64_t sram, std::uint64_t dram, s
   return f;
 }
 
-spec::LoadFields param_load(std::int64_t sram, std::uint64_t at, std::int64_t rows, std::int64_t cols) {
-  spec::LoadFields f;
-  f.mem = spec::Mem::kAcc;
-  f.region = spec::Region::kConst;
-  f.dtype = spec::Dtype::kInt32;
-  f.sram_addr = u32(sram);
-  f.dram_offset = at;
-  f.y_size = u32(rows);
-  f.x_size = 1;
-  f.lanes = u32(cols);
-  f.y_stride = u32(4 * cols);
-  return f;
-}
-
 // Rows per block for the add: two operands per buffer, two buffers, 12 parameter rows.
 std::int64_t add_block(const Ctx& c) {
   return std::min<std::int64_t>((c.arch.acc_rows() - 12) / 4, 65535);

@@ -103,6 +103,20 @@ spec::LoadFields Window::tile_load(std::int64_t img, std::int64_t oh0, std::int6
   return f;
 }
 
+spec::LoadFields param_load(std::int64_t sram, std::uint64_t at, std::int64_t rows, std::int64_t cols) {
+  spec::LoadFields f;
+  f.mem = spec::Mem::kAcc;
+  f.region = spec::Region::kConst;
+  f.dtype = spec::Dtype::kInt32;
+  f.sram_addr = static_cast<std::uint32_t>(sram);
+  f.dram_offset = at;
+  f.y_size = static_cast<std::uint32_t>(rows);
+  f.x_size = 1;
+  f.lanes = static_cast<std::uint32_t>(cols);
+  f.y_stride = static_cast<std::uint32_t>(4 * cols);
+  return f;
+}
+
 std::int32_t inp_domain(std::int32_t v, DType t) {
   return t == DType::kUint8 ? v - 128 : v;
 }
