@@ -1,4 +1,4 @@
-#include "runtime/backends/functional.hpp"
+#include "runtime/backends/simulated.hpp"
 #include "sim/isa/error.hpp"
 #include "systole/runtime.hpp"
 
@@ -25,13 +25,13 @@ std::string_view backend_name(Backend b) {
 std::unique_ptr<Device> Device::open(std::string_view backend, const DeviceOptions& options) {
   const Backend b = parse_backend(backend);
   switch (b) {
-    case Backend::kFunctional: return runtime::open_functional(options);
-    case Backend::kSystemc:
+    case Backend::kFunctional:
+    case Backend::kSystemc: return runtime::open_simulated(b, options);
     case Backend::kRtl:
     case Backend::kXrt: break;
   }
   throw UserError("backend '" + std::string(backend) +
-                  "' is not part of this build yet (available: functional); see the issues for its status");
+                  "' is not part of this build yet (available: functional, systemc); see the issues for its status");
 }
 
 }  // namespace systole

@@ -157,6 +157,15 @@ int run_program(const std::string& program_path, const std::string& backend, std
             << seconds * 1e3 << " ms\n";
   for (const auto& [name, tensor] : result.outputs) print_tensor_summary(name, tensor);
   if (!labels.empty()) print_accuracy(result, labels);
+  if (const auto c = result.counters.find("cycles"); c != result.counters.end() && c->second > 0) {
+    const auto& a = device->arch();
+    std::printf("  %llu cycles (%.3f ms at %lld MHz), MAC utilization %.1f%%\n",
+                static_cast<unsigned long long>(c->second),
+                static_cast<double>(c->second) / static_cast<double>(a.params.clock_mhz) / 1e3,
+                static_cast<long long>(a.params.clock_mhz),
+                100.0 * static_cast<double>(result.counters.at("macs")) /
+                    (static_cast<double>(c->second) * static_cast<double>(a.rows() * a.cols())));
+  }
   std::cout << "  counters:";
   for (const auto& [k, v] : result.counters) {
     if (v) std::cout << " " << k << "=" << v;

@@ -51,35 +51,40 @@ RunStatus Machine::run(std::span<const Insn> insns, std::span<const std::uint32_
   counters_ = {};
   for (const std::uint32_t pc : order) {
     if (pc >= insns.size()) throw InternalError("Machine::run: order names instruction past the end");
-    const Insn& insn = insns[pc];
-    if (encoding_error(insn)) return {spec::ErrorCode::kIllegalInsn, pc};
-    const Opcode op = spec::decode_header(insn).opcode;
-    ++counters_.insns_by_opcode[static_cast<std::size_t>(op)];
-    const Unit unit = unit_of(insn);
-    if (unit != Unit::kDispatch) ++counters_.insns_by_unit[static_cast<std::size_t>(unit)];
-    switch (op) {
-      case Opcode::kLoad:
-        if (!load(spec::decode_load(insn), dram)) return {spec::ErrorCode::kDmaOutOfBounds, pc};
-        break;
-      case Opcode::kStore: {
-        const auto f = spec::decode_store(insn);
-        if (f.region != spec::Region::kAct) return {spec::ErrorCode::kStoreToConst, pc};
-        if (!store(f, dram)) return {spec::ErrorCode::kDmaOutOfBounds, pc};
-        break;
-      }
-      case Opcode::kGemm: gemm(spec::decode_gemm(insn)); break;
-      case Opcode::kVec: {
-        const auto f = spec::decode_vec(insn);
-        const bool clamps = f.op == spec::VecOp::kClip || f.op == spec::VecOp::kRequant;
-        if (clamps && f.imm_a > f.imm_b) return {spec::ErrorCode::kIllegalInsn, pc};
-        vec(f);
-        break;
-      }
-      case Opcode::kSync:
-      case Opcode::kFinish: break;
-    }
+    const spec::ErrorCode code = execute(insns[pc], dram);
+    if (code != spec::ErrorCode::kOk) return {code, pc};
   }
   return {};
+}
+
+spec::ErrorCode Machine::execute(const Insn& insn, DramImage dram) {
+  if (encoding_error(insn)) return spec::ErrorCode::kIllegalInsn;
+  const Opcode op = spec::decode_header(insn).opcode;
+  ++counters_.insns_by_opcode[static_cast<std::size_t>(op)];
+  const Unit unit = unit_of(insn);
+  if (unit != Unit::kDispatch) ++counters_.insns_by_unit[static_cast<std::size_t>(unit)];
+  switch (op) {
+    case Opcode::kLoad:
+      if (!load(spec::decode_load(insn), dram)) return spec::ErrorCode::kDmaOutOfBounds;
+      break;
+    case Opcode::kStore: {
+      const auto f = spec::decode_store(insn);
+      if (f.region != spec::Region::kAct) return spec::ErrorCode::kStoreToConst;
+      if (!store(f, dram)) return spec::ErrorCode::kDmaOutOfBounds;
+      break;
+    }
+    case Opcode::kGemm: gemm(spec::decode_gemm(insn)); break;
+    case Opcode::kVec: {
+      const auto f = spec::decode_vec(insn);
+      const bool clamps = f.op == spec::VecOp::kClip || f.op == spec::VecOp::kRequant;
+      if (clamps && f.imm_a > f.imm_b) return spec::ErrorCode::kIllegalInsn;
+      vec(f);
+      break;
+    }
+    case Opcode::kSync:
+    case Opcode::kFinish: break;
+  }
+  return spec::ErrorCode::kOk;
 }
 
 bool Machine::load(const spec::LoadFields& f, DramImage dram) {

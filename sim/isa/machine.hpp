@@ -47,6 +47,11 @@ class Machine {
   // does, without touching memory.
   RunStatus run(std::span<const Insn> insns, std::span<const std::uint32_t> order, DramImage dram);
 
+  // Executes one instruction (the timed models call this in their own order, which verification makes
+  // equivalent). Counters accumulate until reset_counters().
+  spec::ErrorCode execute(const Insn& insn, DramImage dram);
+  void reset_counters() { counters_ = {}; }
+
   const Counters& counters() const { return counters_; }
 
  private:
