@@ -168,7 +168,7 @@ int run_program(const std::string& program_path, const std::string& backend, std
   }
   std::cout << "  counters:";
   for (const auto& [k, v] : result.counters) {
-    if (v) std::cout << " " << k << "=" << v;
+    if (v && k.rfind("layer.", 0) != 0) std::cout << " " << k << "=" << v;  // per-layer figures: --stats
   }
   std::cout << "\n";
   if (!output_dir.empty()) {
