@@ -134,7 +134,7 @@ int compile_model(const std::string& model, const std::string& arch_name, const 
 
 int run_program(const std::string& program_path, const std::string& backend, std::string arch,
                 const std::vector<std::string>& inputs, const std::string& output_dir, const std::string& stats,
-                const std::string& labels) {
+                const std::string& labels, const std::string& trace) {
   systole::Program program = systole::Program::read(program_path);
   if (arch.empty()) arch = program.arch_name;
   std::map<std::string, systole::Tensor> bound;
@@ -175,6 +175,13 @@ int run_program(const std::string& program_path, const std::string& backend, std
     std::filesystem::create_directories(output_dir);
     for (const auto& [name, tensor] : result.outputs) {
       systole::write_npy(std::filesystem::path(output_dir) / (name + ".npy"), tensor);
+    }
+  }
+  if (!trace.empty()) {
+    if (result.timeline.empty()) throw UserError("--trace needs a timed backend (--backend systemc)");
+    std::ofstream out(trace);
+    if (!(out << systole::chrome_trace(result.timeline, static_cast<double>(device->arch().params.clock_mhz)))) {
+      throw UserError("--trace " + trace + ": cannot write");
     }
   }
   if (!stats.empty()) {
@@ -220,7 +227,7 @@ int main(int argc, char** argv) {
   compile_cmd->add_flag("--dump-ir", dump_ir, "Print the IR");
   compile_cmd->add_option("--report", compile_report, "Write the per-layer compile report as JSON");
 
-  std::string run_program_path, backend = "functional", arch, output_dir, stats, labels;
+  std::string run_program_path, backend = "functional", arch, output_dir, stats, labels, trace;
   std::vector<std::string> inputs;
   auto* run_cmd = app.add_subcommand("run", "Run a program on a backend");
   run_cmd->add_option("program", run_program_path, "Program file")->required();
@@ -230,6 +237,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--output-dir", output_dir, "Write each output as DIR/NAME.npy");
   run_cmd->add_option("--stats", stats, "Write counters as JSON");
   run_cmd->add_option("--labels", labels, "Integer labels (.npy): print predictions (argmax) and accuracy");
+  run_cmd->add_option("--trace", trace, "Write a Chrome/Perfetto trace of the run (timed backends)");
 
   try {
     app.parse(argc, argv);
@@ -254,7 +262,7 @@ int main(int argc, char** argv) {
       else
         print_arch(systole::isa::load_arch_config(info_target));
     } else if (*run_cmd) {
-      return run_program(run_program_path, backend, arch, inputs, output_dir, stats, labels);
+      return run_program(run_program_path, backend, arch, inputs, output_dir, stats, labels, trace);
     } else if (*compile_cmd) {
       return compile_model(model, compile_arch, compile_out, dump_ir, compile_report);
     }

@@ -46,6 +46,7 @@ class SimulatedProgram final : public LoadedProgram {
     bind_inputs(program_, inputs, act_);
     isa::Counters total;
     Counters timed;
+    std::vector<TraceSlice> timeline;
     std::size_t segment = 0;
     std::uint64_t host_ops = 0;
     for (const Step& step : program_.steps) {
@@ -61,6 +62,7 @@ class SimulatedProgram final : public LoadedProgram {
         const sim::SegmentTiming t =
             sim::accelerator().run(arch_, insns, machine_, {program_.constants, act_}, dram_timing_);
         status = {t.error, t.error_pc};
+        add_timeline(t, step.insn_begin, timed["cycles"], timeline);
         add_timing(t, step.insn_begin, timed);
       } else {
         status = machine_.run(insns, orders_[segment], {program_.constants, act_});
@@ -88,6 +90,7 @@ class SimulatedProgram final : public LoadedProgram {
     result.counters["dram.read_bytes"] = c.dram_read_bytes;
     result.counters["dram.write_bytes"] = c.dram_write_bytes;
     result.counters.insert(timed.begin(), timed.end());
+    result.timeline = std::move(timeline);
     return result;
   }
 
@@ -112,6 +115,21 @@ class SimulatedProgram final : public LoadedProgram {
         hi = std::max(hi, t.spans[pc - first_insn].second);
       }
       c["layer." + l.name + ".cycles"] += hi - lo;
+    }
+  }
+
+  // Appends the segment's instructions, shifted by `base`, the cycles of the segments before it.
+  void add_timeline(const sim::SegmentTiming& t, std::uint32_t first_insn, std::uint64_t base,
+                    std::vector<TraceSlice>& out) const {
+    std::size_t layer = 0;
+    for (std::uint32_t i = 0; i < t.spans.size(); ++i) {
+      const std::uint32_t pc = first_insn + i;
+      while (layer < program_.layers.size() && program_.layers[layer].end <= pc) ++layer;
+      const spec::Insn& insn = program_.insns[pc];
+      const std::string op(isa::opcode_name(spec::decode_header(insn).opcode));
+      const bool in_layer = layer < program_.layers.size() && program_.layers[layer].begin <= pc;
+      out.push_back({std::string(isa::unit_name(isa::unit_of(insn))), in_layer ? program_.layers[layer].name : op, op,
+                     pc, base + t.spans[i].first, base + t.spans[i].second});
     }
   }
 

@@ -48,6 +48,8 @@ TEST_CASE("systole run rejects bad arguments with one line", "[error]") {
   expect_one_line_error(run("run " + kGemm + " --input b=" + kA), "input 'b': the program has no such input");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kGemm), "not a .npy file (bad magic)");
   expect_one_line_error(run("info nosuch"), "arch config 'nosuch': no such config");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --trace /tmp/systole_t.json"),
+                        "--trace needs a timed backend");
 }
 
 TEST_CASE("a truncated .npy input and a corrupt program are rejected", "[error]") {

@@ -2,6 +2,7 @@
 // from the timing rules (docs/timing.md) on micro-programs (tiny: 4x4 array, DRAM latency 64, 16 bytes/cycle).
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <set>
 
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
@@ -96,4 +97,25 @@ TEST_CASE("the SystemC model gives the functional model's bits", "[golden]") {
     CHECK(b.outputs.at("logits").data == a.outputs.at("logits").data);
     CHECK(b.counters.at("cycles") > 0);
   }
+}
+
+TEST_CASE("the timeline has one slice per instruction, named after its layer, on its unit's track", "[golden]") {
+  compiler::Graph g = compiler::import_onnx(fs::path(SYSTOLE_SOURCE_DIR) / "models" / "digits" / "digits_cnn_qdq.onnx");
+  const compiler::CompileResult c = compiler::compile(g, isa::load_arch_config("default"));
+  const RunResult r = run_on("systemc", c.program, {{"input", Tensor(DType::kFloat32, {1, 1, 8, 8})}});
+  REQUIRE(r.timeline.size() == c.program.insns.size());
+  std::set<std::string> units, names;
+  for (const auto& s : r.timeline) {
+    units.insert(s.unit);
+    names.insert(s.name);
+    CHECK(s.end >= s.start);
+    CHECK(s.end <= r.counters.at("cycles"));
+  }
+  CHECK(units == std::set<std::string>{"dispatch", "load", "compute", "store"});
+  CHECK(names.count("c1_Conv") == 1);
+  CHECK(names.count("fc_Gemm") == 1);
+  const std::string json = chrome_trace(r.timeline, 250.0);
+  CHECK(json.find("\"traceEvents\"") != std::string::npos);
+  CHECK(json.find("\"thread_name\"") != std::string::npos);
+  CHECK(run_on("functional", c.program, {{"input", Tensor(DType::kFloat32, {1, 1, 8, 8})}}).timeline.empty());
 }

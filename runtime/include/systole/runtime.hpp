@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sim/isa/arch.hpp"
 #include "systole/program.hpp"
@@ -35,10 +36,24 @@ struct DeviceOptions {
 // Counters by dotted name ("macs", "insns.gemm", "dram.read_bytes", ...); what a level can count varies.
 using Counters = std::map<std::string, std::uint64_t>;
 
+// One instruction on a unit's timeline (timed backends): cycles from the start of the run.
+struct TraceSlice {
+  std::string unit;  // load | compute | store | dispatch
+  std::string name;  // the layer it implements, else its opcode
+  std::string opcode;
+  std::uint32_t pc = 0;
+  std::uint64_t start = 0;
+  std::uint64_t end = 0;
+};
+
 struct RunResult {
   std::map<std::string, Tensor> outputs;
   Counters counters;
+  std::vector<TraceSlice> timeline;  // empty for untimed backends
 };
+
+// The timeline as a Chrome/Perfetto trace (JSON, one track per unit, timestamps in microseconds at `clock_mhz`).
+std::string chrome_trace(const std::vector<TraceSlice>& timeline, double clock_mhz);
 
 // A program loaded onto a device, ready to run any number of times.
 class LoadedProgram {
