@@ -135,6 +135,9 @@ int compile_model(const std::string& model, const std::string& arch_name, const 
 int run_program(const std::string& program_path, const std::string& backend, std::string arch,
                 const std::vector<std::string>& inputs, const std::string& output_dir, const std::string& stats,
                 const std::string& labels, const std::string& trace) {
+  if (!trace.empty() && systole::parse_backend(backend) != systole::Backend::kSystemc) {
+    throw UserError("--trace needs a timed backend (--backend systemc)");
+  }
   systole::Program program = systole::Program::read(program_path);
   if (arch.empty()) arch = program.arch_name;
   std::map<std::string, systole::Tensor> bound;
@@ -178,7 +181,6 @@ int run_program(const std::string& program_path, const std::string& backend, std
     }
   }
   if (!trace.empty()) {
-    if (result.timeline.empty()) throw UserError("--trace needs a timed backend (--backend systemc)");
     std::ofstream out(trace);
     if (!(out << systole::chrome_trace(result.timeline, static_cast<double>(device->arch().params.clock_mhz)))) {
       throw UserError("--trace " + trace + ": cannot write");
