@@ -48,6 +48,13 @@ RunResult run_dataset(LoadedProgram& program, const std::map<std::string, Tensor
         std::memcpy(it->second.data.data() + static_cast<std::size_t>(r) * t.data.size(), t.data.data(), t.data.size());
       }
     }
+    // Runs follow each other on the timeline.
+    const std::uint64_t offset = total.counters["cycles"];
+    for (TraceSlice& event : one.timeline) {
+      event.start += offset;
+      event.end += offset;
+      total.timeline.push_back(std::move(event));
+    }
     for (const auto& [k, v] : one.counters) total.counters[k] += v;
   }
   return total;
