@@ -119,3 +119,17 @@ TEST_CASE("the timeline has one slice per instruction, named after its layer, on
   CHECK(json.find("\"thread_name\"") != std::string::npos);
   CHECK(run_on("functional", c.program, {{"input", Tensor(DType::kFloat32, {1, 1, 8, 8})}}).timeline.empty());
 }
+
+TEST_CASE("a DRAM-bound stream takes latency plus bytes over bandwidth", "[golden]") {
+  // large: 64 bytes/cycle, bursts of 512, latency 64. 64 int32 rows of 32 lanes = 8192 contiguous bytes = 16 bursts
+  // of 8 beats: the first done at 64 + 8 = 72, the rest back to back on the bus: 72 + 15 * 8 = 192 > 64 rows.
+  const Program p = assemble_program(R"(.arch large
+.act_bytes 8192
+load mem=acc region=act dtype=int32 y_size=64 x_size=1 lanes=32 y_stride=128
+finish
+)",
+                                     "stream.s");
+  const RunResult r = run_on("systemc", p);
+  CHECK(r.counters.at("cycles") == 192);
+  CHECK(r.counters.at("compute.busy_cycles") == 192);
+}
