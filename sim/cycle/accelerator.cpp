@@ -135,9 +135,3 @@ Accelerator& accelerator() {
 }
 
 }  // namespace systole::sim
-
-// Debian's libsystemc.so refers to sc_main (its own main calls it). Systole programs have their own main and
-// drive SystemC through accelerator(), so this definition only satisfies the link; it is never called.
-int sc_main(int, char*[]) {
-  return 1;
-}
