@@ -1,6 +1,7 @@
-// Compiled programs against the IR interpreter (the reference kernels run op by op): random single-layer graphs
-// of every accelerator lowering (conv with random stride/padding/dilation/groups, gemm, add, max pool, global
-// average pool) and a mixed chain with host steps, on tiny, default and large. Bit-exact or fail.
+// Compiled programs against the IR interpreter (the reference kernels run op by op), on the functional and SystemC
+// models: random single-layer graphs of every accelerator lowering (conv with random stride/padding/dilation/groups,
+// gemm, add, max pool, global average pool) and a mixed chain with host steps, on tiny, default and large.
+// Bit-exact or fail.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -78,7 +79,8 @@ struct Builder {
   }
 };
 
-// Compiles for `arch`, runs on the functional backend and on the interpreter; every output must match bit for bit.
+// Compiles for `arch`, runs on the functional and SystemC backends and on the interpreter; every output must match
+// bit for bit.
 void check_same(const Graph& g, const std::map<std::string, Tensor>& inputs, const char* arch,
                 bool expect_accel = true) {
   auto device = Device::open("functional", {.arch = arch});
@@ -90,15 +92,18 @@ void check_same(const Graph& g, const std::map<std::string, Tensor>& inputs, con
       if (l.op != "quantize" && l.op != "dequantize" && l.op != "reshape") CHECK(l.accel);
     }
   }
-  const RunResult run = device->load(compiled.program)->run(inputs);
   const auto expected = graph_outputs(g, interpret(g, inputs));
-  for (const auto& [name, tensor] : expected) {
-    INFO("output " << name << " on " << arch);
-    const Tensor& got = run.outputs.at(name);
-    REQUIRE(got.shape == tensor.shape);
-    std::size_t diff = 0;
-    for (std::size_t i = 0; i < got.data.size(); ++i) diff += got.data[i] != tensor.data[i];
-    CHECK(diff == 0);
+  // Both simulated levels: the golden model and the SystemC model (which executes in its own timed order).
+  for (const char* backend : {"functional", "systemc"}) {
+    const RunResult run = Device::open(backend, {.arch = arch})->load(compiled.program)->run(inputs);
+    for (const auto& [name, tensor] : expected) {
+      INFO("output " << name << " on " << arch << ", " << backend);
+      const Tensor& got = run.outputs.at(name);
+      REQUIRE(got.shape == tensor.shape);
+      std::size_t diff = 0;
+      for (std::size_t i = 0; i < got.data.size(); ++i) diff += got.data[i] != tensor.data[i];
+      CHECK(diff == 0);
+    }
   }
 }
 
