@@ -15,8 +15,8 @@ void flag(Insn& insn, int bit) {
 
 }  // namespace
 
-std::vector<Insn> pipeline(std::vector<Insn> prologue_load, std::vector<Insn> prologue_compute,
-                           std::vector<StepCode> steps) {
+void pipeline(std::vector<Insn> prologue_load, std::vector<Insn> prologue_compute, std::vector<StepCode> steps,
+              std::vector<Insn>& out, LayerReport& r) {
   const std::size_t n = steps.size();
   const bool uses_load = std::any_of(steps.begin(), steps.end(), [](const StepCode& s) { return !s.load.empty(); });
   for (std::size_t i = 0; i < n; ++i) {
@@ -34,16 +34,16 @@ std::vector<Insn> pipeline(std::vector<Insn> prologue_load, std::vector<Insn> pr
     flag(s.store.front(), kPopPrev);
     if (handoff) flag(s.store.back(), kPushPrev);
   }
-  std::vector<Insn> out = std::move(prologue_load);
-  out.insert(out.end(), prologue_compute.begin(), prologue_compute.end());
+  r.blocks += n;
   auto append = [&out](const std::vector<Insn>& v) { out.insert(out.end(), v.begin(), v.end()); };
+  append(prologue_load);
+  append(prologue_compute);
   for (std::size_t i = 0; i < n; ++i) {
     if (i == 0) append(steps[0].load);
     if (i + 1 < n) append(steps[i + 1].load);  // prefetch: the next block's DMA overlaps this block's compute
     append(steps[i].compute);
     append(steps[i].store);
   }
-  return out;
 }
 
 std::int64_t attr(const Node& n, const char* key, std::size_t i, std::int64_t fallback) {
@@ -121,19 +121,12 @@ std::int32_t inp_domain(std::int32_t v, DType t) {
   return t == DType::kUint8 ? v - 128 : v;
 }
 
-std::int32_t type_min(DType t) {
-  return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : quant::kInt32Min;
-}
-std::int32_t type_max(DType t) {
-  return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : quant::kInt32Max;
-}
-
 spec::Dtype isa_dtype(DType t) {
   return t == DType::kInt8 ? spec::Dtype::kInt8 : t == DType::kUint8 ? spec::Dtype::kUint8 : spec::Dtype::kInt32;
 }
 
 std::pair<std::int32_t, std::int32_t> clamp_of(const Node& n, const Value& out) {
-  std::int32_t lo = type_min(out.dtype), hi = type_max(out.dtype);
+  std::int32_t lo = dtype_min(out.dtype), hi = dtype_max(out.dtype);
   const auto it = n.op.ints.find("clip");
   if (it != n.op.ints.end() && it->second.size() == 2) {
     lo = std::max<std::int32_t>(lo, static_cast<std::int32_t>(it->second[0]));

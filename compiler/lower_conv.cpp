@@ -322,10 +322,8 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
         steps.push_back(std::move(s));
       }
     }
-    r.blocks += steps.size();
     if (gi > 0) out.push_back(spec::encode(spec::SyncFields{}));  // the next group reuses the weight buffer
-    const auto code = pipeline(std::move(pro_load), {spec::encode(load_params)}, std::move(steps));
-    out.insert(out.end(), code.begin(), code.end());
+    pipeline(std::move(pro_load), {spec::encode(load_params)}, std::move(steps), out, r);
   }
   r.tiles = p.tiles.size();
   r.macs = static_cast<std::uint64_t>(g.n * g.oh * g.ow * g.cout * (g.c / g.group) * g.kh * g.kw);

@@ -65,16 +65,15 @@ struct StepCode {
 
 // Emits a double-buffered software pipeline: prologue (weights, parameters), then the steps with the loads of
 // step i+1 dispatched before the compute of step i, and the dependency tokens that make buffer reuse safe
-// (buffers alternate between even and odd steps). Returns the instructions (no sync/finish).
-std::vector<Insn> pipeline(std::vector<Insn> prologue_load, std::vector<Insn> prologue_compute,
-                           std::vector<StepCode> steps);
+// (buffers alternate between even and odd steps). Appends the instructions (no sync/finish) to `out` and counts
+// the steps as the layer's blocks.
+void pipeline(std::vector<Insn> prologue_load, std::vector<Insn> prologue_compute, std::vector<StepCode> steps,
+              std::vector<Insn>& out, LayerReport& r);
 
 // Memories' lanes as 8-bit zero-point domain: the value an int8/uint8 activation has in inp (uint8 is held as
 // u - 128).
 std::int32_t inp_domain(std::int32_t v, DType t);
 
-std::int32_t type_min(DType t);
-std::int32_t type_max(DType t);
 spec::Dtype isa_dtype(DType t);
 
 // The fused clamp of a node in its output's quantized domain.

@@ -146,9 +146,7 @@ void emit_add(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
     r.dram_bytes += static_cast<std::uint64_t>(3 * rws * lanes);
     steps.push_back(std::move(s));
   }
-  r.blocks += steps.size();
-  const auto code = pipeline({}, {spec::encode(param_load(param, params_at, 12, C))}, std::move(steps));
-  out.insert(out.end(), code.begin(), code.end());
+  pipeline({}, {spec::encode(param_load(param, params_at, 12, C))}, std::move(steps), out, r);
 }
 
 void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
@@ -198,7 +196,7 @@ void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r
         }
         spec::StoreFields st =
             store(y, res, y_off + static_cast<std::uint64_t>(((img * g.oh + oh0) * g.ow) * g.c + ct * C), rows, g.ow,
-                  lanes, g.c, g.ow * g.c, {type_min(y.dtype), type_max(y.dtype)});
+                  lanes, g.c, g.ow * g.c, {dtype_min(y.dtype), dtype_max(y.dtype)});
         st.requant = requant ? 1 : 0;
         st.param_addr = requant ? u32(param) : 0;
         s.store.push_back(spec::encode(st));
@@ -207,9 +205,7 @@ void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r
       }
     }
   }
-  r.blocks += steps.size();
-  const auto code = pipeline({}, {spec::encode(param_load(param, params_at, 3, C))}, std::move(steps));
-  out.insert(out.end(), code.begin(), code.end());
+  pipeline({}, {spec::encode(param_load(param, params_at, 3, C))}, std::move(steps), out, r);
 }
 
 void emit_global_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
@@ -242,7 +238,7 @@ void emit_global_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, Lay
       sub.imm_a = static_cast<std::int32_t>(-hw * x.zero_point);  // sum(x - zx) = sum(x) - count * zx
       s.compute.push_back(spec::encode(sub));
       spec::StoreFields st = store(y, base, y_off + static_cast<std::uint64_t>(img * ch + ct * C), 1, 1, lanes, 0, 0,
-                                   {type_min(y.dtype), type_max(y.dtype)});
+                                   {dtype_min(y.dtype), dtype_max(y.dtype)});
       st.requant = 1;
       st.param_addr = u32(param);
       s.store.push_back(spec::encode(st));
@@ -250,9 +246,7 @@ void emit_global_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, Lay
       steps.push_back(std::move(s));
     }
   }
-  r.blocks += steps.size();
-  const auto code = pipeline({}, {spec::encode(param_load(param, params_at, 3, C))}, std::move(steps));
-  out.insert(out.end(), code.begin(), code.end());
+  pipeline({}, {spec::encode(param_load(param, params_at, 3, C))}, std::move(steps), out, r);
 }
 
 }  // namespace

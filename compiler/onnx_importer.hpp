@@ -254,8 +254,6 @@ class Importer {
 
 std::string node_label(const onnx::NodeProto& n);  // "'name' (OpType)"
 DType dtype_of_elem(int elem, bool& ok);
-std::int32_t dtype_min(DType t);
-std::int32_t dtype_max(DType t);
 std::int32_t quantize_bound(double v, float scale, std::int32_t zero_point, DType t);          // ONNX QuantizeLinear
 Value act(const std::string& name, const std::vector<std::int64_t>& shape, const QParams& q);  // an activation
 std::vector<std::int64_t> matmul_shape(const std::vector<std::int64_t>& a, const std::vector<std::int64_t>& b);

@@ -42,14 +42,6 @@ DType dtype_of_elem(int elem, bool& ok) {
   }
 }
 
-std::int32_t dtype_min(DType t) {
-  return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : std::numeric_limits<std::int32_t>::min();
-}
-
-std::int32_t dtype_max(DType t) {
-  return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : std::numeric_limits<std::int32_t>::max();
-}
-
 std::int32_t quantize_bound(double v, float scale, std::int32_t zero_point, DType t) {
   if (v == -kInf) return dtype_min(t);
   if (v == kInf) return dtype_max(t);

@@ -97,13 +97,6 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-std::int64_t type_min(DType t) {
-  return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : INT32_MIN;
-}
-std::int64_t type_max(DType t) {
-  return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : INT32_MAX;
-}
-
 // CRC-32 of the whole file with the CRC field (bytes 28..31) read as zero, so a flipped bit anywhere is caught.
 std::uint32_t file_crc(std::span<const std::uint8_t> bytes) {
   constexpr std::size_t kCrcAt = 28;
@@ -403,7 +396,7 @@ void Program::validate(const std::string& origin) const {
     }
     if (t.layout == Layout::kNhwc && t.shape.size() != 4) throw UserError(where + "NHWC layout needs a 4-D shape");
     if (!std::isfinite(t.scale) || !(t.scale > 0.0f)) throw UserError(where + "scale must be finite and positive");
-    if (t.zero_point < type_min(t.dtype) || t.zero_point > type_max(t.dtype)) {
+    if (t.zero_point < dtype_min(t.dtype) || t.zero_point > dtype_max(t.dtype)) {
       throw UserError(where + "zero point " + std::to_string(t.zero_point) + " is outside the range of " +
                       std::string(dtype_name(t.dtype)));
     }

@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "sim/isa/error.hpp"
@@ -16,6 +17,14 @@ std::string_view dtype_name(DType t) {
     case DType::kFloat32: return "float32";
   }
   return "?";
+}
+
+std::int32_t dtype_min(DType t) {
+  return t == DType::kInt8 ? -128 : t == DType::kUint8 ? 0 : std::numeric_limits<std::int32_t>::min();
+}
+
+std::int32_t dtype_max(DType t) {
+  return t == DType::kInt8 ? 127 : t == DType::kUint8 ? 255 : std::numeric_limits<std::int32_t>::max();
 }
 
 std::size_t dtype_size(DType t) {

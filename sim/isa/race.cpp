@@ -55,7 +55,7 @@ void RaceChecker::RangeShadow::merge_around(std::uint64_t lo, std::uint64_t hi) 
   }
 }
 
-RaceChecker::RaceChecker(std::span<const Insn> insns, const ArchConfig& arch, RegionSizes)
+RaceChecker::RaceChecker(std::span<const Insn> insns, const ArchConfig& arch)
     : insns_(insns),
       arch_(arch),
       unit_(insns.size()),

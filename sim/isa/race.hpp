@@ -23,7 +23,7 @@ namespace systole::isa {
 
 class RaceChecker {
  public:
-  RaceChecker(std::span<const Insn> insns, const ArchConfig& arch, RegionSizes regions);
+  RaceChecker(std::span<const Insn> insns, const ArchConfig& arch);
 
   // Returns the execution order; throws UserError on deadlock or race.
   std::vector<std::uint32_t> run();

@@ -137,7 +137,7 @@ std::vector<std::uint32_t> verify_program(std::span<const Insn> insns, const Arc
                                       std::string(opcode_name(spec::decode_header(insns.back()).opcode)) + ")");
     }
   }
-  RaceChecker races(insns, arch, regions);
+  RaceChecker races(insns, arch);
   return races.run();
 }
 

@@ -13,6 +13,9 @@ enum class DType : std::uint8_t { kInt8 = 0, kUint8 = 1, kInt32 = 2, kFloat32 = 
 std::string_view dtype_name(DType t);
 std::string shape_text(const std::vector<std::int64_t>& shape);  // "[2, 3]"
 std::size_t dtype_size(DType t);
+// The value range of an integer type (int32's for int32; float32 has no integer range and gets int32's too).
+std::int32_t dtype_min(DType t);
+std::int32_t dtype_max(DType t);
 
 struct Tensor {
   DType dtype = DType::kInt8;
