@@ -1,16 +1,19 @@
 #!/usr/bin/python3
 """Generates the C++ header, the SystemVerilog package and the ISA reference page from the hardware contract.
 
-Usage: gen_spec.py SPEC_DIR --cpp OUT.hpp --sv OUT.sv --md OUT.md
+Usage: gen_spec.py SPEC_DIR --cpp OUT.hpp --sv OUT.sv --md OUT.md [--kernel-xml kernel.xml]
 
 Reads isa.toml, arch_schema.toml and regmap.toml from SPEC_DIR, checks them (no overlapping fields, every field
-inside the instruction, enum values fit their field) and writes the three outputs. The outputs carry a banner
-saying they are generated; nothing generated is edited by hand or committed.
+inside the instruction, enum values fit their field; registers aligned, disjoint and inside the address space, every
+kernel argument marked) and writes the outputs. With --kernel-xml it also writes the kernel description Vitis
+`package_xo` takes for the RTL kernel (hw/vitis). The outputs carry a banner saying they are generated; nothing
+generated is edited by hand or committed.
 """
 import argparse
 import pathlib
 import sys
 import tomllib
+from xml.sax.saxutils import quoteattr
 
 
 class SpecError(Exception):
@@ -58,6 +61,53 @@ def check_isa(isa):
                 if b in used:
                     raise SpecError(f"{where}: bit {b} already used by '{used[b]}'")
                 used[b] = f["name"]
+
+
+# Register offsets below this are the ap_ctrl_hs block (ctrl, gie, ier, isr); kernel arguments start here.
+FIRST_ARG_OFFSET = 0x10
+# Control aperture declared in kernel.xml: 4 KiB, what Vitis HLS and the RTL Kernel Wizard declare; the kernel
+# decodes only the low regmap.addr_bits bits of it.
+CONTROL_RANGE = 0x1000
+
+
+def check_regmap(regs):
+    rm, kernel = regs["regmap"], regs["kernel"]
+    space = 1 << rm["addr_bits"]
+    if space > CONTROL_RANGE:
+        raise SpecError(f"regmap.toml: addr_bits {rm['addr_bits']} exceeds the {CONTROL_RANGE:#x}-byte control range")
+    if kernel["memory_data_bits"] not in (32, 64, 128, 256, 512, 1024):
+        raise SpecError(f"regmap.toml: kernel.memory_data_bits {kernel['memory_data_bits']} is not a power of two "
+                        "from 32 to 1024 (an AXI4 data width)")
+    used = {}
+    for r in regs["reg"]:
+        where = f"regmap.toml: reg '{r['name']}'"
+        if r["width"] not in (32, 64):
+            raise SpecError(f"{where}: width {r['width']} is not 32 or 64")
+        if r["offset"] % 4:
+            raise SpecError(f"{where}: offset {r['offset']:#x} is not a multiple of 4")
+        if r["offset"] + r["width"] // 8 > space:
+            raise SpecError(f"{where}: ends beyond the {space}-byte address space (addr_bits {rm['addr_bits']})")
+        for b in range(r["offset"], r["offset"] + r["width"] // 8):
+            if b in used:
+                raise SpecError(f"{where}: byte {b:#x} already used by '{used[b]}'")
+            used[b] = r["name"]
+        arg = r.get("arg")
+        is_arg_slot = r["offset"] >= FIRST_ARG_OFFSET and r["access"] == "rw"
+        if arg is None and is_arg_slot:
+            raise SpecError(f"{where}: rw register at {r['offset']:#x} >= {FIRST_ARG_OFFSET:#x} is a kernel "
+                            "argument: add arg = \"pointer\" or arg = \"scalar\"")
+        if arg is not None and not is_arg_slot:
+            raise SpecError(f"{where}: only rw registers from {FIRST_ARG_OFFSET:#x} up are kernel arguments; "
+                            "remove 'arg'")
+        if arg not in (None, "pointer", "scalar"):
+            raise SpecError(f"{where}: arg '{arg}' is not \"pointer\" or \"scalar\"")
+        if arg == "pointer" and r["width"] != 64:
+            raise SpecError(f"{where}: a pointer argument is 64 bits wide, not {r['width']}")
+
+
+def kernel_args(regs):
+    """The kernel arguments in XRT's order: (register, id)."""
+    return [(r, i) for i, r in enumerate(r for r in regs["reg"] if "arg" in r)]
 
 
 def cpp_header(spec, src):
@@ -296,17 +346,31 @@ def cpp_header(spec, src):
             out.append(f"constexpr std::uint32_t k{camel(r['name'])}{camel(b['name'])} = 1u << {b['bit']};")
     out.append("}  // namespace reg")
     out.append("")
+    out.append("// Kernel arguments (Vitis RTL kernel): a global-memory address or a plain value; kNone for the rest.")
+    out.append("enum class ArgKind : std::uint8_t { kNone, kScalar, kPointer };")
+    out.append("")
     out.append("struct RegSpec {")
     out.append("  const char* name;")
     out.append("  std::uint32_t offset;")
     out.append("  std::uint32_t width;")
     out.append("  bool read_only;")
+    out.append("  ArgKind arg;  // kernel arguments are numbered in table order (xrt::kernel::set_arg index)")
     out.append("};")
     out.append(f"constexpr std::array<RegSpec, {len(regs['reg'])}> kRegs = {{{{")
     for r in regs["reg"]:
         ro = "true" if r["access"] == "ro" else "false"
-        out.append(f"    {{\"{r['name']}\", 0x{r['offset']:02X}, {r['width']}, {ro}}},")
+        arg = {"pointer": "kPointer", "scalar": "kScalar"}.get(r.get("arg"), "kNone")
+        out.append(f"    {{\"{r['name']}\", 0x{r['offset']:02X}, {r['width']}, {ro}, ArgKind::{arg}}},")
     out.append("}};")
+    out.append(f"constexpr std::size_t kKernelArgCount = {len(kernel_args(regs))};")
+    out.append("")
+    k = regs["kernel"]
+    out.append("// The Vitis RTL kernel: name, interface names and the memory port's AXI4 widths (hw/vitis).")
+    out.append(f"constexpr const char* kKernelName = \"{k['name']}\";")
+    out.append(f"constexpr const char* kKernelControlPort = \"{k['control_port']}\";")
+    out.append(f"constexpr const char* kKernelMemoryPort = \"{k['memory_port']}\";")
+    out.append(f"constexpr int kKernelMemoryDataBits = {k['memory_data_bits']};")
+    out.append(f"constexpr int kKernelMemoryAddrBits = {k['memory_addr_bits']};")
     out.append("")
     out.append("enum class ErrorCode : std::uint32_t {")
     for e in regs["error_code"]:
@@ -370,6 +434,11 @@ def sv_package(spec, src):
                    f"{regs['regmap']['addr_bits']}'h{r['offset']:02X};")
         for b in r.get("bits", []):
             out.append(f"  localparam int unsigned {camel(r['name'])}{camel(b['name'])}Bit = {b['bit']};")
+    out.append("")
+    k = regs["kernel"]
+    out.append(f"  // AXI4 master {k['memory_port']} (Vitis RTL kernel memory port).")
+    out.append(f"  localparam int unsigned GmemDataBits = {k['memory_data_bits']};")
+    out.append(f"  localparam int unsigned GmemAddrBits = {k['memory_addr_bits']};")
     out.append("")
     out.append("  typedef enum logic [31:0] {")
     out.append(",\n".join(f"    Error{camel(e['name'])} = 32'd{e['value']}" for e in regs["error_code"]))
@@ -436,10 +505,11 @@ def markdown(spec, src):
     out.append("")
     out.append("## Control registers (AXI4-Lite, Vitis `ap_ctrl_hs`)")
     out.append("")
-    out.append("| offset | name | width | access | meaning |")
-    out.append("|---|---|---|---|---|")
+    out.append("| offset | name | width | access | kernel argument | meaning |")
+    out.append("|---|---|---|---|---|---|")
     for r in regs["reg"]:
-        out.append(f"| 0x{r['offset']:02X} | `{r['name']}` | {r['width']} | {r['access']} | {r['doc']} |")
+        arg = r.get("arg", "-")
+        out.append(f"| 0x{r['offset']:02X} | `{r['name']}` | {r['width']} | {r['access']} | {arg} | {r['doc']} |")
     out.append("")
     out.append("### Error codes (`status`)")
     out.append("")
@@ -447,6 +517,38 @@ def markdown(spec, src):
     out.append("|---|---|---|")
     for e in regs["error_code"]:
         out.append(f"| {e['value']} | `{e['name']}` | {e['doc']} |")
+    return "\n".join(out) + "\n"
+
+
+def kernel_xml(spec, src):
+    """The kernel description for `package_xo -kernel_xml` (schema as in the Vitis RTL kernel examples)."""
+    regs = spec["regmap"]
+    k = regs["kernel"]
+    vlnv = f"{k['vendor']}:{k['library']}:{k['name']}:{k['version']}"
+    out = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f"<!-- Generated from {src} by hw/spec/gen_spec.py. Do not edit. -->",
+        '<root versionMajor="1" versionMinor="6">',
+        f'  <kernel name={quoteattr(k["name"])} language="ip_c" vlnv={quoteattr(vlnv)} attributes="" '
+        'preferredWorkGroupSizeMultiple="0" workGroupSize="1" interrupt="true" hwControlProtocol="ap_ctrl_hs">',
+        "    <ports>",
+        f'      <port name={quoteattr(k["control_port"])} mode="slave" range="{CONTROL_RANGE:#x}" '
+        f'dataWidth="{regs["regmap"]["data_bits"]}" portType="addressable" base="0x0"/>',
+        f'      <port name={quoteattr(k["memory_port"])} mode="master" range="0x{(1 << k["memory_addr_bits"]) - 1:X}" '
+        f'dataWidth="{k["memory_data_bits"]}" portType="addressable" base="0x0"/>',
+        "    </ports>",
+        "    <args>",
+    ]
+    for r, i in kernel_args(regs):
+        size = r["width"] // 8
+        if r["arg"] == "pointer":
+            qualifier, port, ctype = 1, k["memory_port"], "void*"
+        else:
+            qualifier, port, ctype = 0, k["control_port"], "uint" if size == 4 else "ulong"
+        out.append(f'      <arg name={quoteattr(r["name"])} addressQualifier="{qualifier}" id="{i}" '
+                   f'port={quoteattr(port)} size="{size:#x}" offset="{r["offset"]:#x}" type="{ctype}" '
+                   f'hostOffset="0x0" hostSize="{size:#x}"/>')
+    out += ["    </args>", "  </kernel>", "</root>"]
     return "\n".join(out) + "\n"
 
 
@@ -463,10 +565,12 @@ def main():
     ap.add_argument("--cpp", required=True)
     ap.add_argument("--sv", required=True)
     ap.add_argument("--md", required=True)
+    ap.add_argument("--kernel-xml", help="also write the Vitis RTL kernel description (hw/vitis)")
     args = ap.parse_args()
     try:
         spec = load(args.spec_dir)
         check_isa(spec["isa"])
+        check_regmap(spec["regmap"])
     except (SpecError, KeyError, OSError) as e:
         print(f"gen_spec.py: error: {e}", file=sys.stderr)
         return 1
@@ -474,6 +578,8 @@ def main():
     write_if_changed(args.cpp, cpp_header(spec, src))
     write_if_changed(args.sv, sv_package(spec, src))
     write_if_changed(args.md, markdown(spec, src))
+    if args.kernel_xml:
+        write_if_changed(args.kernel_xml, kernel_xml(spec, "hw/spec/regmap.toml"))
     return 0
 
 
