@@ -10,6 +10,7 @@
 
 #include "compiler/interpret.hpp"
 #include "compiler/lower_detail.hpp"
+#include "sim/cycle/timing.hpp"
 #include "sim/isa/error.hpp"
 
 namespace systole::compiler {
@@ -47,30 +48,11 @@ std::string host_reason(const Node& n) {
   }
 }
 
-// The simple analytic model behind the report: a gemm takes outer*inner cycles plus rows to shift in its weights,
-// a vec op one cycle per row, a DMA latency plus bytes / bandwidth; DMA overlaps compute (double buffering).
+// The report's DRAM bytes and the analytic estimate (sim::estimate_cycles, shared with the timed backends' per-layer
+// counters).
 void predict(const std::vector<spec::Insn>& code, const isa::ArchConfig& arch, LayerReport& r) {
-  std::uint64_t array = 0, dram = 0;
-  const auto latency = static_cast<std::uint64_t>(arch.params.dram_latency_cycles);
-  for (const auto& insn : code) {
-    switch (spec::decode_header(insn).opcode) {
-      case spec::Opcode::kGemm: {
-        const auto f = spec::decode_gemm(insn);
-        array += f.outer * f.inner + static_cast<std::uint64_t>(arch.rows());
-        break;
-      }
-      case spec::Opcode::kVec: {
-        const auto f = spec::decode_vec(insn);
-        array += f.outer * f.inner;
-        break;
-      }
-      case spec::Opcode::kLoad: dram += latency; break;
-      case spec::Opcode::kStore: dram += latency; break;
-      default: break;
-    }
-  }
-  dram += r.dram_bytes / static_cast<std::uint64_t>(arch.params.dram_bytes_per_cycle);
-  r.predicted_cycles = std::max(array, dram);
+  for (const auto& insn : code) r.dram_bytes += sim::dram_bytes(insn);
+  r.predicted_cycles = sim::estimate_cycles(code, arch);
   r.utilization = r.predicted_cycles ? static_cast<double>(r.macs) / (static_cast<double>(r.predicted_cycles) *
                                                                       static_cast<double>(arch.rows() * arch.cols()))
                                      : 0.0;

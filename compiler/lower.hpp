@@ -31,7 +31,7 @@ struct LayerReport {
   std::uint64_t tiles = 0;             // weight tiles used
   std::uint64_t blocks = 0;            // pipeline steps (output-row blocks)
   std::uint64_t dram_bytes = 0;        // DMA bytes read + written
-  std::uint64_t predicted_cycles = 0;  // max(array cycles, DRAM cycles) per the simple model in lower.cpp
+  std::uint64_t predicted_cycles = 0;  // sim::estimate_cycles: max(array cycles, DRAM cycles)
   double utilization = 0.0;            // macs / (predicted_cycles * rows * cols)
 };
 

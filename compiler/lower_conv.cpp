@@ -272,7 +272,6 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
           f.sram_addr = u32(b * inp_buf + kt * tile_rows);
           f.lanes = u32(std::min(R, g.c - kt * R));
           s.load.push_back(spec::encode(f));
-          r.dram_bytes += static_cast<std::uint64_t>(f.y_size) * f.x_size * f.lanes;
         }
         for (std::size_t k = 0; k < nts.size(); ++k) {
           const std::int64_t nt = nts[k];
@@ -317,7 +316,6 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
           st.clamp_min = lo;
           st.clamp_max = hi;
           s.store.push_back(spec::encode(st));
-          r.dram_bytes += static_cast<std::uint64_t>(rows * g.ow * std::min(C, g.cout - nt * C));
         }
         steps.push_back(std::move(s));
       }
@@ -327,7 +325,6 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   }
   r.tiles = p.tiles.size();
   r.macs = static_cast<std::uint64_t>(g.n * g.oh * g.ow * g.cout * (g.c / g.group) * g.kh * g.kw);
-  r.dram_bytes += tiles.size() + params.size() * 4;
 }
 
 }  // namespace systole::compiler::detail

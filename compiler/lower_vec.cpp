@@ -143,7 +143,6 @@ void emit_add(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
     st.requant = 1;
     st.param_addr = u32(param + 9);
     s.store.push_back(spec::encode(st));
-    r.dram_bytes += static_cast<std::uint64_t>(3 * rws * lanes);
     steps.push_back(std::move(s));
   }
   pipeline({}, {spec::encode(param_load(param, params_at, 12, C))}, std::move(steps), out, r);
@@ -200,7 +199,6 @@ void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r
         st.requant = requant ? 1 : 0;
         st.param_addr = requant ? u32(param) : 0;
         s.store.push_back(spec::encode(st));
-        r.dram_bytes += static_cast<std::uint64_t>((f.y_size * f.x_size + rows * g.ow) * lanes);
         steps.push_back(std::move(s));
       }
     }
@@ -242,7 +240,6 @@ void emit_global_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, Lay
       st.requant = 1;
       st.param_addr = u32(param);
       s.store.push_back(spec::encode(st));
-      r.dram_bytes += static_cast<std::uint64_t>((hw + 1) * lanes);
       steps.push_back(std::move(s));
     }
   }

@@ -55,6 +55,15 @@ RunResult run_dataset(LoadedProgram& program, const std::map<std::string, Tensor
       event.end += offset;
       total.timeline.push_back(std::move(event));
     }
+    for (sim::QueueSample& q : one.queue_samples) {
+      q.cycle += offset;
+      total.queue_samples.push_back(q);
+    }
+    if (total.layers.empty()) total.layers.resize(one.layers.size());
+    for (std::size_t i = 0; i < one.layers.size(); ++i) {
+      total.layers[i].name = one.layers[i].name;
+      for (const auto& [k, v] : one.layers[i].counters) total.layers[i].counters[k] += v;
+    }
     for (const auto& [k, v] : one.counters) total.counters[k] += v;
   }
   return total;

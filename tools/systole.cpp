@@ -1,4 +1,5 @@
 // The `systole` command line: assemble, disassemble, inspect and run programs.
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
@@ -132,16 +133,61 @@ int compile_model(const std::string& model, const std::string& arch_name, const 
   return 0;
 }
 
-int run_program(const std::string& program_path, const std::string& backend, std::string arch,
-                const std::vector<std::string>& inputs, const std::string& output_dir, const std::string& stats,
-                const std::string& labels, const std::string& trace) {
-  if (!trace.empty() && systole::parse_backend(backend) != systole::Backend::kSystemc) {
-    throw UserError("--trace needs a timed backend (--backend systemc)");
+struct RunArgs {
+  std::string program;
+  std::string backend = "functional";
+  std::string arch;  // default: the program's
+  std::vector<std::string> inputs;
+  std::string output_dir, stats, labels, trace, vcd;
+};
+
+// A progress bar on stderr for runs that last more than a couple of seconds (terminals only).
+class ProgressBar {
+ public:
+  void operator()(double done) {
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (!tty_ || elapsed < 2.0 || (elapsed - drawn_ < 0.1 && done < 1.0)) return;
+    drawn_ = elapsed;
+    constexpr int kWidth = 40;
+    const int filled = static_cast<int>(done * kWidth);
+    std::fprintf(stderr, "\r[%s%s] %3d%% %.1f s", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(kWidth - filled), ' ').c_str(), static_cast<int>(done * 100),
+                 elapsed);
+    if (done >= 1.0) std::fprintf(stderr, "\n");
   }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  bool tty_ = isatty(STDERR_FILENO) != 0;
+  double drawn_ = 0.0;
+};
+
+void write_text(const std::string& path, const std::string& option, const std::string& text) {
+  std::ofstream out(path);
+  if (!(out << text)) throw UserError(option + " " + path + ": cannot write");
+}
+
+int run_program(const RunArgs& args) {
+  const bool timed = systole::parse_backend(args.backend) == systole::Backend::kSystemc;
+  if (!args.trace.empty() && !timed) throw UserError("--trace needs a timed backend (--backend systemc)");
+  if (!args.vcd.empty() && !timed) throw UserError("--vcd needs a timed backend (--backend systemc)");
+  // Output files are checked (their folders created) before a run that may take minutes, not after it.
+  if (!args.output_dir.empty()) std::filesystem::create_directories(args.output_dir);
+  for (const auto& [path, option] : {std::pair{args.trace, "--trace"}, {args.vcd, "--vcd"}, {args.stats, "--stats"}}) {
+    if (path.empty()) continue;
+    std::error_code ec;
+    if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+      std::filesystem::create_directories(parent, ec);
+    }
+    if (ec || !std::ofstream(path, std::ios::app)) throw UserError(option + (" " + path) + ": cannot write");
+  }
+  const std::string& program_path = args.program;
+  const std::string& backend = args.backend;
+  std::string arch = args.arch;
   systole::Program program = systole::Program::read(program_path);
   if (arch.empty()) arch = program.arch_name;
   std::map<std::string, systole::Tensor> bound;
-  for (const auto& spec : inputs) {
+  for (const auto& spec : args.inputs) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
       throw UserError("--input '" + spec + "': expected NAME=FILE.npy");
@@ -150,7 +196,9 @@ int run_program(const std::string& program_path, const std::string& backend, std
     if (bound.count(name)) throw UserError("--input '" + name + "' given twice");
     bound.emplace(name, systole::read_npy(spec.substr(eq + 1)));
   }
-  auto device = systole::Device::open(backend, {.arch = arch});
+  ProgressBar progress;
+  auto device = systole::Device::open(
+      backend, {.arch = arch, .record_queues = !args.vcd.empty(), .progress = [&](double d) { progress(d); }});
   auto loaded = device->load(std::move(program));
   const auto start = std::chrono::steady_clock::now();
   const systole::RunResult result = systole::run_dataset(*loaded, bound);
@@ -159,7 +207,7 @@ int run_program(const std::string& program_path, const std::string& backend, std
   std::cout << "ran " << program_path << " on " << backend << " (arch " << device->arch().name << ") in "
             << seconds * 1e3 << " ms\n";
   for (const auto& [name, tensor] : result.outputs) print_tensor_summary(name, tensor);
-  if (!labels.empty()) print_accuracy(result, labels);
+  if (!args.labels.empty()) print_accuracy(result, args.labels);
   if (const auto c = result.counters.find("cycles"); c != result.counters.end() && c->second > 0) {
     const auto& a = device->arch();
     std::printf("  %llu cycles (%.3f ms at %lld MHz), MAC utilization %.1f%%\n",
@@ -171,31 +219,30 @@ int run_program(const std::string& program_path, const std::string& backend, std
   }
   std::cout << "  counters:";
   for (const auto& [k, v] : result.counters) {
-    if (v && k.rfind("layer.", 0) != 0) std::cout << " " << k << "=" << v;  // per-layer figures: --stats
+    if (v) std::cout << " " << k << "=" << v;
   }
   std::cout << "\n";
-  if (!output_dir.empty()) {
-    std::filesystem::create_directories(output_dir);
+  if (!args.output_dir.empty()) {
     for (const auto& [name, tensor] : result.outputs) {
-      systole::write_npy(std::filesystem::path(output_dir) / (name + ".npy"), tensor);
+      systole::write_npy(std::filesystem::path(args.output_dir) / (name + ".npy"), tensor);
     }
   }
-  if (!trace.empty()) {
-    std::ofstream out(trace);
-    if (!(out << systole::chrome_trace(result.timeline, static_cast<double>(device->arch().params.clock_mhz)))) {
-      throw UserError("--trace " + trace + ": cannot write");
-    }
+  if (!args.trace.empty()) {
+    write_text(args.trace, "--trace",
+               systole::chrome_trace(result.timeline, static_cast<double>(device->arch().params.clock_mhz)));
   }
-  if (!stats.empty()) {
+  if (!args.vcd.empty()) write_text(args.vcd, "--vcd", systole::queue_vcd(result.queue_samples));
+  if (!args.stats.empty()) {
+    if (!result.layers.empty()) std::cout << systole::layer_table(result, device->arch());
     nlohmann::json j;
     j["program"] = program_path;
     j["backend"] = backend;
     j["arch"] = device->arch().name;
     j["wall_seconds"] = seconds;
     j["counters"] = result.counters;
-    std::ofstream out(stats);
-    if (!out) throw UserError("--stats " + stats + ": cannot create file");
-    out << j.dump(2) << "\n";
+    j["layers"] = nlohmann::json::array();
+    for (const auto& l : result.layers) j["layers"].push_back({{"name", l.name}, {"counters", l.counters}});
+    write_text(args.stats, "--stats", j.dump(2) + "\n");
   }
   return 0;
 }
@@ -229,17 +276,18 @@ int main(int argc, char** argv) {
   compile_cmd->add_flag("--dump-ir", dump_ir, "Print the IR");
   compile_cmd->add_option("--report", compile_report, "Write the per-layer compile report as JSON");
 
-  std::string run_program_path, backend = "functional", arch, output_dir, stats, labels, trace;
-  std::vector<std::string> inputs;
+  RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run a program on a backend");
-  run_cmd->add_option("program", run_program_path, "Program file")->required();
-  run_cmd->add_option("--backend", backend, "functional | systemc | rtl | xrt")->capture_default_str();
-  run_cmd->add_option("--arch", arch, "Arch config (default: the one the program was compiled for)");
-  run_cmd->add_option("--input", inputs, "NAME=FILE.npy, once per input");
-  run_cmd->add_option("--output-dir", output_dir, "Write each output as DIR/NAME.npy");
-  run_cmd->add_option("--stats", stats, "Write counters as JSON");
-  run_cmd->add_option("--labels", labels, "Integer labels (.npy): print predictions (argmax) and accuracy");
-  run_cmd->add_option("--trace", trace, "Write a Chrome/Perfetto trace of the run (timed backends)");
+  run_cmd->add_option("program", run.program, "Program file")->required();
+  run_cmd->add_option("--backend", run.backend, "functional | systemc | rtl | xrt")->capture_default_str();
+  run_cmd->add_option("--arch", run.arch, "Arch config (default: the one the program was compiled for)");
+  run_cmd->add_option("--input", run.inputs, "NAME=FILE.npy, once per input");
+  run_cmd->add_option("--output-dir", run.output_dir, "Write each output as DIR/NAME.npy");
+  run_cmd->add_option("--stats", run.stats,
+                      "Write counters (totals and per layer) as JSON; timed backends also print the per-layer table");
+  run_cmd->add_option("--labels", run.labels, "Integer labels (.npy): print predictions (argmax) and accuracy");
+  run_cmd->add_option("--trace", run.trace, "Write a Chrome/Perfetto trace of the run (timed backends)");
+  run_cmd->add_option("--vcd", run.vcd, "Write queue occupancy as a VCD (timed backends)");
 
   try {
     app.parse(argc, argv);
@@ -264,7 +312,7 @@ int main(int argc, char** argv) {
       else
         print_arch(systole::isa::load_arch_config(info_target));
     } else if (*run_cmd) {
-      return run_program(run_program_path, backend, arch, inputs, output_dir, stats, labels, trace);
+      return run_program(run);
     } else if (*compile_cmd) {
       return compile_model(model, compile_arch, compile_out, dump_ir, compile_report);
     }

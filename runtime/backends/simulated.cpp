@@ -20,12 +20,17 @@ void accumulate(isa::Counters& total, const isa::Counters& c) {
 
 class SimulatedProgram final : public LoadedProgram {
  public:
-  SimulatedProgram(Backend backend, const isa::ArchConfig& arch, Program program)
+  SimulatedProgram(Backend backend, const isa::ArchConfig& arch, const DeviceOptions& options, Program program)
       : backend_(backend),
         arch_(arch),
+        options_(options),
         program_(std::move(program)),
         machine_(arch),
         dram_timing_(sim::dram_params(arch)) {
+    for (const LayerSpan& l : program_.layers) {
+      estimates_.push_back(
+          sim::estimate_cycles(std::span<const spec::Insn>(program_.insns.data() + l.begin, l.end - l.begin), arch_));
+    }
     // Each accelerator segment is one ap_start..ap_done: verified on its own (tokens balance within it).
     const isa::RegionSizes regions{program_.constants.size(), program_.act_bytes};
     for (const Step& step : program_.steps) {
@@ -45,8 +50,12 @@ class SimulatedProgram final : public LoadedProgram {
     act_.assign(program_.act_bytes, 0);
     bind_inputs(program_, inputs, act_);
     isa::Counters total;
-    Counters timed;
-    std::vector<TraceSlice> timeline;
+    RunResult result;
+    Counters& timed = result.counters;
+    std::vector<sim::Tally> layers(backend_ == Backend::kSystemc ? program_.layers.size() : 0);
+    std::vector<std::uint64_t> layer_cycles(layers.size(), 0);
+    sim::RunHooks hooks;
+    hooks.record_queues = options_.record_queues;
     std::size_t segment = 0;
     std::uint64_t host_ops = 0;
     for (const Step& step : program_.steps) {
@@ -59,11 +68,20 @@ class SimulatedProgram final : public LoadedProgram {
       isa::RunStatus status;
       if (backend_ == Backend::kSystemc) {
         machine_.reset_counters();
+        if (options_.progress) {
+          const double total_insns = static_cast<double>(program_.insns.size());
+          hooks.progress = [&, begin = step.insn_begin](std::uint32_t pc) {
+            options_.progress(static_cast<double>(begin + pc) / total_insns);
+          };
+        }
         const sim::SegmentTiming t =
-            sim::accelerator().run(arch_, insns, machine_, {program_.constants, act_}, dram_timing_);
+            sim::accelerator().run(arch_, insns, machine_, {program_.constants, act_}, dram_timing_, hooks);
         status = {t.error, t.error_pc};
-        add_timeline(t, step.insn_begin, timed["cycles"], timeline);
-        add_timing(t, step.insn_begin, timed);
+        const std::uint64_t base = timed["cycles"];
+        add_timeline(t, step.insn_begin, base, result.timeline);
+        for (const sim::QueueSample& q : t.queues) result.queue_samples.push_back({base + q.cycle, q.queue, q.value});
+        add_timing(t, timed);
+        add_layers(t, step.insn_begin, layers, layer_cycles);
       } else {
         status = machine_.run(insns, orders_[segment], {program_.constants, act_});
       }
@@ -75,7 +93,7 @@ class SimulatedProgram final : public LoadedProgram {
       }
       accumulate(total, machine_.counters());
     }
-    RunResult result;
+    if (options_.progress) options_.progress(1.0);
     result.outputs = read_outputs(program_, act_);
     const isa::Counters& c = total;
     result.counters["host.ops"] = host_ops;
@@ -89,32 +107,67 @@ class SimulatedProgram final : public LoadedProgram {
     result.counters["macs"] = c.macs;
     result.counters["dram.read_bytes"] = c.dram_read_bytes;
     result.counters["dram.write_bytes"] = c.dram_write_bytes;
-    result.counters.insert(timed.begin(), timed.end());
-    result.timeline = std::move(timeline);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      LayerCounters& l = result.layers.emplace_back();
+      l.name = program_.layers[i].name;
+      l.counters["cycles"] = layer_cycles[i];
+      l.counters["estimate_cycles"] = estimates_[i];
+      add_tally(layers[i], l.counters);
+    }
     return result;
   }
 
   const Program& program() const override { return program_; }
 
  private:
-  // Cycles, per-unit busy and token-stall cycles, and per-layer cycles (first start to last end of its
-  // instructions) of one segment, added to `c`.
-  void add_timing(const sim::SegmentTiming& t, std::uint32_t first_insn, Counters& c) const {
-    c["cycles"] += t.cycles;
-    c["dispatch.stall_cycles"] += t.dispatch_stall;
+  // Per unit busy, stall (by cause) cycles, bytes per memory and MACs of `t`, added to `c`.
+  static void add_tally(const sim::Tally& t, Counters& c) {
     for (int u = 0; u < isa::kUnitCount; ++u) {
       const std::string name(isa::unit_name(static_cast<isa::Unit>(u)));
-      c[name + ".busy_cycles"] += t.units[static_cast<std::size_t>(u)].busy;
-      c[name + ".token_stall_cycles"] += t.units[static_cast<std::size_t>(u)].token_stall;
+      const sim::UnitTiming& ut = t.units[static_cast<std::size_t>(u)];
+      c[name + ".busy_cycles"] += ut.busy;
+      c[name + ".stall.token_cycles"] += ut.token_stall;
+      c[name + ".stall.queue_full_cycles"] += ut.queue_full_stall;
+      c[name + ".stall.dram_cycles"] += ut.dram_stall;
+      c[name + ".stall.bank_conflict_cycles"] += ut.bank_stall;
     }
-    for (const LayerSpan& l : program_.layers) {
-      if (l.begin < first_insn || l.end > first_insn + t.spans.size()) continue;
+    for (int m = 0; m < sim::kMemoryCount; ++m) {
+      const std::string name(sim::memory_name(static_cast<sim::Memory>(m)));
+      c[name + ".read_bytes"] += t.traffic.read_bytes[static_cast<std::size_t>(m)];
+      c[name + ".write_bytes"] += t.traffic.write_bytes[static_cast<std::size_t>(m)];
+    }
+    c["macs"] += t.macs;
+  }
+
+  // The segment's cycles, idle cycles per unit and dispatch stalls, added to `c`.
+  static void add_timing(const sim::SegmentTiming& t, Counters& c) {
+    c["cycles"] += t.cycles;
+    c["dispatch.stall.queue_full_cycles"] += t.dispatch_queue_full_stall;
+    c["dispatch.stall.barrier_cycles"] += t.dispatch_barrier_stall;
+    add_tally(t.total, c);
+    for (int u = 0; u < isa::kUnitCount; ++u) {
+      const sim::UnitTiming& ut = t.total.units[static_cast<std::size_t>(u)];
+      const std::uint64_t used = ut.busy + ut.token_stall + ut.queue_full_stall + ut.dram_stall + ut.bank_stall;
+      c[std::string(isa::unit_name(static_cast<isa::Unit>(u))) + ".idle_cycles"] +=
+          t.cycles > used ? t.cycles - used : 0;
+    }
+  }
+
+  // Adds each layer's instructions of the segment (first instruction `first_insn`) to its tally, and its cycles
+  // (first start to last end) to `cycles`.
+  void add_layers(const sim::SegmentTiming& t, std::uint32_t first_insn, std::vector<sim::Tally>& tallies,
+                  std::vector<std::uint64_t>& cycles) const {
+    for (std::size_t i = 0; i < program_.layers.size(); ++i) {
+      const LayerSpan& l = program_.layers[i];
+      if (l.begin < first_insn || l.end > first_insn + t.insns.size() || l.begin == l.end) continue;
       std::uint64_t lo = UINT64_MAX, hi = 0;
       for (std::uint32_t pc = l.begin; pc < l.end; ++pc) {
-        lo = std::min(lo, t.spans[pc - first_insn].first);
-        hi = std::max(hi, t.spans[pc - first_insn].second);
+        const sim::InsnTiming& it = t.insns[pc - first_insn];
+        lo = std::min(lo, it.start);
+        hi = std::max(hi, it.end);
+        tallies[i].add(it, isa::unit_of(program_.insns[pc]));
       }
-      c["layer." + l.name + ".cycles"] += hi - lo;
+      cycles[i] += hi - lo;
     }
   }
 
@@ -122,20 +175,22 @@ class SimulatedProgram final : public LoadedProgram {
   void add_timeline(const sim::SegmentTiming& t, std::uint32_t first_insn, std::uint64_t base,
                     std::vector<TraceSlice>& out) const {
     std::size_t layer = 0;
-    for (std::uint32_t i = 0; i < t.spans.size(); ++i) {
+    for (std::uint32_t i = 0; i < t.insns.size(); ++i) {
       const std::uint32_t pc = first_insn + i;
       while (layer < program_.layers.size() && program_.layers[layer].end <= pc) ++layer;
       const spec::Insn& insn = program_.insns[pc];
       const std::string op(isa::opcode_name(spec::decode_header(insn).opcode));
       const bool in_layer = layer < program_.layers.size() && program_.layers[layer].begin <= pc;
       out.push_back({std::string(isa::unit_name(isa::unit_of(insn))), in_layer ? program_.layers[layer].name : op, op,
-                     pc, base + t.spans[i].first, base + t.spans[i].second});
+                     pc, base + t.insns[i].start, base + t.insns[i].end});
     }
   }
 
   Backend backend_;
   const isa::ArchConfig& arch_;
+  const DeviceOptions& options_;
   Program program_;
+  std::vector<std::uint64_t> estimates_;            // per layer: the analytic estimate (sim::estimate_cycles)
   std::vector<std::vector<std::uint32_t>> orders_;  // per accelerator segment
   isa::Machine machine_;
   sim::DramModel dram_timing_;
@@ -144,11 +199,12 @@ class SimulatedProgram final : public LoadedProgram {
 
 class SimulatedDevice final : public Device {
  public:
-  SimulatedDevice(Backend backend, isa::ArchConfig arch) : backend_(backend), arch_(std::move(arch)) {}
+  SimulatedDevice(Backend backend, isa::ArchConfig arch, DeviceOptions options)
+      : backend_(backend), arch_(std::move(arch)), options_(std::move(options)) {}
 
   std::unique_ptr<LoadedProgram> load(Program program) override {
     check_fingerprint(program, arch_);
-    return std::make_unique<SimulatedProgram>(backend_, arch_, std::move(program));
+    return std::make_unique<SimulatedProgram>(backend_, arch_, options_, std::move(program));
   }
   const isa::ArchConfig& arch() const override { return arch_; }
   Backend backend() const override { return backend_; }
@@ -156,12 +212,13 @@ class SimulatedDevice final : public Device {
  private:
   Backend backend_;
   isa::ArchConfig arch_;
+  DeviceOptions options_;
 };
 
 }  // namespace
 
 std::unique_ptr<Device> open_simulated(Backend backend, const DeviceOptions& options) {
-  return std::make_unique<SimulatedDevice>(backend, isa::load_arch_config(options.arch));
+  return std::make_unique<SimulatedDevice>(backend, isa::load_arch_config(options.arch), options);
 }
 
 }  // namespace systole::runtime

@@ -10,30 +10,61 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <span>
 #include <systemc>
 #include <vector>
 
+#include "sim/cycle/timing.hpp"
 #include "sim/dram/dram_model.hpp"
 #include "sim/isa/arch.hpp"
 #include "sim/isa/machine.hpp"
 
 namespace systole::sim {
 
+// Per unit, where its cycles went; idle = segment cycles - busy - every stall.
 struct UnitTiming {
   std::uint64_t insns = 0;
-  std::uint64_t busy = 0;         // cycles executing instructions
-  std::uint64_t token_stall = 0;  // cycles waiting to pop a token or for room to push one
+  std::uint64_t busy = 0;              // cycles doing its own work (InsnCost::work)
+  std::uint64_t token_stall = 0;       // waiting to pop a dependency token
+  std::uint64_t queue_full_stall = 0;  // waiting for room to push a token into a full token queue
+  std::uint64_t dram_stall = 0;        // a DMA instruction waiting for DRAM beyond its row work
+  std::uint64_t bank_stall = 0;        // bank conflicts
+};
+
+// One instruction of a segment, in cycles from the segment's start.
+struct InsnTiming {
+  std::uint64_t start = 0;  // it occupies its unit for [start, end); tokens are popped before, pushed after
+  std::uint64_t end = 0;
+  std::uint64_t token_stall = 0;
+  std::uint64_t queue_full_stall = 0;
+  InsnCost cost;
+};
+
+// Sums over a set of instructions (a segment, a layer): per unit timing, memory traffic, MACs.
+struct Tally {
+  std::array<UnitTiming, isa::kUnitCount> units{};
+  Traffic traffic;
+  std::uint64_t macs = 0;
+
+  void add(const InsnTiming& insn, isa::Unit unit);
 };
 
 // The timing of one accelerator segment (ap_start to finish).
 struct SegmentTiming {
   std::uint64_t cycles = 0;
-  std::array<UnitTiming, isa::kUnitCount> units{};
-  std::uint64_t dispatch_stall = 0;                            // cycles dispatch waited on a full queue or a barrier
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // per instruction: start and end cycle
+  Tally total;
+  std::uint64_t dispatch_queue_full_stall = 0;  // dispatch waited on a full instruction queue
+  std::uint64_t dispatch_barrier_stall = 0;     // sync/finish waited for the queues and units to drain
+  std::vector<InsnTiming> insns;
+  std::vector<QueueSample> queues;  // when recording was asked for
   spec::ErrorCode error = spec::ErrorCode::kOk;
   std::uint32_t error_pc = 0;
+};
+
+struct RunHooks {
+  bool record_queues = false;
+  std::function<void(std::uint32_t dispatched)> progress;  // called every few thousand dispatched instructions
 };
 
 class Accelerator : public sc_core::sc_module {
@@ -43,7 +74,7 @@ class Accelerator : public sc_core::sc_module {
 
   // Runs one verified segment to its finish; data in `machine` and `dram`, DRAM timing in `dram_timing`.
   SegmentTiming run(const isa::ArchConfig& arch, std::span<const isa::Insn> insns, isa::Machine& machine,
-                    isa::DramImage dram, DramModel& dram_timing);
+                    isa::DramImage dram, DramModel& dram_timing, const RunHooks& hooks = {});
 
  private:
   void dispatch();
@@ -53,12 +84,15 @@ class Accelerator : public sc_core::sc_module {
   void unit(int u);
   std::uint64_t cycle() const;
   bool drained() const;
+  void sample(int queue, std::size_t value);
+  void sample_tokens(int from, int to);
 
   const isa::ArchConfig* arch_ = nullptr;
   std::span<const isa::Insn> insns_;
   isa::Machine* machine_ = nullptr;
   isa::DramImage dram_{};
   DramModel* dram_timing_ = nullptr;
+  const RunHooks* hooks_ = nullptr;
   bool pending_ = false;
   std::uint64_t t0_ = 0;
   SegmentTiming timing_;

@@ -12,7 +12,35 @@ DramParams dram_params(const isa::ArchConfig& arch) {
           static_cast<std::uint64_t>(p.dram_burst_bytes), static_cast<std::uint64_t>(p.dram_max_outstanding)};
 }
 
+std::string_view memory_name(Memory m) {
+  switch (m) {
+    case Memory::kInp: return "inp";
+    case Memory::kWgt: return "wgt";
+    case Memory::kAcc: return "acc";
+    case Memory::kDram: return "dram";
+  }
+  return "?";
+}
+
+std::string_view queue_name(int queue) {
+  static constexpr std::array<std::string_view, kQueueCount> kNames{"load_queue",
+                                                                    "compute_queue",
+                                                                    "store_queue",
+                                                                    "load_to_compute_tokens",
+                                                                    "compute_to_load_tokens",
+                                                                    "compute_to_store_tokens",
+                                                                    "store_to_compute_tokens"};
+  return queue >= 0 && queue < kQueueCount ? kNames[static_cast<std::size_t>(queue)] : "?";
+}
+
 namespace {
+
+constexpr auto kDram = static_cast<std::size_t>(Memory::kDram);
+constexpr auto kAcc = static_cast<std::size_t>(Memory::kAcc);
+
+std::uint64_t walk_bytes(const isa::DramWalk& walk) {
+  return walk.y_size * walk.x_size * walk.bytes;
+}
 
 // All bursts of a 2-D walk are requested at `start` (the DMA engine queues them for the outstanding slots);
 // returns the cycle the last completes, or `start` when nothing moves.
@@ -23,22 +51,98 @@ std::uint64_t dma_done(const isa::DramWalk& walk, std::uint64_t start, bool writ
   return done;
 }
 
+// Memory index of the ISA's load targets.
+std::size_t memory_of(spec::Mem mem) {
+  switch (mem) {
+    case spec::Mem::kInp: return static_cast<std::size_t>(Memory::kInp);
+    case spec::Mem::kWgt: return static_cast<std::size_t>(Memory::kWgt);
+    case spec::Mem::kAcc: return kAcc;
+  }
+  return kAcc;
+}
+
+// The vector unit reads, per element, the accumulator rows its op needs; each bank serves one read per cycle, so an
+// element whose reads hit one bank k times takes k cycles. Requant latches its three parameter rows (src, src+1,
+// src+2) and rereads them only when the source address changes. Returns the rows read and adds the extra cycles to
+// `bank_stall`.
+std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint64_t& bank_stall) {
+  const bool reads_dst = f.op != spec::VecOp::kCopy;
+  const bool reads_src = f.op == spec::VecOp::kCopy || f.op == spec::VecOp::kAdd || f.op == spec::VecOp::kMax;
+  const std::uint64_t n = f.outer * f.inner;
+  if (f.op != spec::VecOp::kRequant && !(reads_dst && reads_src)) return n;  // one read per element: no conflict
+  std::uint64_t reads = 0;
+  std::uint64_t latched = UINT64_MAX;  // the requant parameter rows held in registers; none at the start
+  std::uint64_t rows[4];
+  for (std::uint64_t o = 0; o < f.outer; ++o) {
+    for (std::uint64_t i = 0; i < f.inner; ++i) {
+      const std::uint64_t dst = f.dst_addr + o * f.dst_stride_outer + i * f.dst_stride_inner;
+      const std::uint64_t src = f.src_addr + o * f.src_stride_outer + i * f.src_stride_inner;
+      int k = 0;
+      rows[k++] = dst;
+      if (f.op == spec::VecOp::kRequant) {
+        if (src != latched) {
+          for (std::uint64_t r = 0; r < 3; ++r) rows[k++] = src + r;
+          latched = src;
+        }
+      } else {
+        rows[k++] = src;
+      }
+      std::uint64_t worst = 1;
+      for (int a = 0; a < k; ++a) {
+        std::uint64_t same = 0;
+        for (int b = 0; b < k; ++b) same += rows[a] % banks == rows[b] % banks;
+        worst = std::max(worst, same);
+      }
+      bank_stall += worst - 1;
+      reads += static_cast<std::uint64_t>(k);
+    }
+  }
+  return reads;
+}
+
 }  // namespace
 
-std::uint64_t occupancy(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t start, DramModel& dram) {
+std::uint64_t dram_bytes(const isa::Insn& insn) {
+  switch (spec::decode_header(insn).opcode) {
+    case spec::Opcode::kLoad: return walk_bytes(isa::load_walk(spec::decode_load(insn)));
+    case spec::Opcode::kStore: return walk_bytes(isa::store_walk(spec::decode_store(insn)));
+    default: return 0;
+  }
+}
+
+InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t start, DramModel& dram) {
   const auto R = static_cast<std::uint64_t>(arch.rows()), C = static_cast<std::uint64_t>(arch.cols());
+  const std::uint64_t acc_row = 4 * C;
+  InsnCost c;
   switch (spec::decode_header(insn).opcode) {
     case spec::Opcode::kLoad: {
-      // One on-chip row written per cycle, overlapping the DRAM transfer.
+      // One on-chip row written per cycle (padding included), overlapping the DRAM transfer.
       const auto f = spec::decode_load(insn);
+      const isa::DramWalk walk = isa::load_walk(f);
       const std::uint64_t rows =
           (std::uint64_t{f.pad_top} + f.y_size + f.pad_bottom) * (std::uint64_t{f.pad_left} + f.x_size + f.pad_right);
-      return std::max(rows, dma_done(isa::load_walk(f), start, false, dram) - start);
+      const std::uint64_t dma = dma_done(walk, start, false, dram) - start;
+      c.work = rows;
+      c.dram_stall = dma > rows ? dma - rows : 0;
+      const std::size_t m = memory_of(f.mem);
+      const auto row_bytes = static_cast<std::uint64_t>(
+                                 isa::mem_lanes(f.mem, static_cast<std::int64_t>(R), static_cast<std::int64_t>(C))) *
+                             (f.mem == spec::Mem::kAcc ? 4 : 1);
+      c.traffic.write_bytes[m] = rows * row_bytes;
+      c.traffic.read_bytes[kDram] = walk_bytes(walk);
+      break;
     }
     case spec::Opcode::kStore: {
       // One accumulator row read (and requantized) per cycle, overlapping the DRAM writes.
       const auto f = spec::decode_store(insn);
-      return std::max(std::uint64_t{f.y_size} * f.x_size, dma_done(isa::store_walk(f), start, true, dram) - start);
+      const isa::DramWalk walk = isa::store_walk(f);
+      const std::uint64_t rows = std::uint64_t{f.y_size} * f.x_size;
+      const std::uint64_t dma = dma_done(walk, start, true, dram) - start;
+      c.work = rows;
+      c.dram_stall = dma > rows ? dma - rows : 0;
+      c.traffic.read_bytes[kAcc] = rows * acc_row;
+      c.traffic.write_bytes[kDram] = walk_bytes(walk);
+      break;
     }
     case spec::Opcode::kGemm: {
       const auto f = spec::decode_gemm(insn);
@@ -47,17 +151,54 @@ std::uint64_t occupancy(const isa::Insn& insn, const isa::ArchConfig& arch, std:
       // the last result leaves rows + cols - 1 cycles after it entered. Output-stationary: inputs and weights
       // stream together (no preload), the same fill and drain.
       const std::uint64_t preload = arch.dataflow() == spec::Dataflow::kWeightStationary ? R : 0;
-      return preload + rows + R + C - 1;
+      c.work = preload + rows + R + C - 1;
+      c.macs = rows * R * C;
+      c.traffic.read_bytes[static_cast<std::size_t>(Memory::kInp)] = rows * R;
+      c.traffic.read_bytes[static_cast<std::size_t>(Memory::kWgt)] = R * C;
+      c.traffic.read_bytes[kAcc] = f.accumulate ? rows * acc_row : 0;
+      c.traffic.write_bytes[kAcc] = rows * acc_row;
+      break;
     }
     case spec::Opcode::kVec: {
-      // One accumulator row per cycle through a 2-stage pipeline (read, write back).
+      // One accumulator row per cycle through a 2-stage pipeline (read, write back), plus bank conflicts.
       const auto f = spec::decode_vec(insn);
-      return f.outer * f.inner + 1;
+      const std::uint64_t reads = vec_reads(f, static_cast<std::uint64_t>(arch.params.memory_banks), c.bank_stall);
+      c.work = f.outer * f.inner + 1;
+      c.traffic.read_bytes[kAcc] = reads * acc_row;
+      c.traffic.write_bytes[kAcc] = f.outer * f.inner * acc_row;
+      break;
     }
     case spec::Opcode::kSync:
-    case spec::Opcode::kFinish: return 0;
+    case spec::Opcode::kFinish: break;
   }
-  return 0;
+  return c;
+}
+
+std::uint64_t estimate_cycles(std::span<const isa::Insn> insns, const isa::ArchConfig& arch) {
+  std::uint64_t array = 0, dram = 0, bytes = 0;
+  const auto latency = static_cast<std::uint64_t>(arch.params.dram_latency_cycles);
+  for (const auto& insn : insns) {
+    switch (spec::decode_header(insn).opcode) {
+      case spec::Opcode::kGemm: {
+        const auto f = spec::decode_gemm(insn);
+        array += f.outer * f.inner + static_cast<std::uint64_t>(arch.rows());
+        break;
+      }
+      case spec::Opcode::kVec: {
+        const auto f = spec::decode_vec(insn);
+        array += f.outer * f.inner;
+        break;
+      }
+      case spec::Opcode::kLoad:
+      case spec::Opcode::kStore:
+        dram += latency;
+        bytes += dram_bytes(insn);
+        break;
+      default: break;
+    }
+  }
+  dram += bytes / static_cast<std::uint64_t>(arch.params.dram_bytes_per_cycle);
+  return std::max(array, dram);
 }
 
 }  // namespace systole::sim

@@ -50,6 +50,10 @@ TEST_CASE("systole run rejects bad arguments with one line", "[error]") {
   expect_one_line_error(run("info nosuch"), "arch config 'nosuch': no such config");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --trace /tmp/systole_t.json"),
                         "--trace needs a timed backend");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --vcd /tmp/systole_q.vcd"),
+                        "--vcd needs a timed backend");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --vcd /etc/passwd/q.vcd"),
+                        "--vcd /etc/passwd/q.vcd: cannot write");
 }
 
 TEST_CASE("a truncated .npy input and a corrupt program are rejected", "[error]") {

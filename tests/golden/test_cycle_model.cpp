@@ -1,5 +1,6 @@
 // The SystemC model: the same bits as the functional model on every program, and cycle counts worked out by hand
 // from the timing rules (docs/timing.md) on micro-programs (tiny: 4x4 array, DRAM latency 64, 16 bytes/cycle).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
@@ -44,8 +45,17 @@ finish
   const RunResult r = run_on("systemc", p);
   CHECK(r.counters.at("cycles") == 145);
   CHECK(r.counters.at("compute.busy_cycles") == 15);
-  CHECK(r.counters.at("compute.token_stall_cycles") == 128);  // dispatched at cycle 2, token at 130
-  CHECK(r.counters.at("load.busy_cycles") == 130);
+  CHECK(r.counters.at("compute.stall.token_cycles") == 128);  // dispatched at cycle 2, token at 130
+  // Each load writes 4 rows and waits for DRAM the rest of its 65 cycles.
+  CHECK(r.counters.at("load.busy_cycles") == 8);
+  CHECK(r.counters.at("load.stall.dram_cycles") == 122);
+  CHECK(r.counters.at("load.idle_cycles") == 15);
+  CHECK(r.counters.at("compute.idle_cycles") == 2);
+  CHECK(r.counters.at("inp.write_bytes") == 16);
+  CHECK(r.counters.at("inp.read_bytes") == 16);
+  CHECK(r.counters.at("wgt.read_bytes") == 16);
+  CHECK(r.counters.at("acc.write_bytes") == 64);
+  CHECK(r.counters.at("dram.read_bytes") == 32);
 }
 
 TEST_CASE("a load overlaps the previous gemm", "[golden]") {
@@ -131,5 +141,102 @@ finish
                                      "stream.s");
   const RunResult r = run_on("systemc", p);
   CHECK(r.counters.at("cycles") == 192);
-  CHECK(r.counters.at("compute.busy_cycles") == 192);
+  CHECK(r.counters.at("compute.busy_cycles") == 64);  // acc loads run on the compute unit
+  CHECK(r.counters.at("compute.stall.dram_cycles") == 128);
+  CHECK(r.counters.at("acc.write_bytes") == 8192);
+}
+
+TEST_CASE("a vector op whose two reads hit one bank takes a cycle more per element", "[golden]") {
+  // tiny has 2 banks. The acc load (compute unit): 128 contiguous bytes, one burst, data 64..71: done at 72. The
+  // vec add then reads rows (0, 2), (1, 3), (2, 4), (3, 5): both rows of each pair in one bank, 2 cycles each:
+  // 4 elements + 1 (pipeline) + 4 (conflicts) = 9, done at 81. With src 1 the pairs alternate banks: 5, done at 77.
+  const std::string load = "load mem=acc region=act dtype=int32 y_size=8 x_size=1 lanes=4 y_stride=16\n";
+  const auto run = [&](const std::string& vec) {
+    return run_on("systemc", assemble_program(".arch tiny\n.act_bytes 128\n" + load + vec + "finish\n", "bank.s"));
+  };
+  const RunResult conflict =
+      run("vec op=add dst_addr=0 src_addr=2 outer=1 inner=4 dst_stride_inner=1 "
+          "src_stride_inner=1\n");
+  CHECK(conflict.counters.at("cycles") == 81);
+  CHECK(conflict.counters.at("compute.stall.bank_conflict_cycles") == 4);
+  CHECK(conflict.counters.at("acc.read_bytes") == 8 * 16);  // two rows of 16 bytes per element
+  const RunResult apart =
+      run("vec op=add dst_addr=0 src_addr=1 outer=1 inner=4 dst_stride_inner=1 "
+          "src_stride_inner=1\n");
+  CHECK(apart.counters.at("cycles") == 77);
+  CHECK(apart.counters.at("compute.stall.bank_conflict_cycles") == 0);
+  // Requant reads its three parameter rows (4, 5, 6) once, with the first destination row 0: rows 0, 4 and 6 share
+  // bank 0, so the first element takes 3 cycles; the rest read one row each: 4 + 1 + 2 = 7, done at 79.
+  const RunResult requant =
+      run("vec op=requant dst_addr=0 src_addr=4 outer=1 inner=4 dst_stride_inner=1 "
+          "imm_a=-128 imm_b=127\n");
+  CHECK(requant.counters.at("cycles") == 79);
+  CHECK(requant.counters.at("compute.stall.bank_conflict_cycles") == 2);
+}
+
+TEST_CASE("counters add up: per unit, per layer, per memory", "[golden]") {
+  compiler::Graph g = compiler::import_onnx(fs::path(SYSTOLE_SOURCE_DIR) / "models" / "digits" / "digits_cnn_qdq.onnx");
+  const compiler::CompileResult c = compiler::compile(g, isa::load_arch_config("tiny"));
+  std::vector<double> progress;
+  auto device = Device::open(
+      "systemc", {.arch = "tiny", .record_queues = true, .progress = [&](double d) { progress.push_back(d); }});
+  const RunResult r = device->load(c.program)->run({{"input", Tensor(DType::kFloat32, {1, 1, 8, 8})}});
+  const auto& k = r.counters;
+  // Every cycle of every unit is busy, stalled for one cause, or idle.
+  for (const char* unit : {"load", "compute", "store"}) {
+    INFO(unit);
+    const std::string u(unit);
+    std::uint64_t sum = k.at(u + ".busy_cycles") + k.at(u + ".idle_cycles");
+    for (const char* cause : {"token", "queue_full", "dram", "bank_conflict"})
+      sum += k.at(u + ".stall." + cause + "_cycles");
+    CHECK(sum == k.at("cycles"));
+  }
+  // The layers partition the instructions: their MACs and DRAM bytes sum to the totals the functional model counts.
+  REQUIRE(r.layers.size() == c.program.layers.size());
+  std::uint64_t macs = 0, dram_read = 0, dram_write = 0;
+  for (const LayerCounters& l : r.layers) {
+    INFO(l.name);
+    CHECK(l.counters.at("cycles") > 0);
+    CHECK(l.counters.at("cycles") <= k.at("cycles"));
+    CHECK(l.counters.at("estimate_cycles") > 0);
+    macs += l.counters.at("macs");
+    dram_read += l.counters.at("dram.read_bytes");
+    dram_write += l.counters.at("dram.write_bytes");
+  }
+  CHECK(macs == k.at("macs"));
+  CHECK(dram_read == k.at("dram.read_bytes"));
+  CHECK(dram_write == k.at("dram.write_bytes"));
+  CHECK(k.at("inp.write_bytes") > 0);
+  CHECK(k.at("wgt.read_bytes") > 0);
+  const std::string table = layer_table(r, device->arch());
+  CHECK_THAT(table, Catch::Contains("c1_Conv"));
+  CHECK_THAT(table, Catch::Contains("estimate"));
+
+  // Progress rises to 1.
+  REQUIRE(!progress.empty());
+  CHECK(std::is_sorted(progress.begin(), progress.end()));
+  CHECK(progress.back() == 1.0);
+
+  // Queue occupancy: within the configured depths, in time order in the VCD.
+  REQUIRE(!r.queue_samples.empty());
+  std::uint32_t max_insn = 0, max_token = 0;
+  for (const auto& q : r.queue_samples) {
+    CHECK(q.cycle <= k.at("cycles"));
+    (q.queue < 3 ? max_insn : max_token) = std::max(q.queue < 3 ? max_insn : max_token, q.value);
+  }
+  CHECK(max_insn > 0);
+  CHECK(max_insn <= static_cast<std::uint32_t>(device->arch().params.queues_insn_depth));
+  CHECK(max_token > 0);
+  CHECK(max_token <= static_cast<std::uint32_t>(device->arch().params.queues_token_depth));
+  const std::string vcd = queue_vcd(r.queue_samples);
+  CHECK_THAT(vcd, Catch::Contains("$var integer 32 ! load_queue $end"));
+  CHECK_THAT(vcd, Catch::Contains("store_to_compute_tokens"));
+  std::uint64_t last = 0;
+  std::size_t stamps = 0;
+  for (std::size_t pos = vcd.find("\n#"); pos != std::string::npos; pos = vcd.find("\n#", pos + 1), ++stamps) {
+    const std::uint64_t t = std::stoull(vcd.substr(pos + 2));
+    CHECK((stamps == 0 || t > last));
+    last = t;
+  }
+  CHECK(stamps > 10);
 }

@@ -11,12 +11,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sim/cycle/timing.hpp"
 #include "sim/isa/arch.hpp"
 #include "systole/program.hpp"
 #include "systole/tensor.hpp"
@@ -31,10 +33,21 @@ std::string_view backend_name(Backend b);
 
 struct DeviceOptions {
   std::string arch = "default";  // config name in hw/arch or a path to a .toml file
+  bool record_queues = false;    // timed backends: record queue occupancy (RunResult::queue_samples)
+  // Timed backends: called as a run advances with the share of its instructions dispatched, in [0, 1].
+  std::function<void(double done)> progress{};
 };
 
-// Counters by dotted name ("macs", "insns.gemm", "dram.read_bytes", ...); what a level can count varies.
+// Counters by dotted name ("macs", "insns.gemm", "dram.read_bytes", "compute.stall.token_cycles", ...); what a
+// level can count varies (docs/timing.md lists the timed ones).
 using Counters = std::map<std::string, std::uint64_t>;
+
+// The counters of one IR layer's instructions (timed backends), with the compiler's analytic estimate beside the
+// measured cycles ("cycles", "estimate_cycles").
+struct LayerCounters {
+  std::string name;
+  Counters counters;
+};
 
 // One instruction on a unit's timeline (timed backends): cycles from the start of the run.
 struct TraceSlice {
@@ -49,11 +62,20 @@ struct TraceSlice {
 struct RunResult {
   std::map<std::string, Tensor> outputs;
   Counters counters;
-  std::vector<TraceSlice> timeline;  // empty for untimed backends
+  std::vector<LayerCounters> layers;            // program order; empty for untimed backends
+  std::vector<TraceSlice> timeline;             // empty for untimed backends
+  std::vector<sim::QueueSample> queue_samples;  // when DeviceOptions::record_queues; cycles from the run's start
 };
 
 // The timeline as a Chrome/Perfetto trace (JSON, one track per unit, timestamps in microseconds at `clock_mhz`).
 std::string chrome_trace(const std::vector<TraceSlice>& timeline, double clock_mhz);
+
+// Queue occupancy as a VCD (one integer signal per queue, 1 ns per cycle), for GTKWave or Surfer.
+std::string queue_vcd(const std::vector<sim::QueueSample>& samples);
+
+// The per-layer counters as a table: measured cycles beside the analytic estimate, MAC utilization, per-unit busy
+// share, the largest stall and DRAM bytes.
+std::string layer_table(const RunResult& result, const isa::ArchConfig& arch);
 
 // A program loaded onto a device, ready to run any number of times.
 class LoadedProgram {
