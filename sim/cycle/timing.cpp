@@ -63,7 +63,7 @@ std::size_t memory_of(spec::Mem mem) {
 
 // The vector unit reads, per element, the accumulator rows its op needs; each bank serves one read per cycle, so an
 // element whose reads hit one bank k times takes k cycles. Requant latches its three parameter rows (src, src+1,
-// src+2) and rereads them only when the source address changes. Returns the rows read and adds the extra cycles to
+// src+2) and rereads them when the source address changes or an element has written one of them. Returns the rows read and adds the extra cycles to
 // `bank_stall`.
 std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint64_t& bank_stall) {
   const bool reads_dst = f.op != spec::VecOp::kCopy;
@@ -95,6 +95,7 @@ std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint
       }
       bank_stall += worst - 1;
       reads += static_cast<std::uint64_t>(k);
+      if (latched != UINT64_MAX && dst - latched < 3) latched = UINT64_MAX;  // the write hits the latched rows
     }
   }
   return reads;
@@ -147,10 +148,10 @@ InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t 
     case spec::Opcode::kGemm: {
       const auto f = spec::decode_gemm(insn);
       const std::uint64_t rows = f.outer * f.inner;
-      // Weight-stationary: the weight tile shifts in one row per cycle, then one input row enters per cycle and
-      // the last result leaves rows + cols - 1 cycles after it entered. Output-stationary: inputs and weights
-      // stream together (no preload), the same fill and drain.
-      const std::uint64_t preload = arch.dataflow() == spec::Dataflow::kWeightStationary ? R : 0;
+      // Weight-stationary: the weight tile is read (one cycle of read latency) and shifted in one row per cycle,
+      // then one input row enters per cycle and the last result is written back rows + cols - 1 cycles after it
+      // entered. Output-stationary: inputs and weights stream together (no preload), the same fill and drain.
+      const std::uint64_t preload = arch.dataflow() == spec::Dataflow::kWeightStationary ? R + 1 : 0;
       c.work = preload + rows + R + C - 1;
       c.macs = rows * R * C;
       c.traffic.read_bytes[static_cast<std::size_t>(Memory::kInp)] = rows * R;

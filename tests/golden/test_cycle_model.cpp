@@ -33,7 +33,8 @@ TEST_CASE("one load: DRAM latency plus one beat", "[golden]") {
 
 TEST_CASE("one gemm after its loads: token wait, weight preload, stream, fill and drain", "[golden]") {
   // inp load 0..65; wgt load issues at 65, its data waits for latency: done 130, pushes the token; the gemm
-  // starts at 130 and takes 4 (weight rows) + 4 (input rows) + 4 + 4 - 1 (fill and drain) = 15: done 145.
+  // starts at 130 and takes 4 + 1 (weight rows read and shifted in) + 4 (input rows) + 4 + 4 - 1 (fill and drain)
+  // = 16: done 146.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -43,13 +44,13 @@ finish
 )",
                                      "gemm.s");
   const RunResult r = run_on("systemc", p);
-  CHECK(r.counters.at("cycles") == 145);
-  CHECK(r.counters.at("compute.busy_cycles") == 15);
+  CHECK(r.counters.at("cycles") == 146);
+  CHECK(r.counters.at("compute.busy_cycles") == 16);
   CHECK(r.counters.at("compute.stall.token_cycles") == 128);  // dispatched at cycle 2, token at 130
   // Each load writes 4 rows and waits for DRAM the rest of its 65 cycles.
   CHECK(r.counters.at("load.busy_cycles") == 8);
   CHECK(r.counters.at("load.stall.dram_cycles") == 122);
-  CHECK(r.counters.at("load.idle_cycles") == 15);
+  CHECK(r.counters.at("load.idle_cycles") == 16);
   CHECK(r.counters.at("compute.idle_cycles") == 2);
   CHECK(r.counters.at("inp.write_bytes") == 16);
   CHECK(r.counters.at("inp.read_bytes") == 16);
@@ -59,8 +60,8 @@ finish
 }
 
 TEST_CASE("a load overlaps the previous gemm", "[golden]") {
-  // Loads back to back: wgt 0..65, A 65..130 (push), B 130..195 (push). Gemm A runs 130..145 while B loads;
-  // gemm B 195..210.
+  // Loads back to back: wgt 0..65, A 65..130 (push), B 130..195 (push). Gemm A runs 130..146 while B loads;
+  // gemm B 195..211.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=wgt region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -71,7 +72,7 @@ gemm pop_prev outer=1 inner=4 inp_addr=4 acc_addr=4 inp_stride_inner=1 acc_strid
 finish
 )",
                                      "overlap.s");
-  CHECK(run_on("systemc", p).counters.at("cycles") == 210);
+  CHECK(run_on("systemc", p).counters.at("cycles") == 211);
 }
 
 TEST_CASE("the SystemC model gives the functional model's bits", "[golden]") {
