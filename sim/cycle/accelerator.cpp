@@ -28,149 +28,169 @@ void Tally::add(const InsnTiming& insn, isa::Unit unit) {
   macs += insn.cost.macs;
 }
 
-Accelerator::Accelerator(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {
-  SC_THREAD(dispatch);
-  SC_THREAD(load_unit);
-  SC_THREAD(compute_unit);
-  SC_THREAD(store_unit);
-}
-
-std::uint64_t Accelerator::cycle() const {
+std::uint64_t RunContext::cycle() {
   return static_cast<std::uint64_t>(sc_core::sc_time_stamp() / kCycle + 0.5);
 }
 
-bool Accelerator::drained() const {
-  for (int u = 0; u < isa::kUnitCount; ++u) {
-    if (!queue_[static_cast<std::size_t>(u)].empty() || busy_[static_cast<std::size_t>(u)]) return false;
+void RunContext::sample(int queue, std::size_t value) {
+  if (!hooks->record_queues) return;
+  timing.queues.push_back({cycle() - t0, static_cast<std::uint32_t>(queue), static_cast<std::uint32_t>(value)});
+}
+
+void TokenQueues::clear() {
+  for (auto& row : count_) row.fill(0);
+}
+
+void TokenQueues::sample(int from, int to) {
+  for (int q = 0; q < static_cast<int>(kTokenQueues.size()); ++q) {
+    if (kTokenQueues[static_cast<std::size_t>(q)] == std::array<int, 2>{from, to}) {
+      ctx_.sample(isa::kUnitCount + q, count_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)]);
+    }
+  }
+}
+
+void TokenQueues::pop(int from, int to) {
+  auto& n = count_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
+  while (n == 0) sc_core::wait(changed_);
+  --n;
+  sample(from, to);
+  changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void TokenQueues::push(int from, int to) {
+  auto& n = count_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
+  const auto depth = static_cast<std::uint32_t>(ctx_.arch->params.queues_token_depth);
+  while (n >= depth) sc_core::wait(changed_);
+  ++n;
+  sample(from, to);
+  changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+Unit::Unit(const sc_core::sc_module_name& name, isa::Unit id, RunContext& ctx, TokenQueues& tokens,
+           sc_core::sc_event& idle)
+    : sc_core::sc_module(name), id_(id), ctx_(ctx), tokens_(tokens), idle_(idle) {
+  SC_THREAD(run);
+}
+
+void Unit::run() {
+  const int u = static_cast<int>(id_);
+  for (;;) {
+    while (queue.empty()) wait(queued);
+    const std::uint32_t pc = queue.front();
+    queue.pop_front();
+    ctx_.sample(u, queue.size());
+    busy = true;
+    dequeued.notify(sc_core::SC_ZERO_TIME);
+    const isa::Insn& insn = ctx_.insns[pc];
+    const spec::Header h = spec::decode_header(insn);
+    InsnTiming& it = ctx_.timing.insns[pc];
+
+    // Tokens are taken before the instruction starts (docs/timing.md).
+    const std::uint64_t waited_from = RunContext::cycle();
+    if (h.pop_prev) tokens_.pop(u - 1, u);
+    if (h.pop_next) tokens_.pop(u + 1, u);
+    const std::uint64_t start = RunContext::cycle();
+    it.token_stall = start - waited_from;
+
+    if (ctx_.timing.error == spec::ErrorCode::kOk) {
+      const spec::ErrorCode code = ctx_.machine->execute(insn, ctx_.dram);
+      if (code != spec::ErrorCode::kOk) {
+        ctx_.timing.error = code;
+        ctx_.timing.error_pc = pc;
+      }
+    }
+    it.cost = cost(insn, *ctx_.arch, start, *ctx_.dram_timing);
+    if (const std::uint64_t busy_cycles = it.cost.occupancy()) wait(static_cast<double>(busy_cycles), sc_core::SC_NS);
+    it.start = start - ctx_.t0;
+    it.end = RunContext::cycle() - ctx_.t0;
+
+    // Tokens are pushed when it completes; a full token queue stalls the unit.
+    const std::uint64_t push_from = RunContext::cycle();
+    if (h.push_prev) tokens_.push(u, u - 1);
+    if (h.push_next) tokens_.push(u, u + 1);
+    it.queue_full_stall = RunContext::cycle() - push_from;
+
+    ctx_.timing.total.add(it, id_);
+    busy = false;
+    idle_.notify(sc_core::SC_ZERO_TIME);
+  }
+}
+
+Dispatch::Dispatch(const sc_core::sc_module_name& name, RunContext& ctx, std::array<Unit*, isa::kUnitCount> units,
+                   sc_core::sc_event& unit_idle)
+    : sc_core::sc_module(name), ctx_(ctx), units_(units), unit_idle_(unit_idle) {
+  SC_THREAD(run);
+}
+
+void Dispatch::start() {
+  pending_ = true;
+  if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) start_.notify(sc_core::SC_ZERO_TIME);
+}
+
+bool Dispatch::drained() const {
+  for (const Unit* unit : units_) {
+    if (!unit->queue.empty() || unit->busy) return false;
   }
   return true;
 }
 
-void Accelerator::sample(int queue, std::size_t value) {
-  if (!hooks_->record_queues) return;
-  timing_.queues.push_back({cycle() - t0_, static_cast<std::uint32_t>(queue), static_cast<std::uint32_t>(value)});
-}
-
-void Accelerator::sample_tokens(int from, int to) {
-  if (!hooks_->record_queues) return;
-  for (int q = 0; q < static_cast<int>(kTokenQueues.size()); ++q) {
-    if (kTokenQueues[static_cast<std::size_t>(q)] == std::array<int, 2>{from, to}) {
-      sample(isa::kUnitCount + q, tokens_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)]);
-    }
-  }
-}
-
-SegmentTiming Accelerator::run(const isa::ArchConfig& arch, std::span<const isa::Insn> insns, isa::Machine& machine,
-                               isa::DramImage dram, DramModel& dram_timing, const RunHooks& hooks) {
-  arch_ = &arch;
-  insns_ = insns;
-  machine_ = &machine;
-  dram_ = dram;
-  dram_timing_ = &dram_timing;
-  hooks_ = &hooks;
-  timing_ = {};
-  timing_.insns.assign(insns.size(), {});
-  for (auto& row : tokens_) row.fill(0);
-  pending_ = true;
-  if (sc_core::sc_get_status() != sc_core::SC_ELABORATION) start_.notify(sc_core::SC_ZERO_TIME);
-  sc_core::sc_start();  // returns when dispatch pauses the simulation after finish
-  return std::move(timing_);
-}
-
-void Accelerator::dispatch() {
+void Dispatch::run() {
   for (;;) {
     while (!pending_) wait(start_);
     pending_ = false;
-    t0_ = cycle();
-    if (hooks_->record_queues) {
-      for (int q = 0; q < kQueueCount; ++q) sample(q, 0);
-    }
-    const auto depth = static_cast<std::size_t>(arch_->params.queues_insn_depth);
-    for (std::uint32_t pc = 0; pc < insns_.size(); ++pc) {
-      if (hooks_->progress && pc % kProgressEvery == 0) hooks_->progress(pc);
-      const isa::Insn& insn = insns_[pc];
+    ctx_.t0 = RunContext::cycle();
+    for (int q = 0; q < kQueueCount; ++q) ctx_.sample(q, 0);
+    const auto depth = static_cast<std::size_t>(ctx_.arch->params.queues_insn_depth);
+    SegmentTiming& timing = ctx_.timing;
+    for (std::uint32_t pc = 0; pc < ctx_.insns.size(); ++pc) {
+      if (ctx_.hooks->progress && pc % kProgressEvery == 0) ctx_.hooks->progress(pc);
+      const isa::Insn& insn = ctx_.insns[pc];
       const isa::Unit u = isa::unit_of(insn);
-      const std::uint64_t asked = cycle();
+      const std::uint64_t asked = RunContext::cycle();
       if (u == isa::Unit::kDispatch) {
-        while (!drained()) wait(unit_idle_);  // sync and finish wait for every queue and unit
-        machine_->execute(insn, dram_);       // no data effect; keeps the instruction counters complete
-        timing_.insns[pc].start = asked - t0_;
-        timing_.insns[pc].end = cycle() - t0_;
-        timing_.dispatch_barrier_stall += cycle() - asked;
+        while (!drained()) wait(unit_idle_);     // sync and finish wait for every queue and unit
+        ctx_.machine->execute(insn, ctx_.dram);  // no data effect; keeps the instruction counters complete
+        timing.insns[pc].start = asked - ctx_.t0;
+        timing.insns[pc].end = RunContext::cycle() - ctx_.t0;
+        timing.dispatch_barrier_stall += RunContext::cycle() - asked;
         if (spec::decode_header(insn).opcode == spec::Opcode::kFinish) break;
         continue;
       }
-      const auto us = static_cast<std::size_t>(u);
-      auto& q = queue_[us];
-      while (q.size() >= depth) wait(dequeued_[us]);
-      timing_.dispatch_queue_full_stall += cycle() - asked;
-      q.push_back(pc);
-      sample(static_cast<int>(u), q.size());
-      queued_[us].notify(sc_core::SC_ZERO_TIME);
+      Unit& unit = *units_[static_cast<std::size_t>(u)];
+      while (unit.queue.size() >= depth) wait(unit.dequeued);
+      timing.dispatch_queue_full_stall += RunContext::cycle() - asked;
+      unit.queue.push_back(pc);
+      ctx_.sample(static_cast<int>(u), unit.queue.size());
+      unit.queued.notify(sc_core::SC_ZERO_TIME);
       wait(kCycle);  // one instruction per cycle
     }
-    timing_.cycles = cycle() - t0_;
+    timing.cycles = RunContext::cycle() - ctx_.t0;
     sc_core::sc_pause();
   }
 }
 
-void Accelerator::unit(int u) {
-  const auto us = static_cast<std::size_t>(u);
-  for (;;) {
-    while (queue_[us].empty()) wait(queued_[us]);
-    const std::uint32_t pc = queue_[us].front();
-    queue_[us].pop_front();
-    sample(u, queue_[us].size());
-    busy_[us] = true;
-    dequeued_[us].notify(sc_core::SC_ZERO_TIME);
-    const isa::Insn& insn = insns_[pc];
-    const spec::Header h = spec::decode_header(insn);
-    InsnTiming& it = timing_.insns[pc];
+Accelerator::Accelerator(const sc_core::sc_module_name& name)
+    : sc_core::sc_module(name),
+      tokens_(ctx_),
+      load_unit_("load_unit", isa::Unit::kLoad, ctx_, tokens_, unit_idle_),
+      compute_unit_("compute_unit", isa::Unit::kCompute, ctx_, tokens_, unit_idle_),
+      store_unit_("store_unit", isa::Unit::kStore, ctx_, tokens_, unit_idle_),
+      dispatch_("dispatch", ctx_, {&load_unit_, &compute_unit_, &store_unit_}, unit_idle_) {}
 
-    // Tokens are taken before the instruction starts (docs/timing.md).
-    const std::uint64_t waited_from = cycle();
-    auto pop = [&](int from) {
-      auto& n = tokens_[static_cast<std::size_t>(from)][us];
-      while (n == 0) wait(tokens_changed_);
-      --n;
-      sample_tokens(from, u);
-      tokens_changed_.notify(sc_core::SC_ZERO_TIME);
-    };
-    if (h.pop_prev) pop(u - 1);
-    if (h.pop_next) pop(u + 1);
-    const std::uint64_t start = cycle();
-    it.token_stall = start - waited_from;
-
-    if (timing_.error == spec::ErrorCode::kOk) {
-      const spec::ErrorCode code = machine_->execute(insn, dram_);
-      if (code != spec::ErrorCode::kOk) {
-        timing_.error = code;
-        timing_.error_pc = pc;
-      }
-    }
-    it.cost = cost(insn, *arch_, start, *dram_timing_);
-    if (const std::uint64_t busy = it.cost.occupancy()) wait(static_cast<double>(busy), sc_core::SC_NS);
-    it.start = start - t0_;
-    it.end = cycle() - t0_;
-
-    // Tokens are pushed when it completes; a full token queue stalls the unit.
-    const std::uint64_t push_from = cycle();
-    const auto depth = static_cast<std::uint32_t>(arch_->params.queues_token_depth);
-    auto push = [&](int to) {
-      auto& n = tokens_[us][static_cast<std::size_t>(to)];
-      while (n >= depth) wait(tokens_changed_);
-      ++n;
-      sample_tokens(u, to);
-      tokens_changed_.notify(sc_core::SC_ZERO_TIME);
-    };
-    if (h.push_prev) push(u - 1);
-    if (h.push_next) push(u + 1);
-    it.queue_full_stall = cycle() - push_from;
-
-    timing_.total.add(it, static_cast<isa::Unit>(u));
-    busy_[us] = false;
-    unit_idle_.notify(sc_core::SC_ZERO_TIME);
-  }
+SegmentTiming Accelerator::run(const isa::ArchConfig& arch, std::span<const isa::Insn> insns, isa::Machine& machine,
+                               isa::DramImage dram, DramModel& dram_timing, const RunHooks& hooks) {
+  ctx_.arch = &arch;
+  ctx_.insns = insns;
+  ctx_.machine = &machine;
+  ctx_.dram = dram;
+  ctx_.dram_timing = &dram_timing;
+  ctx_.hooks = &hooks;
+  ctx_.timing = {};
+  ctx_.timing.insns.assign(insns.size(), {});
+  tokens_.clear();
+  dispatch_.start();
+  sc_core::sc_start();  // returns when dispatch pauses the simulation after finish
+  return std::move(ctx_.timing);
 }
 
 Accelerator& accelerator() {

@@ -67,9 +67,82 @@ struct RunHooks {
   std::function<void(std::uint32_t dispatched)> progress;  // called every few thousand dispatched instructions
 };
 
+// What the modules of one segment's run share; set up by Accelerator::run.
+struct RunContext {
+  const isa::ArchConfig* arch = nullptr;
+  std::span<const isa::Insn> insns;
+  isa::Machine* machine = nullptr;
+  isa::DramImage dram{};
+  DramModel* dram_timing = nullptr;
+  const RunHooks* hooks = nullptr;
+  std::uint64_t t0 = 0;  // cycle the segment started at
+  SegmentTiming timing;
+
+  static std::uint64_t cycle();  // the current cycle (1 ns of SystemC time each)
+  void sample(int queue, std::size_t value);
+};
+
+// The dependency-token queues between neighbouring units (load_to_compute_tokens, ...). Tokens carry no data:
+// counters, as the RTL's token_queue.
+class TokenQueues {
+ public:
+  explicit TokenQueues(RunContext& ctx) : ctx_(ctx) {}
+  void clear();
+  // Take a token from `from`'s queue towards `to`, waiting for one (calling thread's time).
+  void pop(int from, int to);
+  // Add a token, waiting while the queue holds token_depth of them.
+  void push(int from, int to);
+
+ private:
+  void sample(int from, int to);
+  RunContext& ctx_;
+  std::array<std::array<std::uint32_t, isa::kUnitCount>, isa::kUnitCount> count_{};  // [from][to]
+  sc_core::sc_event changed_;
+};
+
+// A unit (load_unit, compute_unit, store_unit; hw/rtl's modules of the same names): its instruction queue and the
+// thread that takes the head when idle, pops its tokens, occupies the unit for the instruction's cost, pushes its
+// tokens.
+class Unit : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Unit);
+  Unit(const sc_core::sc_module_name& name, isa::Unit id, RunContext& ctx, TokenQueues& tokens,
+       sc_core::sc_event& idle);
+
+  std::deque<std::uint32_t> queue;  // instruction indices, at most queues.insn_depth
+  sc_core::sc_event queued, dequeued;
+  bool busy = false;
+
+ private:
+  void run();
+  isa::Unit id_;
+  RunContext& ctx_;
+  TokenQueues& tokens_;
+  sc_core::sc_event& idle_;
+};
+
+// Fetch and dispatch: one instruction per cycle into its unit's queue, in program order; sync and finish wait for
+// every queue and unit to drain.
+class Dispatch : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(Dispatch);
+  Dispatch(const sc_core::sc_module_name& name, RunContext& ctx, std::array<Unit*, isa::kUnitCount> units,
+           sc_core::sc_event& unit_idle);
+  void start();  // begin the segment set up in the context
+
+ private:
+  void run();
+  bool drained() const;
+  RunContext& ctx_;
+  std::array<Unit*, isa::kUnitCount> units_;
+  sc_core::sc_event& unit_idle_;
+  sc_core::sc_event start_;
+  bool pending_ = false;
+};
+
+// The accelerator: dispatch, the three units and the token queues between them.
 class Accelerator : public sc_core::sc_module {
  public:
-  SC_HAS_PROCESS(Accelerator);
   explicit Accelerator(const sc_core::sc_module_name& name);
 
   // Runs one verified segment to its finish; data in `machine` and `dram`, DRAM timing in `dram_timing`.
@@ -77,31 +150,11 @@ class Accelerator : public sc_core::sc_module {
                     isa::DramImage dram, DramModel& dram_timing, const RunHooks& hooks = {});
 
  private:
-  void dispatch();
-  void load_unit() { unit(0); }
-  void compute_unit() { unit(1); }
-  void store_unit() { unit(2); }
-  void unit(int u);
-  std::uint64_t cycle() const;
-  bool drained() const;
-  void sample(int queue, std::size_t value);
-  void sample_tokens(int from, int to);
-
-  const isa::ArchConfig* arch_ = nullptr;
-  std::span<const isa::Insn> insns_;
-  isa::Machine* machine_ = nullptr;
-  isa::DramImage dram_{};
-  DramModel* dram_timing_ = nullptr;
-  const RunHooks* hooks_ = nullptr;
-  bool pending_ = false;
-  std::uint64_t t0_ = 0;
-  SegmentTiming timing_;
-
-  std::array<std::deque<std::uint32_t>, isa::kUnitCount> queue_;
-  std::array<sc_core::sc_event, isa::kUnitCount> queued_, dequeued_;
-  std::array<std::array<std::uint32_t, isa::kUnitCount>, isa::kUnitCount> tokens_{};  // [from][to]
-  sc_core::sc_event tokens_changed_, unit_idle_, start_;
-  std::array<bool, isa::kUnitCount> busy_{};
+  RunContext ctx_;
+  TokenQueues tokens_;
+  sc_core::sc_event unit_idle_;
+  Unit load_unit_, compute_unit_, store_unit_;
+  Dispatch dispatch_;
 };
 
 // The process's accelerator model, created on first use.
