@@ -49,21 +49,33 @@ void TokenQueues::sample(int from, int to) {
   }
 }
 
-void TokenQueues::pop(int from, int to) {
-  auto& n = count_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
-  while (n == 0) sc_core::wait(changed_);
-  --n;
-  sample(from, to);
+void TokenQueues::pop(int unit, bool prev, bool next) {
+  if (!prev && !next) return;
+  while ((prev && count(unit - 1, unit) == 0) || (next && count(unit + 1, unit) == 0)) sc_core::wait(changed_);
+  for (const auto& [on, from] : {std::pair{prev, unit - 1}, std::pair{next, unit + 1}}) {
+    if (!on) continue;
+    --count(from, unit);
+    sample(from, unit);
+  }
   changed_.notify(sc_core::SC_ZERO_TIME);
 }
 
-void TokenQueues::push(int from, int to) {
-  auto& n = count_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
+void TokenQueues::push(int unit, bool prev, bool next) {
+  if (!prev && !next) return;
   const auto depth = static_cast<std::uint32_t>(ctx_.arch->params.queues_token_depth);
-  while (n >= depth) sc_core::wait(changed_);
-  ++n;
-  sample(from, to);
+  while ((prev && count(unit, unit - 1) >= depth) || (next && count(unit, unit + 1) >= depth)) {
+    sc_core::wait(changed_);
+  }
+  for (const auto& [on, to] : {std::pair{prev, unit - 1}, std::pair{next, unit + 1}}) {
+    if (!on) continue;
+    ++count(unit, to);
+    sample(unit, to);
+  }
   changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+std::size_t Unit::occupancy_at_cycle_start() const {
+  return queue.size() + (dequeued_at == RunContext::cycle() ? dequeues : 0);
 }
 
 Unit::Unit(const sc_core::sc_module_name& name, isa::Unit id, RunContext& ctx, TokenQueues& tokens,
@@ -76,8 +88,13 @@ void Unit::run() {
   const int u = static_cast<int>(id_);
   for (;;) {
     while (queue.empty()) wait(queued);
-    const std::uint32_t pc = queue.front();
+    // The queue's output shows an entry from the cycle after it was pushed.
+    if (queue.front().pushed == RunContext::cycle()) wait(kCycle);
+    const std::uint32_t pc = queue.front().pc;
     queue.pop_front();
+    if (dequeued_at != RunContext::cycle()) dequeues = 0;
+    dequeued_at = RunContext::cycle();
+    ++dequeues;
     ctx_.sample(u, queue.size());
     busy = true;
     dequeued.notify(sc_core::SC_ZERO_TIME);
@@ -87,8 +104,7 @@ void Unit::run() {
 
     // Tokens are taken before the instruction starts (docs/timing.md).
     const std::uint64_t waited_from = RunContext::cycle();
-    if (h.pop_prev) tokens_.pop(u - 1, u);
-    if (h.pop_next) tokens_.pop(u + 1, u);
+    tokens_.pop(u, h.pop_prev, h.pop_next);
     const std::uint64_t start = RunContext::cycle();
     it.token_stall = start - waited_from;
 
@@ -106,8 +122,7 @@ void Unit::run() {
 
     // Tokens are pushed when it completes; a full token queue stalls the unit.
     const std::uint64_t push_from = RunContext::cycle();
-    if (h.push_prev) tokens_.push(u, u - 1);
-    if (h.push_next) tokens_.push(u, u + 1);
+    tokens_.push(u, h.push_prev, h.push_next);
     it.queue_full_stall = RunContext::cycle() - push_from;
 
     ctx_.timing.total.add(it, id_);
@@ -157,9 +172,15 @@ void Dispatch::run() {
         continue;
       }
       Unit& unit = *units_[static_cast<std::size_t>(u)];
-      while (unit.queue.size() >= depth) wait(unit.dequeued);
+      while (unit.occupancy_at_cycle_start() >= depth) {
+        if (unit.queue.size() < depth) {
+          wait(kCycle);  // a slot freed this cycle takes a push from the next
+        } else {
+          wait(unit.dequeued);
+        }
+      }
       timing.dispatch_queue_full_stall += RunContext::cycle() - asked;
-      unit.queue.push_back(pc);
+      unit.queue.push_back({pc, RunContext::cycle()});
       ctx_.sample(static_cast<int>(u), unit.queue.size());
       unit.queued.notify(sc_core::SC_ZERO_TIME);
       wait(kCycle);  // one instruction per cycle

@@ -88,12 +88,16 @@ class TokenQueues {
  public:
   explicit TokenQueues(RunContext& ctx) : ctx_(ctx) {}
   void clear();
-  // Take a token from `from`'s queue towards `to`, waiting for one (calling thread's time).
-  void pop(int from, int to);
-  // Add a token, waiting while the queue holds token_depth of them.
-  void push(int from, int to);
+  // Unit `unit` takes one token from each neighbour its flags name (prev = unit - 1, next = unit + 1), waiting
+  // until all of them are there (calling thread's time).
+  void pop(int unit, bool prev, bool next);
+  // Unit `unit` adds one token towards each neighbour its flags name, waiting until all those queues have room.
+  void push(int unit, bool prev, bool next);
 
  private:
+  std::uint32_t& count(int from, int to) {
+    return count_[static_cast<std::size_t>(from)][static_cast<std::size_t>(to)];
+  }
   void sample(int from, int to);
   RunContext& ctx_;
   std::array<std::array<std::uint32_t, isa::kUnitCount>, isa::kUnitCount> count_{};  // [from][to]
@@ -109,9 +113,18 @@ class Unit : public sc_core::sc_module {
   Unit(const sc_core::sc_module_name& name, isa::Unit id, RunContext& ctx, TokenQueues& tokens,
        sc_core::sc_event& idle);
 
-  std::deque<std::uint32_t> queue;  // instruction indices, at most queues.insn_depth
+  struct Entry {
+    std::uint32_t pc;
+    std::uint64_t pushed;  // cycle dispatch put it in the queue
+  };
+  std::deque<Entry> queue;  // at most queues.insn_depth
   sc_core::sc_event queued, dequeued;
   bool busy = false;
+  std::uint64_t dequeued_at = UINT64_MAX;  // cycle of the last dequeue, and how many happened in that cycle
+  std::uint32_t dequeues = 0;
+
+  // Entries as the queue's registers hold them at the start of this cycle (a slot freed now is usable next cycle).
+  std::size_t occupancy_at_cycle_start() const;
 
  private:
   void run();

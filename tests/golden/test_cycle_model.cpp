@@ -1,12 +1,15 @@
 // The SystemC model: the same bits as the functional model on every program, and cycle counts worked out by hand
-// from the timing rules (docs/timing.md) on micro-programs (tiny: 4x4 array, DRAM latency 64, 16 bytes/cycle).
+// from the timing rules (docs/timing.md) on micro-programs (tiny: 4x4 array, DRAM latency 64, 16 bytes/cycle). The
+// first instruction is dispatched at cycle 0 and starts at 1 (an instruction queue shows an entry the cycle after).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
+#include "support/text.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
 
@@ -27,14 +30,14 @@ std::uint64_t cycles_of(const std::string& body) {
 }  // namespace
 
 TEST_CASE("one load: DRAM latency plus one beat", "[golden]") {
-  // 16 contiguous bytes: one burst issued at 0, data at 64, done at 65; 4 on-chip rows take less.
-  CHECK(cycles_of("load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4\n") == 65);
+  // 16 contiguous bytes: one burst issued at 1, data at 65, done at 66; 4 on-chip rows take less.
+  CHECK(cycles_of("load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4\n") == 66);
 }
 
 TEST_CASE("one gemm after its loads: token wait, weight preload, stream, fill and drain", "[golden]") {
-  // inp load 0..65; wgt load issues at 65, its data waits for latency: done 130, pushes the token; the gemm
-  // starts at 130 and takes 4 + 1 (weight rows read and shifted in) + 4 (input rows) + 4 + 4 - 1 (fill and drain)
-  // = 16: done 146.
+  // inp load 1..66; wgt load issues at 66, its data waits for latency: done 131, pushes the token; the gemm
+  // (dispatched at 2, ready from 3) starts at 131 and takes 4 + 1 (weight rows read and shifted in) + 4 (input
+  // rows) + 4 + 4 - 1 (fill and drain) = 16: done 147.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -44,14 +47,14 @@ finish
 )",
                                      "gemm.s");
   const RunResult r = run_on("systemc", p);
-  CHECK(r.counters.at("cycles") == 146);
+  CHECK(r.counters.at("cycles") == 147);
   CHECK(r.counters.at("compute.busy_cycles") == 16);
-  CHECK(r.counters.at("compute.stall.token_cycles") == 128);  // dispatched at cycle 2, token at 130
+  CHECK(r.counters.at("compute.stall.token_cycles") == 128);  // ready at cycle 3, token at 131
   // Each load writes 4 rows and waits for DRAM the rest of its 65 cycles.
   CHECK(r.counters.at("load.busy_cycles") == 8);
   CHECK(r.counters.at("load.stall.dram_cycles") == 122);
-  CHECK(r.counters.at("load.idle_cycles") == 16);
-  CHECK(r.counters.at("compute.idle_cycles") == 2);
+  CHECK(r.counters.at("load.idle_cycles") == 17);
+  CHECK(r.counters.at("compute.idle_cycles") == 3);
   CHECK(r.counters.at("inp.write_bytes") == 16);
   CHECK(r.counters.at("inp.read_bytes") == 16);
   CHECK(r.counters.at("wgt.read_bytes") == 16);
@@ -60,8 +63,8 @@ finish
 }
 
 TEST_CASE("a load overlaps the previous gemm", "[golden]") {
-  // Loads back to back: wgt 0..65, A 65..130 (push), B 130..195 (push). Gemm A runs 130..146 while B loads;
-  // gemm B 195..211.
+  // Loads back to back: wgt 1..66, A 66..131 (push), B 131..196 (push). Gemm A runs 131..147 while B loads;
+  // gemm B 196..212.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=wgt region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -72,7 +75,7 @@ gemm pop_prev outer=1 inner=4 inp_addr=4 acc_addr=4 inp_stride_inner=1 acc_strid
 finish
 )",
                                      "overlap.s");
-  CHECK(run_on("systemc", p).counters.at("cycles") == 211);
+  CHECK(run_on("systemc", p).counters.at("cycles") == 212);
 }
 
 TEST_CASE("the SystemC model gives the functional model's bits", "[golden]") {
@@ -133,7 +136,8 @@ TEST_CASE("the timeline has one slice per instruction, named after its layer, on
 
 TEST_CASE("a DRAM-bound stream takes latency plus bytes over bandwidth", "[golden]") {
   // large: 64 bytes/cycle, bursts of 512, latency 64. 64 int32 rows of 32 lanes = 8192 contiguous bytes = 16 bursts
-  // of 8 beats: the first done at 64 + 8 = 72, the rest back to back on the bus: 72 + 15 * 8 = 192 > 64 rows.
+  // of 8 beats, requested at 1: the first done at 1 + 64 + 8 = 73, the rest back to back on the bus: 73 + 15 * 8 =
+  // 193 > 64 rows.
   const Program p = assemble_program(R"(.arch large
 .act_bytes 8192
 load mem=acc region=act dtype=int32 y_size=64 x_size=1 lanes=32 y_stride=128
@@ -141,16 +145,17 @@ finish
 )",
                                      "stream.s");
   const RunResult r = run_on("systemc", p);
-  CHECK(r.counters.at("cycles") == 192);
+  CHECK(r.counters.at("cycles") == 193);
   CHECK(r.counters.at("compute.busy_cycles") == 64);  // acc loads run on the compute unit
   CHECK(r.counters.at("compute.stall.dram_cycles") == 128);
   CHECK(r.counters.at("acc.write_bytes") == 8192);
 }
 
 TEST_CASE("a vector op whose two reads hit one bank takes a cycle more per element", "[golden]") {
-  // tiny has 2 banks. The acc load (compute unit): 128 contiguous bytes, one burst, data 64..71: done at 72. The
-  // vec add then reads rows (0, 2), (1, 3), (2, 4), (3, 5): both rows of each pair in one bank, 2 cycles each:
-  // 4 elements + 1 (pipeline) + 4 (conflicts) = 9, done at 81. With src 1 the pairs alternate banks: 5, done at 77.
+  // tiny has 2 banks. The acc load (compute unit) starts at 1: 128 contiguous bytes, one burst, data 65..72: done at
+  // 73. The vec add then reads rows (0, 2), (1, 3), (2, 4), (3, 5): both rows of each pair in one bank, 2 cycles
+  // each: 4 elements + 1 (pipeline) + 4 (conflicts) = 9, done at 82. With src 1 the pairs alternate banks: 5, done
+  // at 78.
   const std::string load = "load mem=acc region=act dtype=int32 y_size=8 x_size=1 lanes=4 y_stride=16\n";
   const auto run = [&](const std::string& vec) {
     return run_on("systemc", assemble_program(".arch tiny\n.act_bytes 128\n" + load + vec + "finish\n", "bank.s"));
@@ -158,20 +163,20 @@ TEST_CASE("a vector op whose two reads hit one bank takes a cycle more per eleme
   const RunResult conflict =
       run("vec op=add dst_addr=0 src_addr=2 outer=1 inner=4 dst_stride_inner=1 "
           "src_stride_inner=1\n");
-  CHECK(conflict.counters.at("cycles") == 81);
+  CHECK(conflict.counters.at("cycles") == 82);
   CHECK(conflict.counters.at("compute.stall.bank_conflict_cycles") == 4);
   CHECK(conflict.counters.at("acc.read_bytes") == 8 * 16);  // two rows of 16 bytes per element
   const RunResult apart =
       run("vec op=add dst_addr=0 src_addr=1 outer=1 inner=4 dst_stride_inner=1 "
           "src_stride_inner=1\n");
-  CHECK(apart.counters.at("cycles") == 77);
+  CHECK(apart.counters.at("cycles") == 78);
   CHECK(apart.counters.at("compute.stall.bank_conflict_cycles") == 0);
   // Requant reads its three parameter rows (4, 5, 6) once, with the first destination row 0: rows 0, 4 and 6 share
-  // bank 0, so the first element takes 3 cycles; the rest read one row each: 4 + 1 + 2 = 7, done at 79.
+  // bank 0, so the first element takes 3 cycles; the rest read one row each: 4 + 1 + 2 = 7, done at 80.
   const RunResult requant =
       run("vec op=requant dst_addr=0 src_addr=4 outer=1 inner=4 dst_stride_inner=1 "
           "imm_a=-128 imm_b=127\n");
-  CHECK(requant.counters.at("cycles") == 79);
+  CHECK(requant.counters.at("cycles") == 80);
   CHECK(requant.counters.at("compute.stall.bank_conflict_cycles") == 2);
 }
 
@@ -240,4 +245,23 @@ TEST_CASE("counters add up: per unit, per layer, per memory", "[golden]") {
     last = t;
   }
   CHECK(stamps > 10);
+}
+
+TEST_CASE("a full instruction queue takes the next push the cycle after a slot frees", "[golden]") {
+  // tiny with one-entry queues; everything runs on the compute unit. The acc load L is pushed at 0 and runs 1..66
+  // (one 16-byte burst: 1 + 64 + 1). Its slot frees at 1, so V0 is pushed at 2; V1 waits for V0 to leave the queue
+  // at 66 and is pushed at 67; V0 runs 66..68, V1 68..70 (pushed at 67, ready at 68); V2 is pushed at 69 when V1
+  // leaves, runs 70..72, and finish (dispatched at 70) completes at 72. Dispatch waited 1 + 64 + 1 cycles.
+  const fs::path dir = fs::temp_directory_path() / "systole_queue_full";
+  fs::create_directories(dir);
+  const fs::path cfg = dir / "tiny_q1.toml";
+  std::ofstream(cfg) << test::replace(test::shipped_arch("tiny"), "insn_depth = 32", "insn_depth = 1");
+  const std::string load = "load mem=acc region=act dtype=int32 y_size=1 x_size=1 lanes=4 y_stride=16\n";
+  const std::string vec = "vec op=addi dst_addr=0 outer=1 inner=1 imm_a=1\n";
+  const Program p =
+      assemble_program(".arch " + cfg.string() + "\n.act_bytes 64\n" + load + vec + vec + vec + "finish\n", "queue.s");
+  const RunResult r = Device::open("systemc", {.arch = cfg.string()})->load(p)->run({});
+  CHECK(r.counters.at("cycles") == 72);
+  CHECK(r.counters.at("dispatch.stall.queue_full_cycles") == 66);
+  CHECK(r.counters.at("compute.busy_cycles") == 7);
 }
