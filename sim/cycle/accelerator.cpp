@@ -169,6 +169,7 @@ void Dispatch::run() {
         timing.insns[pc].end = RunContext::cycle() - ctx_.t0;
         timing.dispatch_barrier_stall += RunContext::cycle() - asked;
         if (spec::decode_header(insn).opcode == spec::Opcode::kFinish) break;
+        wait(kCycle);  // a sync takes its dispatch cycle like any instruction
         continue;
       }
       Unit& unit = *units_[static_cast<std::size_t>(u)];
