@@ -191,8 +191,9 @@ module compute_unit #(
   assign rd_active = accept ? (is_vec && n != 0) : rd_active_q;
 
   always_comb begin
-    // The latched parameter rows are valid unless this cycle's write hits them.
-    latch_hit = latch_valid_q && latch_src_q == src_row &&
+    // The latched parameter rows are valid unless this cycle's write hits them; an instruction's first element
+    // always reads its own.
+    latch_hit = !accept && latch_valid_q && latch_src_q == src_row &&
                 !(wr_pending_q && (wr_row_q - latch_src_q) < 24'd3);
     op_row[0] = dst_row;
     op_row[1] = src_row;
