@@ -26,7 +26,7 @@ class SimulatedProgram final : public LoadedProgram {
         options_(options),
         program_(std::move(program)),
         machine_(arch),
-        dram_timing_(sim::dram_params(arch)) {
+        dram_ports_(sim::dram_ports(arch)) {
     for (const LayerSpan& l : program_.layers) {
       estimates_.push_back(
           sim::estimate_cycles(std::span<const spec::Insn>(program_.insns.data() + l.begin, l.end - l.begin), arch_));
@@ -75,7 +75,7 @@ class SimulatedProgram final : public LoadedProgram {
           };
         }
         const sim::SegmentTiming t =
-            sim::accelerator().run(arch_, insns, machine_, {program_.constants, act_}, dram_timing_, hooks);
+            sim::accelerator().run(arch_, insns, machine_, {program_.constants, act_}, dram_ports_, hooks);
         status = {t.error, t.error_pc};
         const std::uint64_t base = timed["cycles"];
         add_timeline(t, step.insn_begin, base, result.timeline);
@@ -193,7 +193,7 @@ class SimulatedProgram final : public LoadedProgram {
   std::vector<std::uint64_t> estimates_;            // per layer: the analytic estimate (sim::estimate_cycles)
   std::vector<std::vector<std::uint32_t>> orders_;  // per accelerator segment
   isa::Machine machine_;
-  sim::DramModel dram_timing_;
+  sim::DramPorts dram_ports_;
   std::vector<std::uint8_t> act_;
 };
 

@@ -115,7 +115,7 @@ void Unit::run() {
         ctx_.timing.error_pc = pc;
       }
     }
-    it.cost = cost(insn, *ctx_.arch, start, *ctx_.dram_timing);
+    it.cost = cost(insn, *ctx_.arch, start, (*ctx_.dram_ports)[static_cast<std::size_t>(u)]);
     if (const std::uint64_t busy_cycles = it.cost.occupancy()) wait(static_cast<double>(busy_cycles), sc_core::SC_NS);
     it.start = start - ctx_.t0;
     it.end = RunContext::cycle() - ctx_.t0;
@@ -200,12 +200,12 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name)
       dispatch_("dispatch", ctx_, {&load_unit_, &compute_unit_, &store_unit_}, unit_idle_) {}
 
 SegmentTiming Accelerator::run(const isa::ArchConfig& arch, std::span<const isa::Insn> insns, isa::Machine& machine,
-                               isa::DramImage dram, DramModel& dram_timing, const RunHooks& hooks) {
+                               isa::DramImage dram, DramPorts& ports, const RunHooks& hooks) {
   ctx_.arch = &arch;
   ctx_.insns = insns;
   ctx_.machine = &machine;
   ctx_.dram = dram;
-  ctx_.dram_timing = &dram_timing;
+  ctx_.dram_ports = &ports;
   ctx_.hooks = &hooks;
   ctx_.timing = {};
   ctx_.timing.insns.assign(insns.size(), {});

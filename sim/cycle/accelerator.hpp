@@ -73,7 +73,7 @@ struct RunContext {
   std::span<const isa::Insn> insns;
   isa::Machine* machine = nullptr;
   isa::DramImage dram{};
-  DramModel* dram_timing = nullptr;
+  DramPorts* dram_ports = nullptr;
   const RunHooks* hooks = nullptr;
   std::uint64_t t0 = 0;  // cycle the segment started at
   SegmentTiming timing;
@@ -158,9 +158,9 @@ class Accelerator : public sc_core::sc_module {
  public:
   explicit Accelerator(const sc_core::sc_module_name& name);
 
-  // Runs one verified segment to its finish; data in `machine` and `dram`, DRAM timing in `dram_timing`.
+  // Runs one verified segment to its finish; data in `machine` and `dram`, DRAM timing in `ports`.
   SegmentTiming run(const isa::ArchConfig& arch, std::span<const isa::Insn> insns, isa::Machine& machine,
-                    isa::DramImage dram, DramModel& dram_timing, const RunHooks& hooks = {});
+                    isa::DramImage dram, DramPorts& ports, const RunHooks& hooks = {});
 
  private:
   RunContext ctx_;

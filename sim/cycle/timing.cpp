@@ -1,6 +1,7 @@
 #include "sim/cycle/timing.hpp"
 
 #include <algorithm>
+#include <vector>
 
 #include "sim/isa/dma.hpp"
 
@@ -10,6 +11,11 @@ DramParams dram_params(const isa::ArchConfig& arch) {
   const auto& p = arch.params;
   return {static_cast<std::uint64_t>(p.dram_latency_cycles), static_cast<std::uint64_t>(p.dram_bytes_per_cycle),
           static_cast<std::uint64_t>(p.dram_burst_bytes), static_cast<std::uint64_t>(p.dram_max_outstanding)};
+}
+
+DramPorts dram_ports(const isa::ArchConfig& arch) {
+  const DramParams p = dram_params(arch);
+  return {DramModel(p), DramModel(p), DramModel(p)};
 }
 
 std::string_view memory_name(Memory m) {
@@ -42,13 +48,19 @@ std::uint64_t walk_bytes(const isa::DramWalk& walk) {
   return walk.y_size * walk.x_size * walk.bytes;
 }
 
-// All bursts of a 2-D walk are requested at `start` (the DMA engine queues them for the outstanding slots);
-// returns the cycle the last completes, or `start` when nothing moves.
-std::uint64_t dma_done(const isa::DramWalk& walk, std::uint64_t start, bool write, DramModel& dram) {
-  std::uint64_t done = start;
-  walk.for_each_range(
-      [&](std::uint64_t lo, std::uint64_t hi) { done = std::max(done, dram.transfer(start, lo, hi - lo, write)); });
-  return done;
+// The DMA's requests: every element of the walk (lanes x element bytes, contiguous) is one request of one or more
+// bursts (split at 4 KiB), in walk order, one per cycle from `request`, each no earlier than the cycle after the
+// previous one issued (the AXI address channel is in order). Returns the element's last burst and advances
+// `request` past it.
+BurstTiming dma_element(const isa::DramWalk& walk, std::uint64_t y, std::uint64_t x, bool write, DramModel& dram,
+                        std::uint64_t& request) {
+  BurstTiming t{request, request, request};
+  dram.for_each_burst(walk.offset + y * walk.y_stride + x * walk.x_stride, walk.bytes,
+                      [&](std::uint64_t a, std::uint64_t n) {
+                        t = dram.burst(request, a, n, write);
+                        request = std::max(request, t.issue) + 1;
+                      });
+  return t;
 }
 
 // Memory index of the ISA's load targets.
@@ -63,8 +75,8 @@ std::size_t memory_of(spec::Mem mem) {
 
 // The vector unit reads, per element, the accumulator rows its op needs; each bank serves one read per cycle, so an
 // element whose reads hit one bank k times takes k cycles. Requant latches its three parameter rows (src, src+1,
-// src+2) and rereads them when the source address changes or an element has written one of them. Returns the rows read and adds the extra cycles to
-// `bank_stall`.
+// src+2) and rereads them when the source address changes or an element has written one of them. Returns the rows read
+// and adds the extra cycles to `bank_stall`.
 std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint64_t& bank_stall) {
   const bool reads_dst = f.op != spec::VecOp::kCopy;
   const bool reads_src = f.op == spec::VecOp::kCopy || f.op == spec::VecOp::kAdd || f.op == spec::VecOp::kMax;
@@ -117,14 +129,35 @@ InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t 
   InsnCost c;
   switch (spec::decode_header(insn).opcode) {
     case spec::Opcode::kLoad: {
-      // One on-chip row written per cycle (padding included), overlapping the DRAM transfer.
+      // Data rows are written in the cycle their element's last beat has arrived; padding rows (pad_value) in the
+      // free write cycles from `start` on, one per cycle.
       const auto f = spec::decode_load(insn);
       const isa::DramWalk walk = isa::load_walk(f);
       const std::uint64_t rows =
           (std::uint64_t{f.pad_top} + f.y_size + f.pad_bottom) * (std::uint64_t{f.pad_left} + f.x_size + f.pad_right);
-      const std::uint64_t dma = dma_done(walk, start, false, dram) - start;
+      std::vector<std::uint64_t> writes;  // data-row write cycles
+      writes.reserve(walk.y_size * walk.x_size);
+      std::uint64_t request = start;
+      for (std::uint64_t y = 0; y < walk.y_size; ++y) {
+        for (std::uint64_t x = 0; x < walk.x_size; ++x) {
+          writes.push_back(dma_element(walk, y, x, false, dram, request).done);
+        }
+      }
+      // The last padding row goes in the P-th cycle from `start` that no data row takes (data writes are strictly
+      // increasing: each element has at least one beat of its own on the bus).
+      std::uint64_t end = writes.empty() ? start : writes.back() + 1;
+      if (const std::uint64_t pads = rows - writes.size(); pads > 0) {
+        std::uint64_t last = start + pads - 1;
+        std::size_t taken = 0;
+        while (taken < writes.size() && writes[taken] <= last) {
+          ++taken;
+          ++last;
+        }
+        end = std::max(end, last + 1);
+      }
+      const std::uint64_t occupancy = std::max<std::uint64_t>(end - start, 1);
       c.work = rows;
-      c.dram_stall = dma > rows ? dma - rows : 0;
+      c.dram_stall = occupancy - std::min(occupancy, rows);
       const std::size_t m = memory_of(f.mem);
       const auto row_bytes = static_cast<std::uint64_t>(
                                  isa::mem_lanes(f.mem, static_cast<std::int64_t>(R), static_cast<std::int64_t>(C))) *
@@ -134,14 +167,30 @@ InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t 
       break;
     }
     case spec::Opcode::kStore: {
-      // One accumulator row read (and requantized) per cycle, overlapping the DRAM writes.
+      // The requant parameter rows are read in the first three cycles, then one accumulator row per cycle; an
+      // element's write is requested the cycle after its row was read (requantized on the way), and the next row is
+      // read no earlier than the cycle that write issued (one element buffered ahead of the address channel). Done
+      // when the last write completes.
       const auto f = spec::decode_store(insn);
       const isa::DramWalk walk = isa::store_walk(f);
       const std::uint64_t rows = std::uint64_t{f.y_size} * f.x_size;
-      const std::uint64_t dma = dma_done(walk, start, true, dram) - start;
-      c.work = rows;
-      c.dram_stall = dma > rows ? dma - rows : 0;
-      c.traffic.read_bytes[kAcc] = rows * acc_row;
+      const std::uint64_t params = f.requant ? 3 : 0;
+      std::uint64_t read = start + params;  // cycle the current row is read
+      std::uint64_t end = read;
+      std::uint64_t next_request = read + 1;
+      for (std::uint64_t y = 0; y < walk.y_size; ++y) {
+        for (std::uint64_t x = 0; x < walk.x_size; ++x) {
+          std::uint64_t request = std::max(read + 1, next_request);
+          const BurstTiming t = dma_element(walk, y, x, true, dram, request);
+          next_request = request;
+          end = std::max(read + 1, t.done);
+          read = std::max(read + 1, t.issue);
+        }
+      }
+      const std::uint64_t occupancy = std::max<std::uint64_t>(std::max(end, start + params) - start, 1);
+      c.work = rows + params;
+      c.dram_stall = occupancy - std::min(occupancy, c.work);
+      c.traffic.read_bytes[kAcc] = (rows + params) * acc_row;
       c.traffic.write_bytes[kDram] = walk_bytes(walk);
       break;
     }

@@ -13,8 +13,12 @@
 
 namespace systole::sim {
 
-// DRAM parameters of an arch config.
+// DRAM parameters of an arch config (each AXI master port's channel).
 DramParams dram_params(const isa::ArchConfig& arch);
+
+// The DRAM channels of the accelerator's AXI master ports, one per unit (load, compute, store), indexed by isa::Unit.
+using DramPorts = std::array<DramModel, isa::kUnitCount>;
+DramPorts dram_ports(const isa::ArchConfig& arch);
 
 // The memories whose traffic is counted: the three on-chip memories (named as the ISA's `mem` enum) and DRAM.
 enum class Memory : std::uint8_t { kInp, kWgt, kAcc, kDram };
@@ -48,8 +52,8 @@ struct QueueSample {
   std::uint32_t value = 0;
 };
 
-// The cost of instruction `insn` starting at cycle `start`; DMA instructions issue their bursts to `dram` at
-// `start`. Barriers (sync, finish) occupy no unit and cost nothing.
+// The cost of instruction `insn` starting at cycle `start`; DMA instructions issue their bursts to `dram`, the port
+// of the unit that executes them. Barriers (sync, finish) occupy no unit and cost nothing.
 InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t start, DramModel& dram);
 
 // The compiler's analytic estimate for a run of instructions, with no simulation: gemm outer*inner + rows cycles,

@@ -17,36 +17,31 @@ void DramModel::reset() {
   bus_free_ = 0;
 }
 
-std::uint64_t DramModel::burst(std::uint64_t now, std::uint64_t bytes, bool write) {
-  // Free the slots of bursts that completed by `now`; if all are still busy, wait for the earliest.
-  while (!in_flight_.empty() && in_flight_.front() <= now) in_flight_.pop_front();
-  std::uint64_t issue = now;
-  if (in_flight_.size() >= params_.max_outstanding) {
-    issue = in_flight_.front();
-    in_flight_.pop_front();
-  }
-  const std::uint64_t beats = (bytes + params_.bytes_per_cycle - 1) / params_.bytes_per_cycle;
-  const std::uint64_t start = std::max(issue + params_.latency_cycles, bus_free_);
-  const std::uint64_t done = start + beats;
-  bus_free_ = done;
-  // Completion cycles are non-decreasing (the bus serialises beats), so the deque stays sorted.
-  in_flight_.push_back(done);
-  ++stats_.bursts;
-  stats_.bus_busy_cycles += beats;
-  (write ? stats_.write_bytes : stats_.read_bytes) += bytes;
-  return done;
+std::uint64_t DramModel::beats(std::uint64_t addr, std::uint64_t bytes) const {
+  if (bytes == 0) return 0;
+  const std::uint64_t w = params_.bytes_per_cycle;
+  return (addr + bytes - 1) / w - addr / w + 1;
 }
 
-std::uint64_t DramModel::transfer(std::uint64_t now, std::uint64_t addr, std::uint64_t bytes, bool write) {
-  std::uint64_t done = now;
-  while (bytes > 0) {
-    const std::uint64_t to_page = 4096 - addr % 4096;
-    const std::uint64_t n = std::min({bytes, params_.burst_bytes, to_page});
-    done = burst(now, n, write);
-    addr += n;
-    bytes -= n;
+BurstTiming DramModel::burst(std::uint64_t now, std::uint64_t addr, std::uint64_t bytes, bool write) {
+  // Free the slots of bursts that completed by `now`; if all are still busy, wait for the earliest.
+  while (!in_flight_.empty() && in_flight_.front() <= now) in_flight_.pop_front();
+  BurstTiming t;
+  t.issue = now;
+  if (in_flight_.size() >= params_.max_outstanding) {
+    t.issue = in_flight_.front();
+    in_flight_.pop_front();
   }
-  return done;
+  const std::uint64_t n = beats(addr, bytes);
+  t.data = std::max(t.issue + params_.latency_cycles, bus_free_);
+  t.done = t.data + n;
+  bus_free_ = t.done;
+  // Completion cycles are non-decreasing (the bus serialises beats), so the deque stays sorted.
+  in_flight_.push_back(t.done);
+  ++stats_.bursts;
+  stats_.bus_busy_cycles += n;
+  (write ? stats_.write_bytes : stats_.read_bytes) += bytes;
+  return t;
 }
 
 }  // namespace systole::sim

@@ -54,7 +54,7 @@ void agree_on_random_programs(int count, const std::string& csv) {
   std::mt19937 rng(seed);
   isa::ArchConfig arch = isa::load_arch_config("tiny");
   arch.params.queues_insn_depth = 2;  // compute_core_bench's InsnDepth: short queues make dispatch stall often
-  sim::DramModel dram_timing(sim::dram_params(arch));
+  sim::DramPorts dram_ports = sim::dram_ports(arch);
   const std::filesystem::path dir = std::filesystem::path(SYSTOLE_BINARY_DIR) / "cosim";
   std::filesystem::create_directories(dir);
   std::ofstream out(dir / (csv + ".csv"));
@@ -77,7 +77,7 @@ void agree_on_random_programs(int count, const std::string& csv) {
     rtl.bd_re_i = 0;
     reset(rtl);
     mem.write_backdoor(rtl);  // the same initial memories on both levels
-    const sim::SegmentTiming sc = sim::accelerator().run(arch, program, mem.machine(), mem.dram(), dram_timing);
+    const sim::SegmentTiming sc = sim::accelerator().run(arch, program, mem.machine(), mem.dram(), dram_ports);
     const Timeline hw = run_rtl(rtl, program);
 
     long first = -1;

@@ -30,14 +30,15 @@ std::uint64_t cycles_of(const std::string& body) {
 }  // namespace
 
 TEST_CASE("one load: DRAM latency plus one beat", "[golden]") {
-  // 16 contiguous bytes: one burst issued at 1, data at 65, done at 66; 4 on-chip rows take less.
-  CHECK(cycles_of("load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4\n") == 66);
+  // 4 elements of 4 bytes, one request each at 1..4, one beat each (the same 16-byte word, beats of their own):
+  // data 65..68, each row written in the cycle after its beat, 66..69: done at 70.
+  CHECK(cycles_of("load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4\n") == 70);
 }
 
 TEST_CASE("one gemm after its loads: token wait, weight preload, stream, fill and drain", "[golden]") {
-  // inp load 1..66; wgt load issues at 66, its data waits for latency: done 131, pushes the token; the gemm
-  // (dispatched at 2, ready from 3) starts at 131 and takes 4 + 1 (weight rows read and shifted in) + 4 (input
-  // rows) + 4 + 4 - 1 (fill and drain) = 16: done 147.
+  // inp load 1..70 (as above); wgt load 70..139, pushes the token at 139; the gemm (dispatched at 2, ready from 3)
+  // starts at 139 and takes 4 + 1 (weight rows read and shifted in) + 4 (input rows) + 4 + 4 - 1 (fill and drain)
+  // = 16: done 155.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -47,12 +48,12 @@ finish
 )",
                                      "gemm.s");
   const RunResult r = run_on("systemc", p);
-  CHECK(r.counters.at("cycles") == 147);
+  CHECK(r.counters.at("cycles") == 155);
   CHECK(r.counters.at("compute.busy_cycles") == 16);
-  CHECK(r.counters.at("compute.stall.token_cycles") == 128);  // ready at cycle 3, token at 131
-  // Each load writes 4 rows and waits for DRAM the rest of its 65 cycles.
+  CHECK(r.counters.at("compute.stall.token_cycles") == 136);  // ready at cycle 3, token at 139
+  // Each load writes 4 rows and waits for DRAM the rest of its 69 cycles.
   CHECK(r.counters.at("load.busy_cycles") == 8);
-  CHECK(r.counters.at("load.stall.dram_cycles") == 122);
+  CHECK(r.counters.at("load.stall.dram_cycles") == 130);
   CHECK(r.counters.at("load.idle_cycles") == 17);
   CHECK(r.counters.at("compute.idle_cycles") == 3);
   CHECK(r.counters.at("inp.write_bytes") == 16);
@@ -63,8 +64,8 @@ finish
 }
 
 TEST_CASE("a load overlaps the previous gemm", "[golden]") {
-  // Loads back to back: wgt 1..66, A 66..131 (push), B 131..196 (push). Gemm A runs 131..147 while B loads;
-  // gemm B 196..212.
+  // Loads back to back: wgt 1..70, A 70..139 (push), B 139..208 (push). Gemm A runs 139..155 while B loads;
+  // gemm B 208..224.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=wgt region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -75,7 +76,7 @@ gemm pop_prev outer=1 inner=4 inp_addr=4 acc_addr=4 inp_stride_inner=1 acc_strid
 finish
 )",
                                      "overlap.s");
-  CHECK(run_on("systemc", p).counters.at("cycles") == 212);
+  CHECK(run_on("systemc", p).counters.at("cycles") == 224);
 }
 
 TEST_CASE("the SystemC model gives the functional model's bits", "[golden]") {
@@ -134,10 +135,11 @@ TEST_CASE("the timeline has one slice per instruction, named after its layer, on
   CHECK(run_on("functional", c.program, {{"input", Tensor(DType::kFloat32, {1, 1, 8, 8})}}).timeline.empty());
 }
 
-TEST_CASE("a DRAM-bound stream takes latency plus bytes over bandwidth", "[golden]") {
-  // large: 64 bytes/cycle, bursts of 512, latency 64. 64 int32 rows of 32 lanes = 8192 contiguous bytes = 16 bursts
-  // of 8 beats, requested at 1: the first done at 1 + 64 + 8 = 73, the rest back to back on the bus: 73 + 15 * 8 =
-  // 193 > 64 rows.
+TEST_CASE("a DRAM-bound stream is limited by latency over outstanding requests", "[golden]") {
+  // large: 64 bytes/cycle, latency 64, 16 outstanding. 64 int32 rows of 32 lanes: 64 elements of 128 bytes (2 beats
+  // each), requested from cycle 1. Elements 0..15 issue at 1..16, data from 65, done 67, 69, ..., 97. Element 16
+  // finds 16 in flight and issues when element 0 completes (67), element 17 at 69, ...: each group of 16 waits for
+  // the previous one, so groups complete at 67..97, 133..163, 199..229, 265..295; the last row is written at 295.
   const Program p = assemble_program(R"(.arch large
 .act_bytes 8192
 load mem=acc region=act dtype=int32 y_size=64 x_size=1 lanes=32 y_stride=128
@@ -145,17 +147,17 @@ finish
 )",
                                      "stream.s");
   const RunResult r = run_on("systemc", p);
-  CHECK(r.counters.at("cycles") == 193);
+  CHECK(r.counters.at("cycles") == 296);
   CHECK(r.counters.at("compute.busy_cycles") == 64);  // acc loads run on the compute unit
-  CHECK(r.counters.at("compute.stall.dram_cycles") == 128);
+  CHECK(r.counters.at("compute.stall.dram_cycles") == 231);
   CHECK(r.counters.at("acc.write_bytes") == 8192);
 }
 
 TEST_CASE("a vector op whose two reads hit one bank takes a cycle more per element", "[golden]") {
-  // tiny has 2 banks. The acc load (compute unit) starts at 1: 128 contiguous bytes, one burst, data 65..72: done at
-  // 73. The vec add then reads rows (0, 2), (1, 3), (2, 4), (3, 5): both rows of each pair in one bank, 2 cycles
-  // each: 4 elements + 1 (pipeline) + 4 (conflicts) = 9, done at 82. With src 1 the pairs alternate banks: 5, done
-  // at 78.
+  // tiny has 2 banks. The acc load (compute unit) starts at 1: 8 elements of 16 bytes, one beat each, data 65..72,
+  // rows written 66..73: done at 74. The vec add then reads rows (0, 2), (1, 3), (2, 4), (3, 5): both rows of each
+  // pair in one bank, 2 cycles each: 4 elements + 1 (pipeline) + 4 (conflicts) = 9, done at 83. With src 1 the
+  // pairs alternate banks: 5, done at 79.
   const std::string load = "load mem=acc region=act dtype=int32 y_size=8 x_size=1 lanes=4 y_stride=16\n";
   const auto run = [&](const std::string& vec) {
     return run_on("systemc", assemble_program(".arch tiny\n.act_bytes 128\n" + load + vec + "finish\n", "bank.s"));
@@ -163,20 +165,20 @@ TEST_CASE("a vector op whose two reads hit one bank takes a cycle more per eleme
   const RunResult conflict =
       run("vec op=add dst_addr=0 src_addr=2 outer=1 inner=4 dst_stride_inner=1 "
           "src_stride_inner=1\n");
-  CHECK(conflict.counters.at("cycles") == 82);
+  CHECK(conflict.counters.at("cycles") == 83);
   CHECK(conflict.counters.at("compute.stall.bank_conflict_cycles") == 4);
   CHECK(conflict.counters.at("acc.read_bytes") == 8 * 16);  // two rows of 16 bytes per element
   const RunResult apart =
       run("vec op=add dst_addr=0 src_addr=1 outer=1 inner=4 dst_stride_inner=1 "
           "src_stride_inner=1\n");
-  CHECK(apart.counters.at("cycles") == 78);
+  CHECK(apart.counters.at("cycles") == 79);
   CHECK(apart.counters.at("compute.stall.bank_conflict_cycles") == 0);
   // Requant reads its three parameter rows (4, 5, 6) once, with the first destination row 0: rows 0, 4 and 6 share
-  // bank 0, so the first element takes 3 cycles; the rest read one row each: 4 + 1 + 2 = 7, done at 80.
+  // bank 0, so the first element takes 3 cycles; the rest read one row each: 4 + 1 + 2 = 7, done at 81.
   const RunResult requant =
       run("vec op=requant dst_addr=0 src_addr=4 outer=1 inner=4 dst_stride_inner=1 "
           "imm_a=-128 imm_b=127\n");
-  CHECK(requant.counters.at("cycles") == 80);
+  CHECK(requant.counters.at("cycles") == 81);
   CHECK(requant.counters.at("compute.stall.bank_conflict_cycles") == 2);
 }
 
@@ -248,10 +250,10 @@ TEST_CASE("counters add up: per unit, per layer, per memory", "[golden]") {
 }
 
 TEST_CASE("a full instruction queue takes the next push the cycle after a slot frees", "[golden]") {
-  // tiny with one-entry queues; everything runs on the compute unit. The acc load L is pushed at 0 and runs 1..66
-  // (one 16-byte burst: 1 + 64 + 1). Its slot frees at 1, so V0 is pushed at 2; V1 waits for V0 to leave the queue
-  // at 66 and is pushed at 67; V0 runs 66..68, V1 68..70 (pushed at 67, ready at 68); V2 is pushed at 69 when V1
-  // leaves, runs 70..72, and finish (dispatched at 70) completes at 72. Dispatch waited 1 + 64 + 1 cycles.
+  // tiny with one-entry queues; everything runs on the compute unit. The acc load L is pushed at 0 and runs 1..67
+  // (one 16-byte element: data at 65, row written at 66). Its slot frees at 1, so V0 is pushed at 2; V1 waits for V0
+  // to leave the queue at 67 and is pushed at 68; V0 runs 67..69, V1 69..71 (pushed at 68, ready at 69); V2 is pushed
+  // at 70 when V1 leaves, runs 71..73, and finish (dispatched at 71) completes at 73. Dispatch waited 1 + 65 + 1.
   const fs::path dir = fs::temp_directory_path() / "systole_queue_full";
   fs::create_directories(dir);
   const fs::path cfg = dir / "tiny_q1.toml";
@@ -261,7 +263,32 @@ TEST_CASE("a full instruction queue takes the next push the cycle after a slot f
   const Program p =
       assemble_program(".arch " + cfg.string() + "\n.act_bytes 64\n" + load + vec + vec + vec + "finish\n", "queue.s");
   const RunResult r = Device::open("systemc", {.arch = cfg.string()})->load(p)->run({});
-  CHECK(r.counters.at("cycles") == 72);
-  CHECK(r.counters.at("dispatch.stall.queue_full_cycles") == 66);
+  CHECK(r.counters.at("cycles") == 73);
+  CHECK(r.counters.at("dispatch.stall.queue_full_cycles") == 67);
   CHECK(r.counters.at("compute.busy_cycles") == 7);
+}
+
+TEST_CASE("a store reads a row per cycle and writes each element the cycle after", "[golden]") {
+  // tiny. The acc load (compute unit, 2 elements of 16 bytes) runs 1..68 and pushes its token at 68. The store
+  // (ready from 2) starts at 68: row 0 read at 68, its 4-byte write requested at 69, one beat at 133, done 134; row
+  // 1 read at 69, written from request 70, beat 134, done 135: the store ends at 135 (2 rows, 65 cycles of DRAM).
+  // With requant, the three parameter rows are read first (the load brings 5 rows: 1..71, token at 71): parameters
+  // 71..73, rows at 74 and 75, beats 139 and 140: done 141.
+  const auto run = [](int rows, const std::string& store) {
+    return run_on("systemc", assemble_program(".arch tiny\n.act_bytes 128\n"
+                                              "load push_next mem=acc region=act dtype=int32 x_size=1 lanes=4 "
+                                              "y_stride=16 y_size=" +
+                                                  std::to_string(rows) + "\n" + store + "finish\n",
+                                              "store.s"));
+  };
+  const std::string store = "store pop_prev region=act dtype=int8 dram_offset=64 y_size=2 x_size=1 lanes=4 y_stride=4";
+  const RunResult plain = run(2, store + "\n");
+  CHECK(plain.counters.at("cycles") == 135);
+  CHECK(plain.counters.at("store.busy_cycles") == 2);
+  CHECK(plain.counters.at("store.stall.dram_cycles") == 65);
+  CHECK(plain.counters.at("dram.write_bytes") == 8);
+  const RunResult requant = run(5, store + " requant=1 param_addr=2\n");
+  CHECK(requant.counters.at("cycles") == 141);
+  CHECK(requant.counters.at("store.busy_cycles") == 5);
+  CHECK(requant.counters.at("acc.read_bytes") == 5 * 16);
 }
