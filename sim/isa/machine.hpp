@@ -54,6 +54,11 @@ class Machine {
 
   const Counters& counters() const { return counters_; }
 
+  // The on-chip memories (row-major), for benches that compare another level's memories with this one's.
+  std::span<const std::int8_t> inp() const { return inp_; }
+  std::span<const std::int8_t> wgt() const { return wgt_; }
+  std::span<const std::int32_t> acc() const { return acc_; }
+
  private:
   bool load(const spec::LoadFields& f, DramImage dram);
   bool store(const spec::StoreFields& f, DramImage dram);
