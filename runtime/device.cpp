@@ -28,10 +28,12 @@ std::unique_ptr<Device> Device::open(std::string_view backend, const DeviceOptio
     case Backend::kFunctional:
     case Backend::kSystemc: return runtime::open_simulated(b, options);
     case Backend::kRtl:
+      if (runtime::have_rtl()) return runtime::open_simulated(b, options);
+      break;
     case Backend::kXrt: break;
   }
-  throw UserError("backend '" + std::string(backend) +
-                  "' is not part of this build yet (available: functional, systemc); see the issues for its status");
+  throw UserError("backend '" + std::string(backend) + "' is not part of this build (available: functional, systemc" +
+                  (runtime::have_rtl() ? ", rtl" : "") + ")");
 }
 
 }  // namespace systole

@@ -168,9 +168,12 @@ void write_text(const std::string& path, const std::string& option, const std::s
 }
 
 int run_program(const RunArgs& args) {
-  const bool timed = systole::parse_backend(args.backend) == systole::Backend::kSystemc;
-  if (!args.trace.empty() && !timed) throw UserError("--trace needs a timed backend (--backend systemc)");
-  if (!args.vcd.empty() && !timed) throw UserError("--vcd needs a timed backend (--backend systemc)");
+  const systole::Backend b = systole::parse_backend(args.backend);
+  const bool timed = b == systole::Backend::kSystemc || b == systole::Backend::kRtl;
+  if (!args.trace.empty() && !timed) throw UserError("--trace needs a timed backend (--backend systemc or rtl)");
+  if (!args.vcd.empty() && b != systole::Backend::kSystemc) {
+    throw UserError("--vcd needs the SystemC model (--backend systemc)");
+  }
   // Output files are checked (their folders created) before a run that may take minutes, not after it.
   if (!args.output_dir.empty()) std::filesystem::create_directories(args.output_dir);
   for (const auto& [path, option] : {std::pair{args.trace, "--trace"}, {args.vcd, "--vcd"}, {args.stats, "--stats"}}) {
@@ -210,12 +213,15 @@ int run_program(const RunArgs& args) {
   if (!args.labels.empty()) print_accuracy(result, args.labels);
   if (const auto c = result.counters.find("cycles"); c != result.counters.end() && c->second > 0) {
     const auto& a = device->arch();
-    std::printf("  %llu cycles (%.3f ms at %lld MHz), MAC utilization %.1f%%\n",
-                static_cast<unsigned long long>(c->second),
+    std::printf("  %llu cycles (%.3f ms at %lld MHz)", static_cast<unsigned long long>(c->second),
                 static_cast<double>(c->second) / static_cast<double>(a.params.clock_mhz) / 1e3,
-                static_cast<long long>(a.params.clock_mhz),
-                100.0 * static_cast<double>(result.counters.at("macs")) /
-                    (static_cast<double>(c->second) * static_cast<double>(a.rows() * a.cols())));
+                static_cast<long long>(a.params.clock_mhz));
+    if (const auto m = result.counters.find("macs"); m != result.counters.end()) {
+      std::printf(", MAC utilization %.1f%%",
+                  100.0 * static_cast<double>(m->second) /
+                      (static_cast<double>(c->second) * static_cast<double>(a.rows() * a.cols())));
+    }
+    std::printf("\n");
   }
   std::cout << "  counters:";
   for (const auto& [k, v] : result.counters) {

@@ -49,6 +49,15 @@ module unit_sequencer #(
   logic [InsnBits-1:0] insn;
   logic                tokens_ok;
 
+  // The push cycle: all tokens at once, when every target queue has room. A block of its own: the pushes depend
+  // only on registers and the queues' full flags, while the rest depends on the neighbours' pushes (through the
+  // token queues' same-cycle bypass).
+  always_comb begin
+    push_ok     = state_q != StPush || (!(push_prev_q && prev_full_i) && !(push_next_q && next_full_i));
+    push_prev_o = state_q == StPush && push_ok && push_prev_q;
+    push_next_o = state_q == StPush && push_ok && push_next_q;
+  end
+
   always_comb begin
     state_d     = state_q;
     insn_d      = insn_q;
@@ -57,22 +66,11 @@ module unit_sequencer #(
     q_ready_o   = 1'b0;
     pop_prev_o  = 1'b0;
     pop_next_o  = 1'b0;
-    push_prev_o = 1'b0;
-    push_next_o = 1'b0;
     dp_valid_o  = 1'b0;
     dp_insn_o   = insn_q;
     idle_o      = 1'b0;
 
-    // The push cycle: all tokens at once, when every target queue has room.
-    push_ok = 1'b1;
-    if (state_q == StPush) begin
-      push_ok = !(push_prev_q && prev_full_i) && !(push_next_q && next_full_i);
-      if (push_ok) begin
-        push_prev_o = push_prev_q;
-        push_next_o = push_next_q;
-        state_d     = StIdle;
-      end
-    end
+    if (state_q == StPush && push_ok) state_d = StIdle;
     free = state_q == StIdle || (state_q == StPush && push_ok);
 
     // Take the head when free, or keep waiting for the held instruction's tokens.

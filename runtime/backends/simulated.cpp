@@ -6,6 +6,9 @@
 #include "sim/isa/error.hpp"
 #include "sim/isa/machine.hpp"
 #include "sim/isa/verify.hpp"
+#if SYSTOLE_HAVE_RTL
+#include "hw/verif/rtl_core.hpp"
+#endif
 
 namespace systole::runtime {
 namespace {
@@ -27,6 +30,9 @@ class SimulatedProgram final : public LoadedProgram {
         program_(std::move(program)),
         machine_(arch),
         dram_ports_(sim::dram_ports(arch)) {
+#if SYSTOLE_HAVE_RTL
+    if (backend_ == Backend::kRtl) rtl_ = std::make_unique<verif::RtlCore>(arch);
+#endif
     for (const LayerSpan& l : program_.layers) {
       estimates_.push_back(
           sim::estimate_cycles(std::span<const spec::Insn>(program_.insns.data() + l.begin, l.end - l.begin), arch_));
@@ -52,7 +58,8 @@ class SimulatedProgram final : public LoadedProgram {
     isa::Counters total;
     RunResult result;
     Counters& timed = result.counters;
-    std::vector<sim::Tally> layers(backend_ == Backend::kSystemc ? program_.layers.size() : 0);
+    const bool timed_backend = backend_ != Backend::kFunctional;
+    std::vector<sim::Tally> layers(timed_backend ? program_.layers.size() : 0);
     std::vector<std::uint64_t> layer_cycles(layers.size(), 0);
     sim::RunHooks hooks;
     hooks.record_queues = options_.record_queues;
@@ -82,6 +89,8 @@ class SimulatedProgram final : public LoadedProgram {
         for (const sim::QueueSample& q : t.queues) result.queue_samples.push_back({base + q.cycle, q.queue, q.value});
         add_timing(t, timed);
         add_layers(t, step.insn_begin, layers, layer_cycles);
+      } else if (backend_ == Backend::kRtl) {
+        status = run_rtl(insns, step.insn_begin, timed, result.timeline, layer_cycles);
       } else {
         status = machine_.run(insns, orders_[segment], {program_.constants, act_});
       }
@@ -91,7 +100,7 @@ class SimulatedProgram final : public LoadedProgram {
                            std::to_string(static_cast<unsigned>(status.code)) + " at instruction " +
                            std::to_string(step.insn_begin + status.pc));
       }
-      accumulate(total, machine_.counters());
+      if (backend_ != Backend::kRtl) accumulate(total, machine_.counters());
     }
     if (options_.progress) options_.progress(1.0);
     result.outputs = read_outputs(program_, act_);
@@ -104,20 +113,24 @@ class SimulatedProgram final : public LoadedProgram {
       result.counters[std::string(isa::unit_name(static_cast<isa::Unit>(u))) + ".insns"] =
           c.insns_by_unit[static_cast<std::size_t>(u)];
     }
-    result.counters["macs"] = c.macs;
-    result.counters["dram.read_bytes"] = c.dram_read_bytes;
-    result.counters["dram.write_bytes"] = c.dram_write_bytes;
+    if (backend_ != Backend::kRtl) {  // the RTL counts cycles only (its timeline has every instruction)
+      result.counters["macs"] = c.macs;
+      result.counters["dram.read_bytes"] = c.dram_read_bytes;
+      result.counters["dram.write_bytes"] = c.dram_write_bytes;
+    }
     for (std::size_t i = 0; i < layers.size(); ++i) {
       LayerCounters& l = result.layers.emplace_back();
       l.name = program_.layers[i].name;
       l.counters["cycles"] = layer_cycles[i];
       l.counters["estimate_cycles"] = estimates_[i];
-      add_tally(layers[i], l.counters);
+      if (backend_ == Backend::kSystemc) add_tally(layers[i], l.counters);
     }
     return result;
   }
 
-  const Program& program() const override { return program_; }
+  const Program& program() const override {
+    return program_;
+  }
 
  private:
   // Per unit busy, stall (by cause) cycles, bytes per memory and MACs of `t`, added to `c`.
@@ -171,6 +184,30 @@ class SimulatedProgram final : public LoadedProgram {
     }
   }
 
+  // One segment on the RTL core: its status, its cycles and timeline added like the SystemC model's.
+  isa::RunStatus run_rtl([[maybe_unused]] std::span<const spec::Insn> insns, [[maybe_unused]] std::uint32_t first,
+                         [[maybe_unused]] Counters& timed, [[maybe_unused]] std::vector<TraceSlice>& timeline,
+                         [[maybe_unused]] std::vector<std::uint64_t>& layer_cycles) {
+#if SYSTOLE_HAVE_RTL
+    const verif::RtlRun r = rtl_->run(insns, {program_.constants, act_}, rtl_ports_);
+    sim::SegmentTiming t;
+    t.cycles = r.cycles;
+    t.insns.resize(insns.size());
+    for (std::size_t i = 0; i < insns.size(); ++i) {
+      t.insns[i].start = r.spans[i].first;
+      t.insns[i].end = r.spans[i].second;
+    }
+    const std::uint64_t base = timed["cycles"];
+    add_timeline(t, first, base, timeline);
+    timed["cycles"] += t.cycles;
+    std::vector<sim::Tally> unused(program_.layers.size());
+    add_layers(t, first, unused, layer_cycles);
+    return {r.error, r.error_pc};
+#else
+    throw InternalError("the rtl backend is not part of this build");
+#endif
+  }
+
   // Appends the segment's instructions, shifted by `base`, the cycles of the segments before it.
   void add_timeline(const sim::SegmentTiming& t, std::uint32_t first_insn, std::uint64_t base,
                     std::vector<TraceSlice>& out) const {
@@ -194,6 +231,10 @@ class SimulatedProgram final : public LoadedProgram {
   std::vector<std::vector<std::uint32_t>> orders_;  // per accelerator segment
   isa::Machine machine_;
   sim::DramPorts dram_ports_;
+#if SYSTOLE_HAVE_RTL
+  std::unique_ptr<verif::RtlCore> rtl_;
+  sim::DramPorts rtl_ports_ = sim::dram_ports(arch_);
+#endif
   std::vector<std::uint8_t> act_;
 };
 
@@ -216,6 +257,10 @@ class SimulatedDevice final : public Device {
 };
 
 }  // namespace
+
+bool have_rtl() {
+  return SYSTOLE_HAVE_RTL != 0;
+}
 
 std::unique_ptr<Device> open_simulated(Backend backend, const DeviceOptions& options) {
   return std::make_unique<SimulatedDevice>(backend, isa::load_arch_config(options.arch), options);

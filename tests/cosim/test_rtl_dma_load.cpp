@@ -6,7 +6,7 @@
 
 #include <map>
 
-#include "axi_dram.hpp"
+#include "hw/verif/axi_dram.hpp"
 #include "rtl_bench.hpp"
 #include "sim/cycle/timing.hpp"
 #include "sim/isa/arch.hpp"
@@ -15,6 +15,8 @@
 
 using namespace systole;
 using namespace systole::cosim;
+using systole::verif::AxiReadPort;
+using systole::verif::AxiWritePort;
 
 namespace {
 

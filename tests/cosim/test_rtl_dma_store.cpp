@@ -4,14 +4,16 @@
 // sim::cost(...).occupancy() cycles.
 #include <Vdma_store.h>
 
-#include "axi_dram.hpp"
 #include "compute_programs.hpp"
+#include "hw/verif/axi_dram.hpp"
 #include "sim/cycle/timing.hpp"
 #include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
 
 using namespace systole;
 using namespace systole::cosim;
+using systole::verif::AxiReadPort;
+using systole::verif::AxiWritePort;
 
 namespace {
 

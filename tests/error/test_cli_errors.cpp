@@ -51,7 +51,7 @@ TEST_CASE("systole run rejects bad arguments with one line", "[error]") {
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --trace /tmp/systole_t.json"),
                         "--trace needs a timed backend");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --vcd /tmp/systole_q.vcd"),
-                        "--vcd needs a timed backend");
+                        "--vcd needs the SystemC model");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --vcd /etc/passwd/q.vcd"),
                         "--vcd /etc/passwd/q.vcd: cannot write");
 }

@@ -1,18 +1,26 @@
-// An AXI4 read port served by the shared DRAM timing model (sim/dram) over a byte image, for benches that drive an
-// RTL master cycle by cycle. The slave sees a request in the first cycle ar_valid is high, asks the DramModel when
-// it issues (ar_ready in that cycle) and when its beats take the bus, and returns one aligned word per beat.
+// AXI4 slave ports served by the shared DRAM timing model (sim/dram) over a byte image, for harnesses that drive an
+// RTL master cycle by cycle (the Verilator benches and the `rtl` backend). A master that breaks the protocol (an
+// unaligned or out-of-image burst, a missing beat) is a harness error: std::logic_error.
+//
+// Read port: the slave sees a request in the first cycle ar_valid is high, asks the DramModel when it issues
+// (ar_ready in that cycle) and when its beats take the bus, and returns one aligned word per beat.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 #include <deque>
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
-#include "rtl_bench.hpp"
 #include "sim/dram/dram_model.hpp"
 
-namespace systole::cosim {
+namespace systole::verif {
+
+inline void check(bool ok, const char* what) {
+  if (!ok) throw std::logic_error(std::string("AXI harness: the master broke the protocol: ") + what);
+}
 
 class AxiReadPort {
  public:
@@ -25,11 +33,9 @@ class AxiReadPort {
     if (!valid) return false;
     if (!pending_) {
       const std::uint64_t beats = std::uint64_t{len} + 1;
-      REQUIRE(addr % beat_bytes_ == 0);
-      REQUIRE(addr + beats * beat_bytes_ <= memory_.size());
+      check(addr % beat_bytes_ == 0 && addr + beats * beat_bytes_ <= memory_.size(), "burst outside the image");
       pending_ = true;
       timing_now_ = timing_.burst(now, addr, beats * beat_bytes_, false);
-      REQUIRE(timing_now_.done - timing_now_.data == beats);
       addr_ = addr;
     }
     if (timing_now_.issue != now) return false;
@@ -42,10 +48,7 @@ class AxiReadPort {
 
   // The data channel in cycle `now`: whether a beat is on the bus; its word goes to `data`.
   bool data(std::uint64_t now, std::vector<std::uint32_t>& data, bool& last) {
-    if (beats_.empty() || beats_.front().cycle != now) {
-      REQUIRE((beats_.empty() || beats_.front().cycle > now));
-      return false;
-    }
+    if (beats_.empty() || beats_.front().cycle != now) return false;
     const Beat b = beats_.front();
     beats_.pop_front();
     data.assign(beat_bytes_ / 4, 0);
@@ -71,10 +74,6 @@ class AxiReadPort {
   std::deque<Beat> beats_;
 };
 
-}  // namespace systole::cosim
-
-namespace systole::cosim {
-
 // An AXI4 write port served by the shared DRAM timing model: the write request issues when the DramModel says
 // (aw_ready), its beats are taken in the cycles the model gives them the bus (w_ready; the master must have w_valid
 // high then), strobed bytes land in the image, and the response comes in the cycle after the last beat.
@@ -88,8 +87,7 @@ class AxiWritePort {
     if (!valid) return false;
     if (!pending_) {
       const std::uint64_t beats = std::uint64_t{len} + 1;
-      REQUIRE(addr % beat_bytes_ == 0);
-      REQUIRE(addr + beats * beat_bytes_ <= memory_.size());
+      check(addr % beat_bytes_ == 0 && addr + beats * beat_bytes_ <= memory_.size(), "burst outside the image");
       pending_ = true;
       timing_now_ = timing_.burst(now, addr, beats * beat_bytes_, true);
       addr_ = addr;
@@ -108,10 +106,10 @@ class AxiWritePort {
   // The data channel in cycle `now`, after ready(): takes the master's beat.
   void take(std::uint64_t now, bool valid, const std::vector<std::uint32_t>& data, std::uint64_t strobes, bool last) {
     if (!ready(now)) return;
-    REQUIRE(valid);  // the beat's bus cycle has come: the master must have it
+    check(valid, "write beat not ready in its bus cycle");
     const Beat b = beats_.front();
     beats_.pop_front();
-    CHECK(last == b.last);
+    check(last == b.last, "w_last on the wrong beat");
     for (std::uint64_t j = 0; j < beat_bytes_; ++j) {
       if (strobes >> j & 1) memory_[b.addr + j] = static_cast<std::uint8_t>(data[j / 4] >> (8 * (j % 4)));
     }
@@ -134,4 +132,4 @@ class AxiWritePort {
   std::deque<Beat> beats_;
 };
 
-}  // namespace systole::cosim
+}  // namespace systole::verif
