@@ -24,7 +24,8 @@ TEST_CASE("compute unit RTL: random gemm and vec programs match the functional m
   int instructions = 0, conflicts = 0;
   for (int prog = 0; prog < kPrograms; ++prog) {
     ComputeMemories mem(rng, arch);
-    Vcompute_bench rtl;
+    VerilatedContext context;  // each model its own: a deleted default context would dangle
+    Vcompute_bench rtl(&context);
     rtl.insn_valid_i = 0;
     rtl.bd_we_i = 0;
     rtl.bd_re_i = 0;

@@ -71,7 +71,8 @@ void agree_on_random_programs(int count, const std::string& csv) {
     program.push_back(spec::encode(spec::FinishFields{}));
 
     ComputeMemories mem(rng, arch);
-    Vcompute_core_bench rtl;
+    VerilatedContext context;  // each model its own: a deleted default context would dangle
+    Vcompute_core_bench rtl(&context);
     rtl.insn_valid_i = 0;
     rtl.bd_we_i = 0;
     rtl.bd_re_i = 0;

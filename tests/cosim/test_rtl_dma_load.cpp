@@ -86,7 +86,8 @@ void run_loads(const char* bench, std::vector<spec::Mem> mems, int lanes_max, in
   sim::DramModel rtl_timing(sim::dram_params(arch)), rule_timing(sim::dram_params(arch));
   AxiReadPort port(rtl_timing, image);
 
-  Model rtl;
+  VerilatedContext context;  // each model its own: a deleted default context would dangle
+  Model rtl(&context);
   rtl.start_i = 0;
   rtl.ar_ready_i = 0;
   rtl.r_valid_i = 0;
@@ -169,7 +170,8 @@ TEST_CASE("load DMA RTL: random loads into int32 accumulator rows match the func
 }
 
 TEST_CASE("load DMA RTL: a walk outside its region raises the error and moves nothing", "[cosim]") {
-  Vdma_load_row8 rtl;
+  VerilatedContext context;  // each model its own: a deleted default context would dangle
+  Vdma_load_row8 rtl(&context);
   rtl.ar_ready_i = 0;
   rtl.r_valid_i = 0;
   rtl.const_addr_i = kConstBase;

@@ -78,7 +78,8 @@ TEST_CASE("store DMA RTL: random stores match the functional model and the timin
 
   sim::DramModel rtl_timing(sim::dram_params(arch)), rule_timing(sim::dram_params(arch));
   AxiWritePort port(rtl_timing, image);
-  Vdma_store rtl;
+  VerilatedContext context;  // each model its own: a deleted default context would dangle
+  Vdma_store rtl(&context);
   rtl.start_i = 0;
   rtl.aw_ready_i = 0;
   rtl.w_ready_i = 0;
@@ -132,7 +133,8 @@ TEST_CASE("store DMA RTL: random stores match the functional model and the timin
 }
 
 TEST_CASE("store DMA RTL: a store to the const region or outside the act region raises its error", "[cosim]") {
-  Vdma_store rtl;
+  VerilatedContext context;  // each model its own: a deleted default context would dangle
+  Vdma_store rtl(&context);
   rtl.aw_ready_i = 0;
   rtl.w_ready_i = 0;
   rtl.b_valid_i = 0;

@@ -1,0 +1,112 @@
+// Whole programs on the RTL core (the `rtl` backend: hw/rtl/systole_core.sv under Verilator behind DramModel-timed
+// AXI ports) against the functional model (outputs bit for bit) and the SystemC model (every instruction's start
+// and end cycle, and the total): every shipped model compiled for tiny, and random compiled layers (convolutions
+// with random shapes, strides, paddings, dilations and groups; gemm; add; pools), whose programs use every unit,
+// token queue and DMA path. One CSV row per program in build/cosim/<suite>.csv.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "compiler/lower.hpp"
+#include "compiler/onnx_import.hpp"
+#include "support/random_layers.hpp"
+#include "systole/runtime.hpp"
+
+using namespace systole;
+namespace fs = std::filesystem;
+
+namespace {
+
+class CycleCsv {
+ public:
+  explicit CycleCsv(const std::string& suite) {
+    const fs::path dir = fs::path(SYSTOLE_BINARY_DIR) / "cosim";
+    fs::create_directories(dir);
+    path_ = dir / (suite + ".csv");
+    out_.open(path_);
+    out_ << "program,instructions,systemc_cycles,rtl_cycles,difference,first_diverging_pc\n";
+  }
+  void row(const std::string& program, std::size_t insns, std::uint64_t sc, std::uint64_t rtl, long first) {
+    out_ << '"' << program << "\"," << insns << ',' << sc << ',' << rtl << ','
+         << static_cast<long long>(rtl) - static_cast<long long>(sc) << ',' << first << '\n';
+    differing_ += first >= 0 || sc != rtl;
+    ++programs_;
+  }
+  ~CycleCsv() {
+    std::cout << programs_ << " programs, " << differing_ << " with a cycle difference (" << path_.string() << ")\n";
+  }
+
+ private:
+  fs::path path_;
+  std::ofstream out_;
+  int programs_ = 0, differing_ = 0;
+};
+
+// Runs `p` on the three levels; checks outputs and cycles; adds a CSV row.
+void agree(const Program& p, const std::map<std::string, Tensor>& inputs, const std::string& name, CycleCsv& csv) {
+  const RunResult fn = Device::open("functional", {.arch = "tiny"})->load(p)->run(inputs);
+  const RunResult sc = Device::open("systemc", {.arch = "tiny"})->load(p)->run(inputs);
+  const RunResult rtl = Device::open("rtl", {.arch = "tiny"})->load(p)->run(inputs);
+  INFO(name);
+  for (const auto& [out, t] : fn.outputs) {
+    INFO("output " << out);
+    CHECK(rtl.outputs.at(out).data == t.data);
+  }
+  REQUIRE(rtl.timeline.size() == sc.timeline.size());
+  long first = -1;
+  for (std::size_t i = 0; i < sc.timeline.size() && first < 0; ++i) {
+    if (rtl.timeline[i].start != sc.timeline[i].start || rtl.timeline[i].end != sc.timeline[i].end) {
+      first = static_cast<long>(sc.timeline[i].pc);
+    }
+  }
+  csv.row(name, p.insns.size(), sc.counters.at("cycles"), rtl.counters.at("cycles"), first);
+  INFO("first diverging instruction " << first);
+  CHECK(first == -1);
+  CHECK(rtl.counters.at("cycles") == sc.counters.at("cycles"));
+}
+
+void random_layers(int count, const std::string& suite) {
+  const auto seed = std::random_device{}() | 1u;
+  std::cout << suite << ": seed " << seed << "\n";
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  const isa::ArchConfig tiny = isa::load_arch_config("tiny");
+  CycleCsv csv(suite);
+  for (int i = 0; i < count; ++i) {
+    const auto make = std::array{test::random_conv, test::random_gemm, test::random_add, test::random_pools}[i % 4];
+    test::RandomLayer l = make(rng);
+    const Program p = compiler::compile(l.g, tiny).program;
+    agree(p, l.inputs, l.what, csv);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("every shipped model compiled for tiny runs on the RTL bit-exact and cycle-exact", "[cosim]") {
+  const fs::path models = fs::path(SYSTOLE_SOURCE_DIR) / "models" / "digits";
+  const Tensor x = read_npy(models / "digits_test_x.npy");
+  const isa::ArchConfig tiny = isa::load_arch_config("tiny");
+  CycleCsv csv("shipped_models_cycles");
+  int ran = 0;
+  for (const auto& e : fs::directory_iterator(models)) {
+    if (e.path().extension() != ".onnx") continue;
+    compiler::Graph g = compiler::import_onnx(e.path());
+    const Program p = compiler::compile(g, tiny).program;
+    const TensorDesc& in = *std::find_if(p.tensors.begin(), p.tensors.end(),
+                                         [](const TensorDesc& t) { return t.kind == TensorKind::kInput; });
+    Tensor batch(DType::kFloat32, in.shape);
+    std::copy(x.data.begin(), x.data.begin() + static_cast<std::ptrdiff_t>(batch.data.size()), batch.data.begin());
+    agree(p, {{in.name, batch}}, e.path().filename().string(), csv);
+    ++ran;
+  }
+  CHECK(ran == 8);
+}
+
+TEST_CASE("random compiled layers run on the RTL bit-exact and cycle-exact", "[cosim]") {
+  random_layers(200, "random_layers_cycles");
+}
+
+TEST_CASE("random compiled layers on the RTL: the long suite", "[.][cosim_long]") {
+  random_layers(2000, "random_layers_cycles_long");
+}
