@@ -1,6 +1,9 @@
 #include "hw/verif/rtl_core.hpp"
 
 #include <Vsystole_core_tiny.h>
+#if SYSTOLE_RTL_DEFAULT
+#include <Vsystole_core_default.h>
+#endif
 #include <verilated.h>
 
 #include <algorithm>
@@ -47,38 +50,54 @@ void read_words(const Port& port, std::uint32_t* words, std::size_t n) {
 }  // namespace
 
 struct RtlCore::Impl {
-  explicit Impl(const isa::ArchConfig& a) : arch(a) {}
-  isa::ArchConfig arch;
+  std::string config;  // the verilated config whose model runs
   VerilatedContext context;
 };
 
-std::vector<std::string> RtlCore::verilated() {
-  return {"tiny"};
+namespace {
+
+// Every parameter the RTL is built with (hw/verif/arch_params.py) agrees.
+bool same_shape(const isa::ArchConfig& x, const isa::ArchConfig& y) {
+  const auto& a = x.params;
+  const auto& b = y.params;
+  return a.array_rows == b.array_rows && a.array_cols == b.array_cols && a.memory_inp_kib == b.memory_inp_kib &&
+         a.memory_wgt_kib == b.memory_wgt_kib && a.memory_acc_kib == b.memory_acc_kib &&
+         a.memory_banks == b.memory_banks && a.queues_insn_depth == b.queues_insn_depth &&
+         a.queues_token_depth == b.queues_token_depth && a.dram_bytes_per_cycle == b.dram_bytes_per_cycle &&
+         a.dram_max_outstanding == b.dram_max_outstanding && a.array_dataflow == b.array_dataflow;
 }
 
-RtlCore::RtlCore(const isa::ArchConfig& arch) {
-  // The model's shape is the tiny config's (hw/verif/CMakeLists.txt verilates it from hw/arch/tiny.toml); a config
-  // matches when every parameter the RTL is built with agrees.
-  const isa::ArchConfig tiny = isa::load_arch_config("tiny");
-  const auto& a = arch.params;
-  const auto& t = tiny.params;
-  const bool same = a.array_rows == t.array_rows && a.array_cols == t.array_cols &&
-                    a.memory_inp_kib == t.memory_inp_kib && a.memory_wgt_kib == t.memory_wgt_kib &&
-                    a.memory_acc_kib == t.memory_acc_kib && a.memory_banks == t.memory_banks &&
-                    a.queues_insn_depth == t.queues_insn_depth && a.queues_token_depth == t.queues_token_depth &&
-                    a.dram_bytes_per_cycle == t.dram_bytes_per_cycle &&
-                    a.dram_max_outstanding == t.dram_max_outstanding &&
-                    a.array_dataflow == static_cast<std::int64_t>(spec::Dataflow::kWeightStationary);
-  if (!same) {
-    throw UserError("backend rtl: arch '" + arch.name +
-                    "' has no verilated model (verilated: tiny); build one or use --backend systemc");
+}  // namespace
+
+std::vector<std::string> RtlCore::verilated() {
+#if SYSTOLE_RTL_DEFAULT
+  return {"tiny", "default"};
+#else
+  return {"tiny"};
+#endif
+}
+
+RtlCore::RtlCore(const isa::ArchConfig& arch) : impl_(std::make_unique<Impl>()) {
+  // A config runs on the model verilated from the named config it matches (hw/verif/CMakeLists.txt).
+  std::string names;
+  for (const std::string& name : verilated()) {
+    if (impl_->config.empty() && same_shape(arch, isa::load_arch_config(name))) impl_->config = name;
+    names += (names.empty() ? "" : ", ") + name;
   }
-  impl_ = std::make_unique<Impl>(arch);
+  if (arch.dataflow() != spec::Dataflow::kWeightStationary) impl_->config.clear();
+  if (impl_->config.empty()) {
+    throw UserError("backend rtl: arch '" + arch.name + "' has no verilated model (verilated: " + names +
+                    "); use --backend systemc");
+  }
 }
 
 RtlCore::~RtlCore() = default;
 
-RtlRun RtlCore::run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports) {
+namespace {
+
+template <class Model>
+RtlRun simulate(VerilatedContext& context, std::span<const spec::Insn> insns, isa::DramImage dram,
+                sim::DramPorts& ports) {
   for (auto& p : ports) p.reset();
   const std::uint64_t const_base = kPage, act_base = round_up(const_base + dram.const_region.size());
   std::vector<std::uint8_t> image(round_up(act_base + dram.act_region.size()) + kPage, 0);
@@ -88,7 +107,7 @@ RtlRun RtlCore::run(std::span<const spec::Insn> insns, isa::DramImage dram, sim:
   AxiReadPort load_port(ports[0], image), acc_port(ports[1], image);
   AxiWritePort store_port(ports[2], image);
 
-  Vsystole_core_tiny m(&impl_->context);
+  Model m(&context);
   m.clk_i = 0;
   m.insn_valid_i = 0;
   m.load_ar_ready_i = m.load_r_valid_i = m.acc_ar_ready_i = m.acc_r_valid_i = 0;
@@ -174,6 +193,15 @@ RtlRun RtlCore::run(std::span<const spec::Insn> insns, isa::DramImage dram, sim:
   std::copy(image.begin() + static_cast<std::ptrdiff_t>(act_base),
             image.begin() + static_cast<std::ptrdiff_t>(act_base + dram.act_region.size()), dram.act_region.begin());
   return r;
+}
+
+}  // namespace
+
+RtlRun RtlCore::run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports) {
+#if SYSTOLE_RTL_DEFAULT
+  if (impl_->config == "default") return simulate<Vsystole_core_default>(impl_->context, insns, dram, ports);
+#endif
+  return simulate<Vsystole_core_tiny>(impl_->context, insns, dram, ports);
 }
 
 }  // namespace systole::verif

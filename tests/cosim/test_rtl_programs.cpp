@@ -1,8 +1,8 @@
 // Whole programs on the RTL core (the `rtl` backend: hw/rtl/systole_core.sv under Verilator behind DramModel-timed
 // AXI ports) against the functional model (outputs bit for bit) and the SystemC model (every instruction's start
-// and end cycle, and the total): every shipped model compiled for tiny, and random compiled layers (convolutions
-// with random shapes, strides, paddings, dilations and groups; gemm; add; pools), whose programs use every unit,
-// token queue and DMA path. One CSV row per program in build/cosim/<suite>.csv.
+// and end cycle, and the total): every shipped model compiled for tiny and default, and random compiled layers
+// (convolutions with random shapes, strides, paddings, dilations and groups; gemm; add; pools), whose programs use
+// every unit, token queue and DMA path. One CSV row per program in build/cosim/<suite>.csv.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -45,9 +45,9 @@ class CycleCsv {
 
 // Runs `p` on the three levels; checks outputs and cycles; adds a CSV row.
 void agree(const Program& p, const std::map<std::string, Tensor>& inputs, const std::string& name, CycleCsv& csv) {
-  const RunResult fn = Device::open("functional", {.arch = "tiny"})->load(p)->run(inputs);
-  const RunResult sc = Device::open("systemc", {.arch = "tiny"})->load(p)->run(inputs);
-  const RunResult rtl = Device::open("rtl", {.arch = "tiny"})->load(p)->run(inputs);
+  const RunResult fn = Device::open("functional", {.arch = p.arch_name})->load(p)->run(inputs);
+  const RunResult sc = Device::open("systemc", {.arch = p.arch_name})->load(p)->run(inputs);
+  const RunResult rtl = Device::open("rtl", {.arch = p.arch_name})->load(p)->run(inputs);
   INFO(name);
   for (const auto& [out, t] : fn.outputs) {
     INFO("output " << out);
@@ -83,24 +83,25 @@ void random_layers(int count, const std::string& suite) {
 
 }  // namespace
 
-TEST_CASE("every shipped model compiled for tiny runs on the RTL bit-exact and cycle-exact", "[cosim]") {
+TEST_CASE("every shipped model compiled for tiny and default runs on the RTL bit-exact and cycle-exact", "[cosim]") {
   const fs::path models = fs::path(SYSTOLE_SOURCE_DIR) / "models" / "digits";
   const Tensor x = read_npy(models / "digits_test_x.npy");
-  const isa::ArchConfig tiny = isa::load_arch_config("tiny");
   CycleCsv csv("shipped_models_cycles");
   int ran = 0;
-  for (const auto& e : fs::directory_iterator(models)) {
-    if (e.path().extension() != ".onnx") continue;
-    compiler::Graph g = compiler::import_onnx(e.path());
-    const Program p = compiler::compile(g, tiny).program;
-    const TensorDesc& in = *std::find_if(p.tensors.begin(), p.tensors.end(),
-                                         [](const TensorDesc& t) { return t.kind == TensorKind::kInput; });
-    Tensor batch(DType::kFloat32, in.shape);
-    std::copy(x.data.begin(), x.data.begin() + static_cast<std::ptrdiff_t>(batch.data.size()), batch.data.begin());
-    agree(p, {{in.name, batch}}, e.path().filename().string(), csv);
-    ++ran;
+  for (const char* arch : {"tiny", "default"}) {
+    for (const auto& e : fs::directory_iterator(models)) {
+      if (e.path().extension() != ".onnx") continue;
+      compiler::Graph g = compiler::import_onnx(e.path());
+      const Program p = compiler::compile(g, isa::load_arch_config(arch)).program;
+      const TensorDesc& in = *std::find_if(p.tensors.begin(), p.tensors.end(),
+                                           [](const TensorDesc& t) { return t.kind == TensorKind::kInput; });
+      Tensor batch(DType::kFloat32, in.shape);
+      std::copy(x.data.begin(), x.data.begin() + static_cast<std::ptrdiff_t>(batch.data.size()), batch.data.begin());
+      agree(p, {{in.name, batch}}, std::string(arch) + " " + e.path().filename().string(), csv);
+      ++ran;
+    }
   }
-  CHECK(ran == 8);
+  CHECK(ran == 16);
 }
 
 TEST_CASE("random compiled layers run on the RTL bit-exact and cycle-exact", "[cosim]") {
