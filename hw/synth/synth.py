@@ -1,0 +1,365 @@
+#!/usr/bin/python3
+"""FPGA resource estimate of one arch config with Yosys's synth_xilinx (7-series or UltraScale+).
+
+    synth.py --arch tiny|default|...|path/to/config.toml --family xc7|xcup --pkg build/generated/rtl/systole_pkg.sv
+             --out build/synth [--force]
+
+Writes <out>/<arch>_<family>.json: LUT, FF, DSP, BRAM (36 Kb equivalents), URAM, LUTRAM, SRL and CARRY counts, the
+raw cell counts, how each memory was mapped, the Yosys version, run time and peak memory, and a cache key. When that
+file already holds the same key (the package and RTL sources' sha256, the top's parameters, the family, the Yosys
+version and commands; see cache_key()), Yosys is not run again. Work files (the sources as Yosys reads them, the
+Yosys script and its log) go to <out>/work/<arch>_<family>/.
+
+No timing: Yosys estimates no Xilinx Fmax (that needs Vivado). See README.md beside this file.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What is synthesized: TOP, SOURCES, SCOPE and TOP_PARAMS below are the one place to change for another top. For the
+# accelerator core, once Yosys can read it: TOP = "systole_core", SOURCES = the core's files (core_sources in
+# hw/verif/CMakeLists.txt), TOP_PARAMS = every parameter hw/verif/arch_params.py gives, and SCOPE rewritten.
+
+TOP = "compute_top"
+# Read after the generated package, in this order; paths relative to the repository root.
+SOURCES = [
+    "hw/rtl/pe.sv",
+    "hw/rtl/systolic_array.sv",
+    "hw/rtl/requant.sv",
+    "hw/rtl/row_walk.sv",
+    "hw/rtl/compute_unit.sv",
+    "hw/rtl/sram_1r1w.sv",
+    "hw/synth/compute_top.sv",
+]
+SCOPE = {
+    "covers": [
+        "compute_unit: systolic array (pe, systolic_array), vector unit (requant lanes), row walks",
+        "the memories as systole_core has them (sram_1r1w, sized from the arch config): input scratchpad, weight "
+        "buffer, banked accumulator and the accumulator replica the store unit reads",
+    ],
+    "not_covered": [
+        "load and store units with their DMA engines (dma_load, dma_store) and AXI4 master ports",
+        "dispatch, unit sequencers, instruction and token queues",
+        "AXI4-Lite control slave",
+    ],
+    "note": "compute unit + memories only: the accelerator core (hw/rtl/systole_core.sv) is not synthesized yet, "
+            "Yosys 0.23 cannot read dma_load.sv and dma_store.sv (see hw/synth/README.md)",
+}
+
+
+# The top's parameters, taken from what hw/verif/arch_params.py gives Verilator for the same config (one place for
+# the memory geometry of sim/isa/arch.hpp).
+TOP_PARAMS = ["Rows", "Cols", "InpRows", "WgtRows", "AccRows", "Banks"]
+
+
+def top_params(arch: dict) -> dict:
+    """The top's parameters for an arch config (read_arch())."""
+    proc = subprocess.run([sys.executable, str(ROOT / "hw" / "verif" / "arch_params.py"), arch["origin"]],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UserError(f"{arch['origin']}: hw/verif/arch_params.py failed: {proc.stderr.strip().splitlines()[-1:]}")
+    given = {m[0]: int(m[1]) for m in re.findall(r"^-G(\w+)=(\d+)$", proc.stdout, re.M)}
+    missing = [name for name in TOP_PARAMS if name not in given]
+    if missing:
+        raise UserError(f"hw/verif/arch_params.py gives no {', '.join(missing)} (the parameters of {TOP})")
+    params = {name: given[name] for name in TOP_PARAMS}
+    banks = params["Banks"]
+    if banks & (banks - 1):
+        raise UserError(f"{arch['origin']}: memory.banks = {banks}: the RTL needs a power of two "
+                        "(compute_unit picks an accumulator bank by the low bits of the row)")
+    if params["AccRows"] % banks:
+        raise UserError(f"{arch['origin']}: memory.acc_kib: {params['AccRows']} accumulator rows do not split "
+                        f"into {banks} equal banks")
+    return params
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+
+# Bump when the JSON's layout or the counting in count() changes: cached results are then synthesized again.
+RESULT_FORMAT = 1
+
+FAMILIES = {
+    # family: (DSP cell, 36 Kb block RAM, 18 Kb block RAM)
+    "xc7": ("DSP48E1", "RAMB36E1", "RAMB18E1"),
+    "xcup": ("DSP48E2", "RAMB36E2", "RAMB18E2"),
+}
+# LUTs a distributed-RAM or shift-register cell occupies (Xilinx UG474/UG574), for the LUT-as-memory total.
+LUTRAM_LUTS = {
+    "RAM32X1S": 1, "RAM32X1D": 2, "RAM32M": 4, "RAM32M16": 8, "RAM64X1S": 1, "RAM64X1D": 2, "RAM64M": 4,
+    "RAM64M8": 8, "RAM128X1S": 2, "RAM128X1D": 4, "RAM256X1S": 4, "RAM256X1D": 8, "RAM512X1S": 8,
+}
+SRL_CELLS = ("SRL16E", "SRLC16E", "SRLC32E")
+
+
+class UserError(Exception):
+    pass
+
+
+def read_arch(spec: str) -> dict:
+    path = Path(spec)
+    if path.suffix != ".toml":
+        path = ROOT / "hw" / "arch" / f"{spec}.toml"
+    if not path.is_file():
+        raise UserError(f"arch config {spec}: no such file {path} (give a name in hw/arch/ or a .toml path)")
+    with open(path, "rb") as f:
+        try:
+            data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise UserError(f"arch config {path}: {e}") from None
+    # The keys hw/verif/arch_params.py reads (hw/spec/arch_schema.toml has them all, with their bounds).
+    for section, key in (("array", "rows"), ("array", "cols"), ("memory", "inp_kib"), ("memory", "wgt_kib"),
+                         ("memory", "acc_kib"), ("memory", "banks"), ("queues", "insn_depth"),
+                         ("queues", "token_depth"), ("dram", "bytes_per_cycle"), ("dram", "max_outstanding")):
+        value = data.get(section, {}).get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise UserError(f"arch config {path}: {section}.{key} must be a positive integer")
+    return {"name": path.stem, "origin": str(path)}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Yosys 0.23 (Debian 12) reads no `import pkg::*;`, no casts to a named type (`gemm_insn_t'(x)`) and no `return`;
+# Verilator and Vivado read all three. A source using them is rewritten into the work directory before Yosys sees it:
+# the import goes, every name the package declares gets the `systole_pkg::` prefix, casts to the package's types are
+# dropped (they only re-type a vector of the same width, which an assignment does anyway), and a function body that is
+# one `return e;` becomes `name = e;`. The repository's files stay as written; files without these constructs (all of
+# SOURCES today) pass through unchanged. Yosys 0.23 reads no assignment patterns ('{a: x}) or $bits(type) either:
+# those need the RTL changed (README.md).
+
+def package_names(pkg_text: str) -> tuple[str, set, set]:
+    """(package name, type names, other names: parameters and enum values) declared by a package."""
+    name = re.search(r"^\s*package\s+(\w+)\s*;", pkg_text, re.M).group(1)
+    body = re.sub(r"//[^\n]*", "", pkg_text)
+    types = set(re.findall(r"\}\s*(\w+)\s*;", body))  # typedef enum/struct ... } name;
+    types |= set(re.findall(r"typedef\s+[^{;]*?\s(\w+)\s*;", body))
+    values = set(re.findall(r"localparam\b[^=;]*?\b(\w+)\s*=", body))
+    for members in re.findall(r"enum\b[^{]*\{([^}]*)\}", body):
+        values |= set(re.findall(r"(\w+)\s*(?:=[^,]*)?(?:,|$)", members.strip()))
+    return name, types, values
+
+
+def yosys_compat(text: str, pkg: str, types: set, values: set) -> str:
+    import_re = re.compile(rf"^\s*import\s+{pkg}::\*\s*;[^\n]*\n", re.M)
+    if not import_re.search(text):
+        return text
+    text = import_re.sub("", text)
+    names = "|".join(sorted(types | values, key=len, reverse=True))
+    type_names = "|".join(sorted(types, key=len, reverse=True))
+    text = re.sub(rf"(?<![\w:.$'])\b({type_names})\s*'\s*\(", "(", text)
+    return re.sub(rf"(?<![\w:.$'])\b({names})\b(?!\s*::)", rf"{pkg}::\1", text)
+
+
+def function_returns(text: str, origin: str) -> str:
+    """Yosys 0.23 reads no `return`: a function whose body is one `return <expr>;` assigns <expr> to its name."""
+    def body(m: re.Match) -> str:
+        name, stmts = m.group(2), m.group(3)
+        if "return" not in stmts:
+            return m.group(0)
+        single = re.fullmatch(r"(\s*)return\b(.*?);(\s*)", stmts, re.S)
+        if not single or ";" in single.group(2):
+            raise UserError(f"{origin}: function {name}: Yosys 0.23 reads no `return`, and this body is more than "
+                            "one `return <expr>;` (assign the result to the function's name instead)")
+        return m.group(1) + single.group(1) + f"{name} ={single.group(2)};" + single.group(3) + "endfunction"
+    return re.sub(r"(function\b[^;]*?\b(\w+)\s*\([^;]*\)\s*;)(.*?)endfunction", body, text, flags=re.S)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+
+def yosys_version(yosys: str) -> str:
+    return subprocess.run([yosys, "-V"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def synth_commands(family: str) -> list:
+    """The Yosys commands after reading and parameterizing the design (part of the cache key)."""
+    # -noiopad: out of context (the block sits inside a Vitis kernel; no I/O buffers on its ports).
+    return [f"synth_xilinx -top {TOP} -family {family} -flatten -noiopad"]
+
+
+def count(cells: dict, family: str) -> dict:
+    dsp, bram36, bram18 = FAMILIES[family]
+    n = lambda pred: sum(v for k, v in cells.items() if pred(k))  # noqa: E731
+    res = {
+        "lut": n(lambda c: re.fullmatch(r"LUT[1-6]", c)),
+        "ff": n(lambda c: re.fullmatch(r"FD[A-Z]*", c)),
+        "dsp": cells.get(dsp, 0),
+        "bram36": cells.get(bram36, 0) + cells.get(bram18, 0) / 2,
+        "ramb36": cells.get(bram36, 0),
+        "ramb18": cells.get(bram18, 0),
+        "uram": cells.get("URAM288", 0),
+        "lutram_cells": n(lambda c: c in LUTRAM_LUTS),
+        "lut_as_memory": sum(v * LUTRAM_LUTS[k] for k, v in cells.items() if k in LUTRAM_LUTS)
+                         + n(lambda c: c in SRL_CELLS),
+        "srl": n(lambda c: c in SRL_CELLS),
+        "carry": n(lambda c: re.fullmatch(r"CARRY[48]", c)),
+        "muxf": n(lambda c: re.fullmatch(r"MUXF[789]", c)),
+        "inv": cells.get("INV", 0),
+    }
+    known = {dsp, bram36, bram18, "URAM288", "BUFG", "GND", "VCC", "INV", *LUTRAM_LUTS, *SRL_CELLS}
+    other = {k: v for k, v in cells.items()
+             if k not in known and not re.fullmatch(r"LUT[1-6]|FD[A-Z]*|CARRY[48]|MUXF[789]", k)}
+    if other:
+        res["other_cells"] = other
+    return res
+
+
+def lc_estimate(log: str):
+    """Yosys's `stat -tech xilinx` estimate of logic cells (LUT sites), the last one in the log."""
+    found = re.findall(r"Estimated number of LCs:\s+(\d+)", log)
+    return int(found[-1]) if found else None
+
+
+def memory_mappings(log: str) -> dict:
+    """How memory_libmap mapped each memory: a block-RAM, UltraRAM or LUT-RAM cell, or "FF" (registers)."""
+    found = {}
+    for mem, cell in re.findall(r"^mapping memory (\S+) via (\S+)", log, re.M):
+        found[mem.lstrip("\\")] = cell.strip("\\$_")
+    for mem in re.findall(r"^using FF mapping for memory (\S+)", log, re.M):
+        found[mem.lstrip("\\")] = "FF"
+    return dict(sorted(found.items()))
+
+
+def cache_key(inputs: dict, texts: dict, params: dict, family: str, version: str) -> str:
+    """What the result depends on: the package and the sources as Yosys reads them (after yosys_compat), the top and
+    its parameters, the family, the Yosys version and commands, and the result format. Timing-only config keys (DRAM,
+    clock) and edits to this script that change none of these keep the cached result."""
+    data = {
+        "format": RESULT_FORMAT,
+        "package": next(v for k, v in inputs.items() if k.startswith("<generated>")),
+        "sources": {src: hashlib.sha256(text.encode()).hexdigest() for src, text in texts.items()},
+        "top": TOP,
+        "params": params,
+        "family": family,
+        "yosys": version,
+        "commands": synth_commands(family),
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def run(args) -> int:
+    arch = read_arch(args.arch)
+    params = top_params(arch)
+    family = args.family
+    pkg_path = Path(args.pkg).resolve()
+    if not pkg_path.is_file():
+        raise UserError(f"generated package {pkg_path} is missing: build it first "
+                        "(cmake --build build --target systole_spec_gen)")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    result_path = out / f"{arch['name']}_{family}.json"
+
+    version = yosys_version(args.yosys)
+    pkg, types, values = package_names(pkg_path.read_text())
+    texts = {src: function_returns(yosys_compat((ROOT / src).read_text(), pkg, types, values), src)
+             for src in SOURCES}
+    inputs = {"<generated>/" + pkg_path.name: sha256(pkg_path)}
+    inputs.update({src: sha256(ROOT / src) for src in SOURCES})
+    key = cache_key(inputs, texts, params, family, version)
+
+    if not args.force and result_path.is_file():
+        try:
+            old = json.loads(result_path.read_text())
+        except json.JSONDecodeError:
+            old = {}
+        if old.get("cache_key") == key:
+            if old.get("scope") != SCOPE:  # descriptive text only: the counts stand
+                old["scope"] = SCOPE
+                result_path.write_text(json.dumps(old, indent=2) + "\n")
+            print(f"synth: {result_path} is up to date (cached)")
+            return 0
+
+    work = out / "work" / f"{arch['name']}_{family}"
+    (work / "src").mkdir(parents=True, exist_ok=True)
+    files = [pkg_path]
+    for src, text in texts.items():
+        dst = work / "src" / Path(src).name
+        dst.write_text(text)
+        files.append(dst.resolve())
+    stat_json = (work / "stat.json").resolve()
+    chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
+    script = [f"read_verilog -sv -defer {' '.join(str(f) for f in files)}",
+              f"chparam {chparam} {TOP}",
+              *synth_commands(family),
+              f"tee -q -o {stat_json} stat -json",
+              "stat -tech xilinx"]
+    (work / "synth.ys").write_text("\n".join(script) + "\n")
+    log_path = work / "yosys.log"
+    stat_json.unlink(missing_ok=True)
+
+    print(f"synth: {arch['name']} ({params['Rows']}x{params['Cols']}) for {family}: yosys, log in {log_path}",
+          flush=True)
+    # Yosys's warnings (thousands on big configs) go to a file: a pipe nobody reads while waiting would fill and stall
+    # it. wait4 gives the peak memory of this one child.
+    start = time.monotonic()
+    with open(work / "yosys.stderr", "w") as err:
+        proc = subprocess.Popen([args.yosys, "-q", "-l", str(log_path), "-s", str(work / "synth.ys")],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.monotonic() - start
+    returncode = proc.returncode = os.waitstatus_to_exitcode(status)
+    if returncode != 0 or not stat_json.is_file():
+        errors = [line for line in log_path.read_text(errors="replace").splitlines() if "ERROR" in line]
+        sys.stderr.write("".join(line + "\n" for line in errors[-5:]))
+        raise UserError(f"yosys failed (exit {returncode}) on {arch['name']} for {family}; see {log_path}")
+
+    stat = json.loads(stat_json.read_text())
+    module = stat["modules"].get("\\" + TOP) or next(iter(stat["modules"].values()))
+    cells = dict(sorted(module["num_cells_by_type"].items()))
+    log = log_path.read_text(errors="replace")
+    result = {
+        "arch": arch["name"],
+        "family": family,
+        "top": TOP,
+        "scope": SCOPE,
+        "params": params,
+        "resources": count(cells, family),
+        "cells": cells,
+        "memories": memory_mappings(log),
+        "lc_estimate": lc_estimate(log),
+        "yosys": version,
+        "yosys_commands": synth_commands(family),
+        "seconds": round(seconds, 1),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        "inputs_sha256": inputs,
+        "cache_key": key,
+        "regenerate": f"hw/synth/synth.py --arch {arch['name']} --family {family} --pkg <build>/generated/rtl/"
+                      f"{pkg_path.name} --out <dir>",
+    }
+    result_path.write_text(json.dumps(result, indent=2) + "\n")
+    r = result["resources"]
+    print(f"synth: {result_path}: LUT {r['lut']}, FF {r['ff']}, DSP {r['dsp']}, BRAM36 {r['bram36']:g}, "
+          f"URAM {r['uram']}, LUTRAM {r['lut_as_memory']}, {seconds:.1f} s, {result['peak_rss_mib']} MiB")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", required=True, help="config name in hw/arch/ or path to a .toml file")
+    parser.add_argument("--family", required=True, choices=sorted(FAMILIES))
+    parser.add_argument("--pkg", required=True, help="the generated systole_pkg.sv")
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--yosys", default="yosys", help="the yosys executable")
+    parser.add_argument("--force", action="store_true", help="run Yosys even when the result is cached")
+    args = parser.parse_args()
+    try:
+        return run(args)
+    except (UserError, OSError, subprocess.CalledProcessError) as e:
+        print(f"synth: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+#!/usr/bin/python3
+"""Smoke test of the Yosys flow (CTest unit:synth_yosys_smoke): synthesizes a 1x1 config for xc7 in a temporary
+directory and checks the counts synth.py writes, its memory mapping and its cache; a config the RTL cannot be built for
+is rejected before Yosys runs. Measured on 2 shared cores: 1x1 ~20 s, 2x2 ~30-45 s, tiny's 4x4 ~60 s (the compute
+unit's control and vector unit cost most of it, not the array).
+
+    test_synth.py --pkg <build>/generated/rtl/systole_pkg.sv [--yosys yosys]
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SYNTH = Path(__file__).resolve().parent / "synth.py"
+
+# 1x1 array; inp and wgt 1024 rows, acc 256 rows in 2 banks: every memory still fits a block RAM.
+SMALL = """[array]
+rows = 1
+cols = 1
+[memory]
+inp_kib = 1
+wgt_kib = 1
+acc_kib = 1
+banks = 2
+[queues]
+insn_depth = 4
+token_depth = 4
+[dram]
+bytes_per_cycle = 16
+max_outstanding = 4
+"""
+
+failures = []
+
+
+def check(cond: bool, what: str) -> None:
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def synth(args, arch: Path, out: Path) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(SYNTH), "--arch", str(arch), "--family", "xc7", "--pkg", args.pkg, "--out", str(out),
+           "--yosys", args.yosys]
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--pkg", required=True)
+    parser.add_argument("--yosys", default="yosys")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="systole_synth_") as tmp:
+        tmp = Path(tmp)
+        arch = tmp / "small.toml"
+        arch.write_text(SMALL)
+        out = tmp / "out"
+
+        start = time.monotonic()
+        first = synth(args, arch, out)
+        print(first.stdout + first.stderr, end="")
+        check(first.returncode == 0, f"synth.py exits 0 (took {time.monotonic() - start:.1f} s)")
+        result_path = out / "small_xc7.json"
+        if first.returncode != 0 or not result_path.is_file():
+            check(False, f"{result_path} written")
+            return 1
+        result = json.loads(result_path.read_text())
+        r = result["resources"]
+        print(f"resources: {json.dumps(r)}")
+        check(result["params"] == {"Rows": 1, "Cols": 1, "InpRows": 1024, "WgtRows": 1024, "AccRows": 256, "Banks": 2},
+              "top parameters derived from the config (rows of inp = inp_kib*1024/rows, acc = acc_kib*1024/(4*cols))")
+        # One per PE, four per requant lane (a 32x32 multiply on 25x18 DSP48E1s).
+        check(r["dsp"] >= 1 + 4, f"the PE's and the requant lane's multiplies map to DSP48E1 (dsp = {r['dsp']})")
+        check(r["lut"] > 0, f"lut = {r['lut']} > 0")
+        check(r["ff"] > 0, f"ff = {r['ff']} > 0")
+        check(r["bram36"] > 0, f"bram36 = {r['bram36']} > 0")
+        mems = result["memories"]
+        check(len(mems) == 5 and all("BLOCKRAM" in cell for cell in mems.values()),
+              f"inp, wgt, both acc banks and the acc replica are block RAM: {mems}")
+        check(result["yosys"].startswith("Yosys"), f"yosys version recorded: {result['yosys']}")
+        check("compute unit + memories only" in result["scope"]["note"], "the JSON says what it covers")
+
+        start = time.monotonic()
+        second = synth(args, arch, out)
+        seconds = time.monotonic() - start
+        check(second.returncode == 0 and "cached" in second.stdout, f"a rerun hits the cache: {second.stdout.strip()}")
+        check(seconds < 10, f"the cached rerun is fast ({seconds:.1f} s)")
+        check(json.loads(result_path.read_text()) == result, "the cached rerun leaves the JSON as it was")
+        arch.write_text(SMALL + "[clock]\nmhz = 300\n")
+        timing_only = synth(args, arch, out)
+        check(timing_only.returncode == 0 and "cached" in timing_only.stdout,
+              "a timing-only config change (clock.mhz) keeps the cached result")
+
+        bad = tmp / "bad.toml"
+        bad.write_text(SMALL.replace("banks = 2", "banks = 3"))
+        rejected = synth(args, bad, out)
+        check(rejected.returncode == 1 and "power of two" in rejected.stderr,
+              f"banks = 3 is rejected before Yosys runs: {rejected.stderr.strip()}")
+
+    print(f"{len(failures)} failed" if failures else "all checks passed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
