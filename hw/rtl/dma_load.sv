@@ -139,10 +139,10 @@ module dma_load #(
   } desc_t;
   desc_t desc_in, desc;
   logic  desc_valid, desc_pop;
-  assign desc_in = '{word_addr: {burst_addr[63:WordShift], WordShift'(0)}, elem_addr: rq_addr, row: rq_sram,
-                     last: burst_last_of_elem};
+  // (Concatenations in field order and widths from signals: Yosys 0.23 reads no assignment patterns or $bits(type).)
+  assign desc_in = {{burst_addr[63:WordShift], WordShift'(0)}, rq_addr, rq_sram, burst_last_of_elem};
   /* verilator lint_off PINCONNECTEMPTY */
-  fifo #(.Width($bits(desc_t)), .Depth(MaxOutstanding)) u_desc (
+  fifo #(.Width($bits(desc_in)), .Depth(MaxOutstanding)) u_desc (
     .clk_i, .rst_ni,
     .in_valid_i(ar_fire), .in_ready_o(desc_ready), .in_data_i(desc_in),
     .out_valid_o(desc_valid), .out_ready_i(desc_pop), .out_data_o(desc),
@@ -204,11 +204,10 @@ module dma_load #(
   logic [15:0]        py, px;            // the position after it
   logic               pad_write;
 
-  // Walk-order successor of a padding position that is again a padding position (data rows are skipped). Only the
-  // padding and size fields of the instruction matter here.
-  /* verilator lint_off UNUSEDSIGNAL */
-  function automatic logic [31:0] next_pad(logic [15:0] y, logic [15:0] x, systole_pkg::load_insn_t g,
-                                           logic [15:0] w);
+  // Walk-order successor of a padding position that is again a padding position (data rows are skipped), from the
+  // instruction's padding and size fields (passed one by one: Yosys 0.23 takes no struct arguments).
+  function automatic logic [31:0] next_pad(logic [15:0] y, logic [15:0] x, logic [7:0] pt, logic [7:0] pl,
+                                           logic [7:0] pr, logic [15:0] ys, logic [15:0] xs, logic [15:0] w);
     logic [15:0] ny, nx;
     logic        data;
     ny = y;
@@ -217,22 +216,20 @@ module dma_load #(
       nx = '0;
       ny = y + 16'd1;
     end
-    data = ny >= 16'(g.pad_top) && ny < 16'(g.pad_top) + g.y_size && nx >= 16'(g.pad_left) &&
-           nx < 16'(g.pad_left) + g.x_size;
+    data = ny >= 16'(pt) && ny < 16'(pt) + ys && nx >= 16'(pl) && nx < 16'(pl) + xs;
     if (data) begin
-      if (g.pad_right != 0) begin
-        nx = 16'(g.pad_left) + g.x_size;
-      end else if (g.pad_left != 0) begin
+      if (pr != 0) begin
+        nx = 16'(pl) + xs;
+      end else if (pl != 0) begin
         nx = '0;
         ny = ny + 16'd1;
       end else begin
         nx = '0;
-        ny = 16'(g.pad_top) + g.y_size;
+        ny = 16'(pt) + ys;
       end
     end
     next_pad = {ny, nx};
   endfunction
-  /* verilator lint_on UNUSEDSIGNAL */
 
   // The first padding position of an instruction: (0, 0), or the first one after it when that is data.
   logic [15:0] width_in;
@@ -242,12 +239,16 @@ module dma_load #(
     rows_in   = (32'(f.pad_top) + 32'(f.y_size) + 32'(f.pad_bottom)) * 32'(width_in);
     data_in   = 32'(f.y_size) * 32'(f.x_size);
     first_pad = (f.pad_top == 0 && f.pad_left == 0 && f.y_size != 0 && f.x_size != 0)
-                    ? next_pad(16'd0, 16'hffff, f, width_in) : 32'd0;
+                    ? next_pad(16'd0, 16'hffff, f.pad_top, f.pad_left, f.pad_right, f.y_size, f.x_size, width_in)
+                    : 32'd0;
   end
 
   // This cycle's state: the registers, or the new instruction's in its first cycle (padding rows may be written
   // from that cycle on).
+  // Only the padding, size and address fields are read through this view.
+  /* verilator lint_off UNUSEDSIGNAL */
   systole_pkg::load_insn_t cf;
+  /* verilator lint_on UNUSEDSIGNAL */
   logic        active;
   logic [31:0] cur_data_left, cur_pad_left;
   logic [15:0] cur_pad_y, cur_pad_x;
@@ -263,7 +264,8 @@ module dma_load #(
   end
 
   assign pad_write = active && !row_valid_q && cur_pad_left != 0;
-  assign {py, px}  = next_pad(cur_pad_y, cur_pad_x, cf, cur_width[15:0]);
+  assign {py, px}  = next_pad(cur_pad_y, cur_pad_x, cf.pad_top, cf.pad_left, cf.pad_right, cf.y_size, cf.x_size,
+                              cur_width[15:0]);
 
   always_comb begin
     wr_en_o   = 1'b0;

@@ -165,6 +165,7 @@ module dma_store #(
       if (hi < lo) hi = lo;
     end
   end
+  logic [31:0] lane_v [Cols];  // each lane requantized (when asked) and clamped
   for (genvar l = 0; l < Cols; l++) begin : g_lane
     logic signed [31:0] raw, scaled, v;
     assign raw = acc_rd_data_i[32*l +: 32];
@@ -175,14 +176,18 @@ module dma_store #(
     always_comb begin
       v = f_q.requant[0] ? scaled : raw;
       v = v < lo ? lo : (v > hi ? hi : v);
-      if (f_q.dtype == systole_pkg::DtypeInt32) begin
-        for (int unsigned b = 0; b < 4; b++) elem[4*l+b] = v[8*b +: 8];
-      end else begin
-        elem[l] = v[7:0];
-        for (int unsigned b = 1; b < 4; b++) elem[Cols*b+l] = 8'h00;  // beyond an 8-bit element: unused
-      end
+    end
+    assign lane_v[l] = v;
+  end
+  // The element's bytes: 4 per lane for int32, 1 per lane otherwise; the buffer keeps them until the request goes.
+  always_comb begin
+    for (int unsigned p = 0; p < ElemBytes; p++) begin
       if (!row_arriving_q) begin
-        for (int unsigned b = 0; b < 4; b++) elem[Cols*b+l] = elem_q[Cols*b+l];
+        elem[p] = elem_q[p];
+      end else if (f_q.dtype == systole_pkg::DtypeInt32) begin
+        elem[p] = lane_v[p/4][8*(p%4) +: 8];
+      end else begin
+        elem[p] = p < Cols ? lane_v[p%Cols][7:0] : 8'h00;
       end
     end
   end
@@ -202,9 +207,11 @@ module dma_store #(
   always_comb begin
     for (int unsigned p = 0; p < ElemBytes; p++) elem_flat[8*p +: 8] = elem[p];
   end
-  assign wq_in = '{word_addr: {burst_addr[63:WordShift], WordShift'(0)}, lo: burst_addr,
-                   hi: burst_addr + 64'(burst_bytes), elem_addr: req_addr_q, data: elem_flat};
-  fifo #(.Width($bits(wq_t)), .Depth(MaxOutstanding)) u_wq (
+  // (Concatenation in field order and the width from the signal: Yosys 0.23 reads no assignment patterns or
+  // $bits(type).)
+  assign wq_in = {{burst_addr[63:WordShift], WordShift'(0)}, burst_addr, burst_addr + 64'(burst_bytes), req_addr_q,
+                  elem_flat};
+  fifo #(.Width($bits(wq_in)), .Depth(MaxOutstanding)) u_wq (
     .clk_i, .rst_ni,
     .in_valid_i(aw_fire), .in_ready_o(queue_ready), .in_data_i(wq_in),
     .out_valid_o(wq_valid), .out_ready_i(wq_pop), .out_data_o(wq),
