@@ -77,7 +77,7 @@ class SimulatedProgram final : public LoadedProgram {
         machine_.reset_counters();
         if (options_.progress) {
           const double total_insns = static_cast<double>(program_.insns.size());
-          hooks.progress = [&, begin = step.insn_begin](std::uint32_t pc) {
+          hooks.progress = [this, total_insns, begin = step.insn_begin](std::uint32_t pc) {
             options_.progress(static_cast<double>(begin + pc) / total_insns);
           };
         }
