@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "hw/verif/axi_dram.hpp"
+#include "hw/verif/port_words.hpp"
 #include "sim/isa/error.hpp"
 #include "sim/isa/insn.hpp"
 
@@ -23,28 +24,6 @@ constexpr std::uint64_t kMaxCycles = std::uint64_t{1} << 40;  // a hung model is
 
 std::uint64_t round_up(std::uint64_t v) {
   return (v + kPage - 1) / kPage * kPage;
-}
-
-template <class Port>
-void write_words(Port& port, const std::uint32_t* words, std::size_t n) {
-  if constexpr (std::is_integral_v<Port>) {
-    std::uint64_t v = words[0];
-    if (n > 1) v |= std::uint64_t{words[1]} << 32;
-    port = static_cast<Port>(v);
-  } else {
-    for (std::size_t i = 0; i < n; ++i) port[i] = words[i];
-  }
-}
-
-template <class Port>
-void read_words(const Port& port, std::uint32_t* words, std::size_t n) {
-  if constexpr (std::is_integral_v<Port>) {
-    const auto v = static_cast<std::uint64_t>(port);
-    words[0] = static_cast<std::uint32_t>(v);
-    if (n > 1) words[1] = static_cast<std::uint32_t>(v >> 32);
-  } else {
-    for (std::size_t i = 0; i < n; ++i) words[i] = port[i];
-  }
 }
 
 }  // namespace
@@ -138,23 +117,16 @@ RtlRun simulate(VerilatedContext& context, std::span<const spec::Insn> insns, is
   for (std::uint64_t cycle = 0;; ++cycle) {
     if (cycle > kMaxCycles) throw std::logic_error("rtl harness: the core did not finish");
     m.insn_valid_i = next < insns.size();
-    if (next < insns.size()) {
-      std::uint32_t w[8];
-      for (int i = 0; i < 4; ++i) {
-        w[2 * i] = static_cast<std::uint32_t>(insns[next][static_cast<std::size_t>(i)]);
-        w[2 * i + 1] = static_cast<std::uint32_t>(insns[next][static_cast<std::size_t>(i)] >> 32);
-      }
-      write_words(m.insn_i, w, 8);
-    }
+    if (next < insns.size()) write_words(m.insn_i, insn_words(insns[next]));
     bool last = false;
     m.load_r_valid_i = load_port.data(cycle, beat, last);
     if (m.load_r_valid_i) {
-      write_words(m.load_r_data_i, beat.data(), beat.size());
+      write_words(m.load_r_data_i, beat);
       m.load_r_last_i = last;
     }
     m.acc_r_valid_i = acc_port.data(cycle, beat, last);
     if (m.acc_r_valid_i) {
-      write_words(m.acc_r_data_i, beat.data(), beat.size());
+      write_words(m.acc_r_data_i, beat);
       m.acc_r_last_i = last;
     }
     m.store_w_ready_i = store_port.ready(cycle);
@@ -163,11 +135,8 @@ RtlRun simulate(VerilatedContext& context, std::span<const spec::Insn> insns, is
     m.acc_ar_ready_i = acc_port.address(cycle, m.acc_ar_valid_o, m.acc_ar_addr_o, m.acc_ar_len_o);
     m.store_aw_ready_i = store_port.address(cycle, m.store_aw_valid_o, m.store_aw_addr_o, m.store_aw_len_o);
     m.eval();
-    {
-      std::vector<std::uint32_t> w(ports[2].params().bytes_per_cycle / 4);
-      read_words(m.store_w_data_o, w.data(), w.size());
-      store_port.take(cycle, m.store_w_valid_o, w, m.store_w_strb_o, m.store_w_last_o);
-    }
+    store_port.take(cycle, m.store_w_valid_o, read_words(m.store_w_data_o, ports[2].params().bytes_per_cycle / 4),
+                    m.store_w_strb_o, m.store_w_last_o);
     for (std::size_t u = 0; u < isa::kUnitCount; ++u) {
       if (m.started_o >> u & 1) r.spans[order[u].at(started[u]++)].first = cycle;
       if (m.ended_o >> u & 1) r.spans[order[u].at(ended[u]++)].second = cycle;

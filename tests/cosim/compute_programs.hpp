@@ -70,15 +70,6 @@ inline spec::Insn random_insn(std::mt19937& rng) {
   return spec::encode(f);
 }
 
-inline std::vector<std::uint32_t> insn_words(const spec::Insn& insn) {
-  std::vector<std::uint32_t> w;
-  for (std::uint64_t d : insn) {
-    w.push_back(static_cast<std::uint32_t>(d));
-    w.push_back(static_cast<std::uint32_t>(d >> 32));
-  }
-  return w;
-}
-
 // Requant parameters worth testing: multipliers in [2^30, 2^31) and shifts around [-31, 31] in some rows, raw
 // random words elsewhere (the RTL must match the functional model on every register value).
 inline std::int32_t random_acc_word(std::mt19937& rng) {

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <verilated.h>
+
 #include <catch2/catch.hpp>
+#include "hw/verif/port_words.hpp"
 
 #include <cstdint>
 #include <iostream>
@@ -56,31 +58,9 @@ void reset(Model& m) {
   m.eval();
 }
 
-// Verilator port types: up to 8/16/32 bits an unsigned integer, up to 64 bits uint64_t, wider a VlWide of 32-bit
-// words, least significant word first. These move a port's bits as 32-bit words.
-template <class Port>
-void write_words(Port& port, const std::vector<std::uint32_t>& words) {
-  if constexpr (std::is_integral_v<Port>) {
-    std::uint64_t v = words.at(0);
-    if (words.size() > 1) v |= std::uint64_t{words[1]} << 32;
-    port = static_cast<Port>(v);
-  } else {
-    for (std::size_t i = 0; i < words.size(); ++i) port[i] = words[i];
-  }
-}
-
-template <class Port>
-std::vector<std::uint32_t> read_words(const Port& port, std::size_t count) {
-  std::vector<std::uint32_t> words(count);
-  if constexpr (std::is_integral_v<Port>) {
-    const auto v = static_cast<std::uint64_t>(port);
-    words.at(0) = static_cast<std::uint32_t>(v);
-    if (count > 1) words[1] = static_cast<std::uint32_t>(v >> 32);
-  } else {
-    for (std::size_t i = 0; i < count; ++i) words[i] = port[i];
-  }
-  return words;
-}
+using verif::insn_words;
+using verif::read_words;
+using verif::write_words;
 
 // int8 lanes packed as the RTL packs them: lane i in bits [8i, 8i + 8).
 inline std::vector<std::uint32_t> pack_int8(const std::vector<std::int8_t>& lanes) {

@@ -24,15 +24,6 @@ namespace {
 constexpr std::uint64_t kActBase = 4096, kActSize = 8192, kConstBase = 16384, kConstSize = 4096;
 constexpr std::uint32_t kMemRows = 64;  // rows the bench keeps per memory
 
-std::vector<std::uint32_t> insn_words(const spec::Insn& insn) {
-  std::vector<std::uint32_t> w;
-  for (std::uint64_t d : insn) {
-    w.push_back(static_cast<std::uint32_t>(d));
-    w.push_back(static_cast<std::uint32_t>(d >> 32));
-  }
-  return w;
-}
-
 // A random in-bounds load into `mem` whose rows stay below kMemRows.
 spec::LoadFields random_load(std::mt19937& rng, spec::Mem mem, int lanes_max) {
   const auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -143,12 +134,11 @@ void run_loads(const char* bench, std::vector<spec::Mem> mems, int lanes_max, in
   for (spec::Mem m : mems) {
     for (std::uint32_t r = 0; r < kMemRows; ++r) {
       std::vector<std::uint32_t> expect((out_bytes + 3) / 4, 0);
-      if (m == spec::Mem::kAcc) {
-        std::memcpy(expect.data(), machine.acc().data() + r * 4, 16);
-      } else {
-        const auto src = m == spec::Mem::kInp ? machine.inp() : machine.wgt();
-        std::memcpy(expect.data(), src.data() + r * 4, 4);
-      }
+      // A row is out_bytes long in either memory (4 int32 lanes, or 4 int8 lanes).
+      const void* src = m == spec::Mem::kAcc   ? static_cast<const void*>(machine.acc().data() + r * 4)
+                        : m == spec::Mem::kInp ? static_cast<const void*>(machine.inp().data() + r * 4)
+                                               : static_cast<const void*>(machine.wgt().data() + r * 4);
+      std::memcpy(expect.data(), src, static_cast<std::size_t>(out_bytes));
       INFO(bench << " memory " << static_cast<int>(m) << " row " << r);
       CHECK(rows[m][r] == expect);
     }
