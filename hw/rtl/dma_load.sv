@@ -105,28 +105,22 @@ module dma_load #(
     rq_width    = start_i ? (24'(f.pad_left) + 24'(f.x_size) + 24'(f.pad_right)) : width_q;
   end
 
-  logic [63:0] burst_addr, page_end, elem_end;
-  logic [15:0] burst_bytes;
-  logic        crosses, burst_last_of_elem;
-  always_comb begin
-    elem_end = rq_addr + 64'(rq_bytes);
-    page_end = {rq_addr[63:12], 12'h000} + 64'h1000;
-    crosses  = elem_end > page_end;
-    if (!rq_second) begin
-      burst_addr  = rq_addr;
-      burst_bytes = crosses ? 16'(page_end - rq_addr) : rq_bytes;
-    end else begin
-      burst_addr  = page_end;
-      burst_bytes = 16'(elem_end - page_end);
-    end
-    burst_last_of_elem = !crosses || rq_second;
-  end
+  logic [63:0] burst_word;
+  logic [7:0]  burst_len;
+  logic        burst_last_of_elem;
+  // A load needs only the burst's words: the element's bytes are picked out of them by address.
+  /* verilator lint_off PINCONNECTEMPTY */
+  dma_burst #(.BeatBytes(BeatBytes)) u_burst (
+    .addr_i(rq_addr), .bytes_i(rq_bytes), .second_i(rq_second),
+    .burst_addr_o(), .burst_bytes_o(), .last_o(burst_last_of_elem), .word_addr_o(burst_word), .len_o(burst_len)
+  );
+  /* verilator lint_on PINCONNECTEMPTY */
 
   logic [15:0] elem_bytes_q;
   logic        desc_ready;
   assign ar_valid_o = rq_active && desc_ready;
-  assign ar_addr_o  = {burst_addr[63:WordShift], WordShift'(0)};
-  assign ar_len_o   = 8'(((burst_addr + 64'(burst_bytes) - 64'd1) >> WordShift) - (burst_addr >> WordShift));
+  assign ar_addr_o  = burst_word;
+  assign ar_len_o   = burst_len;
   logic ar_fire;
   assign ar_fire = ar_valid_o && ar_ready_i;
 
@@ -140,7 +134,7 @@ module dma_load #(
   desc_t desc_in, desc;
   logic  desc_valid, desc_pop;
   // (Concatenations in field order and widths from signals: Yosys 0.23 reads no assignment patterns or $bits(type).)
-  assign desc_in = {{burst_addr[63:WordShift], WordShift'(0)}, rq_addr, rq_sram, burst_last_of_elem};
+  assign desc_in = {burst_word, rq_addr, rq_sram, burst_last_of_elem};
   /* verilator lint_off PINCONNECTEMPTY */
   fifo #(.Width($bits(desc_in)), .Depth(MaxOutstanding)) u_desc (
     .clk_i, .rst_ni,

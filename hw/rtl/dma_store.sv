@@ -45,7 +45,6 @@ module dma_store #(
   output logic                  b_ready_o
 );
 
-  localparam int unsigned WordShift = $clog2(BeatBytes);
 
   systole_pkg::store_insn_t f, f_q;
   // The current instruction: only its sizes and addresses are read through this view.
@@ -111,31 +110,23 @@ module dma_store #(
   logic [7:0]  elem_q [ElemBytes];
   logic [7:0]  elem   [ElemBytes];
 
-  logic [63:0] burst_addr, page_end, elem_end;
-  logic [15:0] burst_bytes;
-  logic        crosses, burst_last_of_elem, aw_fire, queue_ready;
-  logic [15:0] cur_bytes;
+  logic [63:0] burst_addr, burst_word;
+  logic [15:0] burst_bytes, cur_bytes;
+  logic [7:0]  burst_len;
+  logic        burst_last_of_elem, aw_fire, queue_ready;
   assign cur_bytes = cf.dtype == systole_pkg::DtypeInt32 ? {cf.lanes[13:0], 2'b00} : cf.lanes;
-  always_comb begin
-    elem_end = req_addr_q + 64'(cur_bytes);
-    page_end = {req_addr_q[63:12], 12'h000} + 64'h1000;
-    crosses  = elem_end > page_end;
-    if (!req_second_q) begin
-      burst_addr  = req_addr_q;
-      burst_bytes = crosses ? 16'(page_end - req_addr_q) : cur_bytes;
-    end else begin
-      burst_addr  = page_end;
-      burst_bytes = 16'(elem_end - page_end);
-    end
-    burst_last_of_elem = !crosses || req_second_q;
-  end
+  dma_burst #(.BeatBytes(BeatBytes)) u_burst (
+    .addr_i(req_addr_q), .bytes_i(cur_bytes), .second_i(req_second_q),
+    .burst_addr_o(burst_addr), .burst_bytes_o(burst_bytes), .last_o(burst_last_of_elem), .word_addr_o(burst_word),
+    .len_o(burst_len)
+  );
 
   // The element's write goes out from the cycle after its row was read.
   logic elem_ready;
   assign elem_ready = row_arriving_q || elem_valid_q;
   assign aw_valid_o = active_q && elem_ready && queue_ready;
-  assign aw_addr_o  = {burst_addr[63:WordShift], WordShift'(0)};
-  assign aw_len_o   = 8'(((burst_addr + 64'(burst_bytes) - 64'd1) >> WordShift) - (burst_addr >> WordShift));
+  assign aw_addr_o  = burst_word;
+  assign aw_len_o   = burst_len;
   assign aw_fire    = aw_valid_o && aw_ready_i;
 
   // A row is read when the parameter rows are in, rows remain, and no element waits (or the waiting one's last
@@ -209,7 +200,7 @@ module dma_store #(
   end
   // (Concatenation in field order and the width from the signal: Yosys 0.23 reads no assignment patterns or
   // $bits(type).)
-  assign wq_in = {{burst_addr[63:WordShift], WordShift'(0)}, burst_addr, burst_addr + 64'(burst_bytes), req_addr_q,
+  assign wq_in = {burst_word, burst_addr, burst_addr + 64'(burst_bytes), req_addr_q,
                   elem_flat};
   fifo #(.Width($bits(wq_in)), .Depth(MaxOutstanding)) u_wq (
     .clk_i, .rst_ni,
