@@ -1,17 +1,19 @@
 #!/usr/bin/python3
 """Generates the C++ header, the SystemVerilog package and the ISA reference page from the hardware contract.
 
-Usage: gen_spec.py SPEC_DIR --cpp OUT.hpp --sv OUT.sv --md OUT.md [--kernel-xml kernel.xml]
+Usage: gen_spec.py SPEC_DIR [--cpp OUT.hpp] [--sv OUT.sv] [--md OUT.md] [--kernel-xml ARCH.toml OUT.xml]...
 
 Reads isa.toml, arch_schema.toml and regmap.toml from SPEC_DIR, checks them (no overlapping fields, every field
 inside the instruction, enum values fit their field; registers aligned, disjoint and inside the address space, every
-kernel argument marked) and writes the outputs. With --kernel-xml it also writes the kernel description Vitis
-`package_xo` takes for the RTL kernel (hw/vitis). The outputs carry a banner saying they are generated; nothing
-generated is edited by hand or committed.
+kernel argument marked; every pointer argument reached by a memory port and bound to one) and writes the outputs
+asked for. Each --kernel-xml writes the kernel description Vitis `package_xo` takes for the RTL kernel (hw/vitis)
+for one arch config, whose dram.bytes_per_cycle sets the data width of the memory ports. The outputs carry a banner
+saying they are generated; nothing generated is edited by hand or committed.
 """
 import argparse
 import pathlib
 import sys
+import textwrap
 import tomllib
 from xml.sax.saxutils import quoteattr
 
@@ -70,14 +72,18 @@ FIRST_ARG_OFFSET = 0x10
 CONTROL_RANGE = 0x1000
 
 
+# AXI4 data widths a kernel memory port may have (powers of two; AXI4 allows 8..1024, the Vitis platforms' memory
+# interconnects start at 32).
+AXI_DATA_BITS = (32, 64, 128, 256, 512, 1024)
+# Vitis requires 64-bit addresses on an RTL kernel's AXI4 masters (UG1393, "Packaging the RTL Code as a Vitis XO").
+VITIS_ADDR_BITS = 64
+
+
 def check_regmap(regs):
-    rm, kernel = regs["regmap"], regs["kernel"]
+    rm = regs["regmap"]
     space = 1 << rm["addr_bits"]
     if space > CONTROL_RANGE:
         raise SpecError(f"regmap.toml: addr_bits {rm['addr_bits']} exceeds the {CONTROL_RANGE:#x}-byte control range")
-    if kernel["memory_data_bits"] not in (32, 64, 128, 256, 512, 1024):
-        raise SpecError(f"regmap.toml: kernel.memory_data_bits {kernel['memory_data_bits']} is not a power of two "
-                        "from 32 to 1024 (an AXI4 data width)")
     used = {}
     for r in regs["reg"]:
         where = f"regmap.toml: reg '{r['name']}'"
@@ -103,6 +109,72 @@ def check_regmap(regs):
             raise SpecError(f"{where}: arg '{arg}' is not \"pointer\" or \"scalar\"")
         if arg == "pointer" and r["width"] != 64:
             raise SpecError(f"{where}: a pointer argument is 64 bits wide, not {r['width']}")
+    check_memory_ports(regs)
+
+
+def check_memory_ports(regs):
+    """The [kernel] memory ports: distinct AXI4 masters, each reaching pointer arguments, and every pointer argument
+    bound to exactly one port that reaches it ([kernel.arg_port])."""
+    kernel = regs["kernel"]
+    if kernel["memory_addr_bits"] != VITIS_ADDR_BITS:
+        raise SpecError(f"regmap.toml: kernel.memory_addr_bits is {kernel['memory_addr_bits']}; Vitis RTL kernel "
+                        f"masters have {VITIS_ADDR_BITS}-bit addresses")
+    ports = kernel.get("memory_port", [])
+    if not ports:
+        raise SpecError("regmap.toml: [kernel] has no [[kernel.memory_port]]; the kernel needs an AXI4 master")
+    pointers = [r["name"] for r, _ in kernel_args(regs) if r["arg"] == "pointer"]
+    if len(kernel_args(regs)) > 32:
+        raise SpecError("regmap.toml: more than 32 kernel arguments; the generated port tables hold argument sets "
+                        "as 32-bit masks")
+    names = set()
+    for p in ports:
+        where = f"regmap.toml: kernel.memory_port '{p.get('name', '?')}'"
+        if not p["name"].startswith("m_axi_") or not p["name"].isidentifier():
+            raise SpecError(f"{where}: the name must be an identifier starting with m_axi_ (Vitis interface naming)")
+        if p["name"] in names or p["name"] == kernel["control_port"]:
+            raise SpecError(f"{where}: name used twice")
+        names.add(p["name"])
+        if p["access"] not in ("read", "write"):
+            raise SpecError(f"{where}: access '{p['access']}' is not \"read\" or \"write\"")
+        if not p["args"]:
+            raise SpecError(f"{where}: args is empty; list the pointer arguments whose regions the port accesses")
+        for a in p["args"]:
+            if a not in pointers:
+                raise SpecError(f"{where}: args names '{a}', which is not a pointer argument "
+                                f"(pointers: {', '.join(pointers)})")
+    reached = {a for p in ports for a in p["args"]}
+    for a in pointers:
+        if a not in reached:
+            raise SpecError(f"regmap.toml: pointer argument '{a}' is in no kernel.memory_port's args")
+    binding = kernel.get("arg_port", {})
+    for a in pointers:
+        if a not in binding:
+            raise SpecError(f"regmap.toml: [kernel.arg_port] does not bind pointer argument '{a}' to a port")
+    for a, port in binding.items():
+        where = f"regmap.toml: kernel.arg_port.{a}"
+        if a not in pointers:
+            raise SpecError(f"{where}: '{a}' is not a pointer argument (pointers: {', '.join(pointers)})")
+        reaching = [p["name"] for p in ports if a in p["args"]]
+        if port not in reaching:
+            raise SpecError(f"{where}: '{port}' is not a memory port that reaches '{a}' "
+                            f"(those that do: {', '.join(reaching)})")
+
+
+def arch_data_bits(arch_path):
+    """The AXI4 data width of every kernel memory port for one arch config: dram.bytes_per_cycle * 8 bits."""
+    with open(arch_path, "rb") as f:
+        try:
+            arch = tomllib.load(f)
+        except tomllib.TOMLDecodeError as e:
+            raise SpecError(f"{arch_path}: {e}") from e
+    beat = arch.get("dram", {}).get("bytes_per_cycle")
+    if type(beat) is not int:
+        raise SpecError(f"{arch_path}: key 'dram.bytes_per_cycle' is missing or not an integer")
+    if beat * 8 not in AXI_DATA_BITS:
+        raise SpecError(f"{arch_path}: dram.bytes_per_cycle = {beat} makes the kernel's memory ports {beat * 8} bits "
+                        f"wide; an AXI4 data width is a power of two from {AXI_DATA_BITS[0]} to "
+                        f"{AXI_DATA_BITS[-1]} bits ({AXI_DATA_BITS[0] // 8} to {AXI_DATA_BITS[-1] // 8} bytes)")
+    return beat * 8
 
 
 def kernel_args(regs):
@@ -365,12 +437,37 @@ def cpp_header(spec, src):
     out.append(f"constexpr std::size_t kKernelArgCount = {len(kernel_args(regs))};")
     out.append("")
     k = regs["kernel"]
-    out.append("// The Vitis RTL kernel: name, interface names and the memory port's AXI4 widths (hw/vitis).")
-    out.append(f"constexpr const char* kKernelName = \"{k['name']}\";")
-    out.append(f"constexpr const char* kKernelControlPort = \"{k['control_port']}\";")
-    out.append(f"constexpr const char* kKernelMemoryPort = \"{k['memory_port']}\";")
-    out.append(f"constexpr int kKernelMemoryDataBits = {k['memory_data_bits']};")
-    out.append(f"constexpr int kKernelMemoryAddrBits = {k['memory_addr_bits']};")
+    arg_ids = {r["name"]: i for r, i in kernel_args(regs)}
+
+    def arg_mask(names):
+        return " | ".join(f"(1u << {arg_ids[n]})" for n in names) or "0u"
+
+    out += [
+        "// The Vitis RTL kernel (hw/vitis): name, control interface and AXI4 master ports. A port's data width is",
+        "// not fixed here: it is the arch config's dram.bytes_per_cycle * 8 bits (one kernel.xml per config).",
+        f"constexpr const char* kKernelName = \"{k['name']}\";",
+        f"constexpr const char* kKernelControlPort = \"{k['control_port']}\";",
+        f"constexpr int kKernelMemoryAddrBits = {k['memory_addr_bits']};",
+        "",
+        "// Read-only ports have the AR and R channels, write-only ports AW, W and B.",
+        "enum class PortAccess : std::uint8_t { kRead, kWrite };",
+        "",
+        "struct MemoryPortSpec {",
+        "  const char* name;  // Vitis interface name, prefix of the top's signals (m_axi_fetch_arvalid, ...)",
+        "  PortAccess access;",
+        "  std::uint32_t reaches;  // bit i: the port accesses the region of kernel argument i (a pointer)",
+        "  std::uint32_t binds;    // bit i: kernel.xml binds argument i to this port (XRT allocates it in its bank)",
+        "  const char* doc;",
+        "};",
+        f"constexpr std::array<MemoryPortSpec, {len(k['memory_port'])}> kKernelMemoryPorts = {{{{",
+    ]
+    for p in k["memory_port"]:
+        bound = [a for a, port in k["arg_port"].items() if port == p["name"]]
+        access = "kRead" if p["access"] == "read" else "kWrite"
+        doc = p["doc"].replace('"', '\\"')
+        out.append(f"    {{\"{p['name']}\", PortAccess::{access}, {arg_mask(p['args'])}, {arg_mask(bound)}, "
+                   f"\"{doc}\"}},")
+    out.append("}};")
     out.append("")
     out.append("enum class ErrorCode : std::uint32_t {")
     for e in regs["error_code"]:
@@ -436,9 +533,11 @@ def sv_package(spec, src):
             out.append(f"  localparam int unsigned {camel(r['name'])}{camel(b['name'])}Bit = {b['bit']};")
     out.append("")
     k = regs["kernel"]
-    out.append(f"  // AXI4 master {k['memory_port']} (Vitis RTL kernel memory port).")
-    out.append(f"  localparam int unsigned GmemDataBits = {k['memory_data_bits']};")
-    out.append(f"  localparam int unsigned GmemAddrBits = {k['memory_addr_bits']};")
+    ports = ", ".join(f"{p['name']} ({p['access']} only)" for p in k["memory_port"])
+    text = (f"Address width of the Vitis RTL kernel's AXI4 masters {ports}; their data width is the arch "
+            "config's dram.bytes_per_cycle (in bytes).")
+    out += [f"  // {line}" for line in textwrap.wrap(text, 110)]
+    out.append(f"  localparam int unsigned KernelMemAddrBits = {k['memory_addr_bits']};")
     out.append("")
     out.append("  typedef enum logic [31:0] {")
     out.append(",\n".join(f"    Error{camel(e['name'])} = 32'd{e['value']}" for e in regs["error_code"]))
@@ -511,6 +610,20 @@ def markdown(spec, src):
         arg = r.get("arg", "-")
         out.append(f"| 0x{r['offset']:02X} | `{r['name']}` | {r['width']} | {r['access']} | {arg} | {r['doc']} |")
     out.append("")
+    k = regs["kernel"]
+    out.append("## Kernel memory ports (AXI4 masters of the Vitis RTL kernel)")
+    out.append("")
+    out.append(f"Addresses are {k['memory_addr_bits']} bits; the data width is the arch config's "
+               "`dram.bytes_per_cycle` * 8 bits. `kernel.xml` binds each pointer argument to the port marked "
+               "**bound**; the connectivity files link all ports to the same bank, so every port reaches every "
+               "buffer (hw/vitis/README.md).")
+    out.append("")
+    out.append("| port | access | reaches | meaning |")
+    out.append("|---|---|---|---|")
+    for p in k["memory_port"]:
+        reaches = ", ".join(f"`{a}`" + (" (**bound**)" if k["arg_port"][a] == p["name"] else "") for a in p["args"])
+        out.append(f"| `{p['name']}` | {p['access']} only | {reaches} | {p['doc']} |")
+    out.append("")
     out.append("### Error codes (`status`)")
     out.append("")
     out.append("| value | name | meaning |")
@@ -520,8 +633,9 @@ def markdown(spec, src):
     return "\n".join(out) + "\n"
 
 
-def kernel_xml(spec, src):
-    """The kernel description for `package_xo -kernel_xml` (schema as in the Vitis RTL kernel examples)."""
+def kernel_xml(spec, data_bits, src):
+    """The kernel description for `package_xo -kernel_xml` (schema of UG1393 "RTL Kernel XML File"), for one arch
+    config: every memory port is data_bits wide."""
     regs = spec["regmap"]
     k = regs["kernel"]
     vlnv = f"{k['vendor']}:{k['library']}:{k['name']}:{k['version']}"
@@ -534,15 +648,18 @@ def kernel_xml(spec, src):
         "    <ports>",
         f'      <port name={quoteattr(k["control_port"])} mode="slave" range="{CONTROL_RANGE:#x}" '
         f'dataWidth="{regs["regmap"]["data_bits"]}" portType="addressable" base="0x0"/>',
-        f'      <port name={quoteattr(k["memory_port"])} mode="master" range="0x{(1 << k["memory_addr_bits"]) - 1:X}" '
-        f'dataWidth="{k["memory_data_bits"]}" portType="addressable" base="0x0"/>',
-        "    </ports>",
-        "    <args>",
     ]
+    # Read-only and write-only masters alike are mode="master": kernel.xml has no direction for addressable ports;
+    # the direction is in the packaged IP's bus interface (package_xo.tcl).
+    for p in k["memory_port"]:
+        out.append(f'      <port name={quoteattr(p["name"])} mode="master" '
+                   f'range="0x{(1 << k["memory_addr_bits"]) - 1:X}" dataWidth="{data_bits}" portType="addressable" '
+                   'base="0x0"/>')
+    out += ["    </ports>", "    <args>"]
     for r, i in kernel_args(regs):
         size = r["width"] // 8
         if r["arg"] == "pointer":
-            qualifier, port, ctype = 1, k["memory_port"], "void*"
+            qualifier, port, ctype = 1, k["arg_port"][r["name"]], "void*"
         else:
             qualifier, port, ctype = 0, k["control_port"], "uint" if size == 4 else "ulong"
         out.append(f'      <arg name={quoteattr(r["name"])} addressQualifier="{qualifier}" id="{i}" '
@@ -562,24 +679,35 @@ def write_if_changed(path, text):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("spec_dir", type=pathlib.Path)
-    ap.add_argument("--cpp", required=True)
-    ap.add_argument("--sv", required=True)
-    ap.add_argument("--md", required=True)
-    ap.add_argument("--kernel-xml", help="also write the Vitis RTL kernel description (hw/vitis)")
+    ap.add_argument("--cpp", help="C++ header to write")
+    ap.add_argument("--sv", help="SystemVerilog package to write")
+    ap.add_argument("--md", help="ISA reference page to write")
+    ap.add_argument("--kernel-xml", nargs=2, action="append", default=[], metavar=("ARCH_TOML", "OUT_XML"),
+                    help="write the Vitis RTL kernel description for the arch config ARCH_TOML (repeatable)")
     args = ap.parse_args()
+    if not (args.cpp or args.sv or args.md or args.kernel_xml):
+        ap.error("nothing to write: give --cpp, --sv, --md or --kernel-xml")
     try:
         spec = load(args.spec_dir)
         check_isa(spec["isa"])
         check_regmap(spec["regmap"])
-    except (SpecError, KeyError, OSError) as e:
+        widths = [(arch_data_bits(arch), arch, out) for arch, out in args.kernel_xml]
+    except KeyError as e:
+        print(f"gen_spec.py: error: a required key is missing: {e}", file=sys.stderr)
+        return 1
+    except (SpecError, OSError) as e:
         print(f"gen_spec.py: error: {e}", file=sys.stderr)
         return 1
     src = "hw/spec/{isa,arch_schema,regmap}.toml"
-    write_if_changed(args.cpp, cpp_header(spec, src))
-    write_if_changed(args.sv, sv_package(spec, src))
-    write_if_changed(args.md, markdown(spec, src))
-    if args.kernel_xml:
-        write_if_changed(args.kernel_xml, kernel_xml(spec, "hw/spec/regmap.toml"))
+    if args.cpp:
+        write_if_changed(args.cpp, cpp_header(spec, src))
+    if args.sv:
+        write_if_changed(args.sv, sv_package(spec, src))
+    if args.md:
+        write_if_changed(args.md, markdown(spec, src))
+    for bits, arch, out in widths:
+        write_if_changed(out, kernel_xml(spec, bits, f"hw/spec/regmap.toml and the arch config "
+                                                     f"{pathlib.Path(arch).name}"))
     return 0
 
 

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
-"""Writes the v++ link connectivity file of a board: one compute unit, its memory port on the board's first bank.
+"""Writes the v++ link connectivity file of a board: one compute unit, all its memory ports on the board's first bank.
 
 Usage: gen_connectivity.py BOARD.toml... --regmap hw/spec/regmap.toml --out-dir DIR
 
 For each board file it writes DIR/<board>.cfg. The bank comes from the board file (boards/*.toml, memory.banks[0]),
 the kernel and port names from the [kernel] table of the register map, so neither is written twice. The C++ board
 loader validates board files strictly; this script checks only what it uses.
+
+Each `sp` line names a port (an AXI4 interface of the kernel), not an argument: v++ accepts either, and only the
+port form also places m_axi_acc, which kernel.xml binds to no argument. All ports go to one bank because every
+port reaches a region another port is bound to (hw/vitis/README.md, "Memory banks").
 """
 import argparse
 import pathlib
@@ -21,14 +25,16 @@ def connectivity(board, kernel, src):
     banks = board.get("memory", {}).get("banks", [])
     if not banks or "name" not in banks[0]:
         raise ValueError(f"{src}: memory.banks is empty or its first bank has no name")
+    ports = kernel.get("memory_port", [])
+    if not ports:
+        raise ValueError("hw/spec/regmap.toml: [kernel] has no [[kernel.memory_port]]")
     cu = COMPUTE_UNIT
     return "\n".join([
         f"# Generated from {src} and hw/spec/regmap.toml by hw/vitis/gen_connectivity.py. Do not edit.",
         f"# {board['description']}: v++ -l --platform {board['platform']} --config <this file> ...",
         "[connectivity]",
         f"nk={kernel['name']}:1:{cu}",
-        f"sp={cu}.{kernel['memory_port']}:{banks[0]['name']}",
-    ]) + "\n"
+    ] + [f"sp={cu}.{p['name']}:{banks[0]['name']}" for p in ports]) + "\n"
 
 
 def write_if_changed(path, text):

@@ -1,20 +1,22 @@
 # Packages the Systole RTL top as a Vitis RTL kernel (.xo), for one arch config. Vivado batch script:
 #
 #   vivado -mode batch -source hw/vitis/package_xo.tcl -tclargs \
-#     --part xcu280-fsvh2892-2L-e --spec-gen-dir build/generated --xo build/vitis/systole_default.xo \
-#     --param Rows=16 --param Cols=16 ...
+#     --part xcu280-fsvh2892-2L-e --spec-gen-dir build/generated --config default \
+#     --xo build/vitis/systole_default.xo --param Rows=16 --param Cols=16 ...
 #
 #   --part PART          the board's `part` (boards/<board>.toml)
-#   --spec-gen-dir DIR   the build tree's generated/ folder: rtl/systole_pkg.sv and vitis/kernel.xml
+#   --spec-gen-dir DIR   the build tree's generated/ folder: rtl/systole_pkg.sv and vitis/<CONFIG>/kernel.xml
+#   --config CONFIG      the arch config (hw/arch/<CONFIG>.toml) whose kernel.xml is packaged
 #   --xo FILE            the .xo to write
 #   --param NAME=VALUE   a parameter of the RTL top, repeated once per parameter the arch config sets
 #   --rtl-dir DIR        RTL sources (default: hw/rtl beside this script); every *.sv in it is added
 #   --work-dir DIR       scratch project and IP folder (default: FILE with .work instead of .xo)
 #
-# Nothing about the kernel is restated here: its name, VLNV, interface names and memory port width are read from
-# kernel.xml, which hw/spec/gen_spec.py generates from hw/spec/regmap.toml. The top must expose the ports Vitis
-# requires: ap_clk, ap_rst_n (active low), interrupt, s_axi_control_* (AXI4-Lite) and m_axi_gmem_* (AXI4), so
-# that IP packaging infers the two bus interfaces by name.
+# Nothing about the kernel is restated here: its name, VLNV, interface names and the memory ports' width are read
+# from kernel.xml, which hw/spec/gen_spec.py generates from hw/spec/regmap.toml and the arch config. The top must
+# expose the ports Vitis requires: ap_clk, ap_rst_n (active low), interrupt, s_axi_control_* (AXI4-Lite) and
+# m_axi_<port>_* (AXI4) for each master port of kernel.xml, so that IP packaging infers the bus interfaces by name.
+# The top's BeatBytes parameter is the memory ports' data width in bytes; this script sets it from kernel.xml.
 
 proc fail {msg} {
   puts stderr "ERROR: \[package_xo.tcl\] $msg"
@@ -32,6 +34,7 @@ proc slurp {path} {
 set part ""
 set spec_gen_dir ""
 set xo ""
+set config ""
 set work_dir ""
 set rtl_dir [file normalize [file join [file dirname [info script]] .. rtl]]
 set params {}
@@ -42,6 +45,7 @@ for {set i 0} {$i < $argc} {incr i} {
   switch -- $opt {
     --part { set part $val }
     --spec-gen-dir { set spec_gen_dir [file normalize $val] }
+    --config { set config $val }
     --xo { set xo [file normalize $val] }
     --rtl-dir { set rtl_dir [file normalize $val] }
     --work-dir { set work_dir [file normalize $val] }
@@ -54,13 +58,13 @@ for {set i 0} {$i < $argc} {incr i} {
     default { fail "unknown option '$opt' (see the top of this script)" }
   }
 }
-foreach {var opt} {part --part spec_gen_dir --spec-gen-dir xo --xo} {
+foreach {var opt} {part --part spec_gen_dir --spec-gen-dir config --config xo --xo} {
   if {[set $var] eq ""} { fail "$opt is required" }
 }
 if {$work_dir eq ""} { set work_dir "[file rootname $xo].work" }
 
 # --- the kernel as kernel.xml describes it ---
-set kernel_xml [file join $spec_gen_dir vitis kernel.xml]
+set kernel_xml [file join $spec_gen_dir vitis $config kernel.xml]
 set pkg [file join $spec_gen_dir rtl systole_pkg.sv]
 foreach f [list $kernel_xml $pkg] {
   if {![file exists $f]} { fail "$f is missing: generate it first (cmake --build build --target systole_spec_gen)" }
@@ -73,19 +77,32 @@ if {[llength [set parts [split $vlnv :]]] != 4} { fail "$kernel_xml: vlnv '$vlnv
 lassign $parts vendor library ip_name version
 if {$ip_name ne $kernel} { fail "$kernel_xml: vlnv name '$ip_name' differs from kernel name '$kernel'" }
 if {![regexp {<port name="([^"]+)" mode="slave"} $xml -> control_port]} { fail "$kernel_xml: no slave port" }
-if {![regexp {<port name="([^"]+)" mode="master"[^>]* dataWidth="([0-9]+)"} $xml -> memory_port memory_bits]} {
-  fail "$kernel_xml: no master port with a dataWidth"
+# Every AXI4 master (one per DMA client: fetch, load, acc, store) has the arch config's data width.
+set memory_ports {}
+set memory_bits ""
+foreach {-> name bits} [regexp -all -inline {<port name="([^"]+)" mode="master"[^>]* dataWidth="([0-9]+)"} $xml] {
+  if {$memory_bits ne "" && $bits != $memory_bits} {
+    fail "$kernel_xml: master ports differ in dataWidth ($memory_bits and $bits)"
+  }
+  lappend memory_ports $name
+  set memory_bits $bits
 }
+if {[llength $memory_ports] == 0} { fail "$kernel_xml: no master port with a dataWidth" }
+if {$memory_bits % 8} { fail "$kernel_xml: dataWidth $memory_bits is not a whole number of bytes" }
+set beat_bytes [expr {$memory_bits / 8}]
+if {[dict exists $params BeatBytes] && [dict get $params BeatBytes] != $beat_bytes} {
+  fail "--param BeatBytes=[dict get $params BeatBytes] disagrees with kernel.xml of '$config' ($memory_bits-bit\
+    memory ports, BeatBytes=$beat_bytes)"
+}
+dict set params BeatBytes $beat_bytes
 
 set sources [lsort [glob -nocomplain -directory $rtl_dir *.sv]]
 if {[llength $sources] == 0} { fail "no *.sv files in $rtl_dir" }
 
-puts "package_xo.tcl: kernel $kernel ($vlnv) for $part from [llength $sources] files in $rtl_dir"
-if {[dict size $params] == 0} {
-  puts "package_xo.tcl: no --param given: the HDL defaults of $kernel are packaged"
-} else {
-  puts "package_xo.tcl: parameters $params"
-}
+puts "package_xo.tcl: kernel $kernel ($vlnv), arch config $config, for $part from [llength $sources] files in\
+  $rtl_dir"
+puts "package_xo.tcl: memory ports [join $memory_ports {, }], $memory_bits bits"
+puts "package_xo.tcl: parameters $params (any other parameter keeps its HDL default)"
 
 # --- RTL project, packaged as IP ---
 file mkdir $work_dir
@@ -119,17 +136,38 @@ foreach {name value} $params {
   if {$hp ne ""} { set_property value $value $hp }
 }
 
-# Both bus interfaces run on ap_clk; the memory port's width must be the one kernel.xml declares.
-foreach busif [list $control_port $memory_port] {
+# Every bus interface runs on ap_clk.
+foreach busif [concat [list $control_port] $memory_ports] {
   if {[ipx::get_bus_interfaces -quiet $busif -of_objects $core] eq ""} {
-    fail "$kernel has no bus interface '$busif' (its ports must be named ${busif}_awvalid, ...)"
+    fail "$kernel has no bus interface '$busif' (its ports must be named ${busif}_awvalid, ${busif}_arvalid, ...)"
   }
   ipx::associate_bus_interfaces -busif $busif -clock ap_clk $core
 }
-set width [ipx::get_bus_parameters -quiet DATA_WIDTH \
-  -of_objects [ipx::get_bus_interfaces $memory_port -of_objects $core]]
-if {$width ne "" && [get_property value $width] != $memory_bits} {
-  fail "$memory_port is [get_property value $width] bits wide, kernel.xml says $memory_bits"
+
+# Sets a bus parameter of an interface, adding it when inference did not.
+proc set_bus_parameter {core busif name value} {
+  set bi [ipx::get_bus_interfaces $busif -of_objects $core]
+  set bp [ipx::get_bus_parameters -quiet $name -of_objects $bi]
+  if {$bp eq ""} { set bp [ipx::add_bus_parameter $name $bi] }
+  set_property value $value $bp
+}
+
+# The masters. A read-only master has only the AR and R channels, a write-only one AW, W and B; the packaged
+# interface says so (READ_WRITE_MODE), so the platform's interconnect carries only the channels in use. Each one
+# declares the width kernel.xml gives (DATA_WIDTH, as in the Vitis RTL-kernel tutorial's package script), and
+# that it issues INCR bursts of full-width beats only (HAS_BURST 0, SUPPORTS_NARROW_BURST 0, which UG1393
+# recommends for kernel masters).
+foreach busif $memory_ports {
+  set bi [ipx::get_bus_interfaces $busif -of_objects $core]
+  set reads [expr {[ipx::get_port_maps -quiet ARVALID -of_objects $bi] ne ""}]
+  set writes [expr {[ipx::get_port_maps -quiet AWVALID -of_objects $bi] ne ""}]
+  if {!$reads && !$writes} { fail "$busif has neither ${busif}_arvalid nor ${busif}_awvalid" }
+  set mode [expr {$reads && $writes ? "READ_WRITE" : ($reads ? "READ_ONLY" : "WRITE_ONLY")}]
+  set_bus_parameter $core $busif READ_WRITE_MODE $mode
+  set_bus_parameter $core $busif DATA_WIDTH $memory_bits
+  set_bus_parameter $core $busif HAS_BURST 0
+  set_bus_parameter $core $busif SUPPORTS_NARROW_BURST 0
+  puts "package_xo.tcl: $busif: $mode, $memory_bits bits"
 }
 
 set_property sdx_kernel true $core

@@ -1,5 +1,5 @@
-// Board data files: every shipped board loads, its figures are sane, and its generated v++ connectivity file binds
-// the kernel's memory port to a bank the board has.
+// Board data files: every shipped board loads, its figures are sane, and its generated v++ connectivity file links
+// each of the kernel's memory ports to a bank the board has, the same one for all.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -77,7 +77,7 @@ TEST_CASE("board figures match the data sheets", "[unit]") {
   CHECK(total(u250, "DDR4", &MemoryBank::bandwidth_gbps) == Approx(76.8));  // "77 GB/s": 4 x 2400 MT/s x 8 B
 
   const Board u280 = load_board("u280");
-  CHECK(u280.banks.front().name == "DDR[0]");  // one master: a DDR channel beats one HBM pseudo-channel
+  CHECK(u280.banks.front().name == "DDR[0]");  // all masters on one bank: a DDR channel beats an HBM pseudo-channel
   CHECK(total(u280, "HBM2", &MemoryBank::size_gib) == Approx(8));
   CHECK(total(u280, "HBM2", &MemoryBank::bandwidth_gbps) == Approx(460));  // 32 x 14.375 GB/s
   CHECK(total(u280, "DDR4", &MemoryBank::size_gib) == Approx(32));
@@ -100,25 +100,39 @@ TEST_CASE("a board loads by path as well as by name", "[unit]") {
   CHECK(by_path.platform == load_board("u55c").platform);
 }
 
-TEST_CASE("each board's connectivity file binds the memory port to the board's first bank", "[unit]") {
+TEST_CASE("each board's connectivity file links every memory port to the board's first bank", "[unit]") {
   for (const auto& name : board_names()) {
     INFO(name);
     const Board b = load_board(name);
     const auto cfg = cfg_entries(fs::path(SYSTOLE_SPEC_CONNECTIVITY_DIR) / (name + ".cfg"));
     REQUIRE(cfg.count("nk") == 1);
-    REQUIRE(cfg.count("sp") == 1);
-    // nk=<kernel>:<count>:<cu>, sp=<cu>.<port>:<bank>
+    // nk=<kernel>:<count>:<cu>, then one sp=<cu>.<port>:<bank> per memory port, all on one bank: every port reaches
+    // buffers bound to another port (m_axi_load reads act, bound to m_axi_store; m_axi_acc is bound to nothing).
     const std::string nk = cfg.find("nk")->second;
-    const std::string sp = cfg.find("sp")->second;
     const std::string kernel = nk.substr(0, nk.find(':'));
     const std::string cu = nk.substr(nk.rfind(':') + 1);
     CHECK(kernel == spec::kKernelName);
     CHECK(nk == kernel + ":1:" + cu);
-    REQUIRE(sp.rfind(cu + ".", 0) == 0);
-    const std::string port = sp.substr(cu.size() + 1, sp.find(':') - cu.size() - 1);
-    const std::string bank = sp.substr(sp.find(':') + 1);
-    CHECK(port == spec::kKernelMemoryPort);
-    CHECK(b.find_bank(bank) != nullptr);
-    CHECK(bank == b.banks.front().name);
+    REQUIRE(cfg.count("sp") == spec::kKernelMemoryPorts.size());
+    std::map<std::string, std::string> bank_of;
+    auto [sp, end] = cfg.equal_range("sp");
+    for (; sp != end; ++sp) {
+      const std::string& line = sp->second;
+      REQUIRE(line.rfind(cu + ".", 0) == 0);
+      const std::string port = line.substr(cu.size() + 1, line.find(':') - cu.size() - 1);
+      CHECK(bank_of.emplace(port, line.substr(line.find(':') + 1)).second);  // each port once
+    }
+    for (const auto& p : spec::kKernelMemoryPorts) {
+      INFO(p.name);
+      REQUIRE(bank_of.count(p.name) == 1);
+      CHECK(b.find_bank(bank_of[p.name]) != nullptr);
+      CHECK(bank_of[p.name] == b.banks.front().name);
+    }
   }
+  // Hand-checked: the U280's four masters share DDR[0], the U55C's HBM[0].
+  const auto u280 = cfg_entries(fs::path(SYSTOLE_SPEC_CONNECTIVITY_DIR) / "u280.cfg");
+  CHECK(u280.count("sp") == 4);
+  for (auto [sp, end] = u280.equal_range("sp"); sp != end; ++sp) CHECK(sp->second.find(":DDR[0]") != std::string::npos);
+  const auto u55c = cfg_entries(fs::path(SYSTOLE_SPEC_CONNECTIVITY_DIR) / "u55c.cfg");
+  CHECK(u55c.find("sp")->second == "systole_1.m_axi_fetch:HBM[0]");
 }

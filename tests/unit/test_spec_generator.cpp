@@ -1,15 +1,22 @@
 // The generator's outputs agree with the data they come from: the C++ tables and the SystemVerilog package are
 // compared field by field with hw/spec/*.toml read here independently (toml++), and the ISA page names every field.
+// The generator rejects a broken register map or arch config with a message naming the file, key and rule.
 #include <toml++/toml.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
+#include "support/text.hpp"
 #include "systole/spec/isa_gen.hpp"
 
 using namespace systole;
+using Catch::Contains;
 namespace fs = std::filesystem;
 
 namespace {
@@ -23,6 +30,30 @@ std::string slurp(const fs::path& p) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// A scratch folder of this process (tests run in parallel, possibly from two build trees at once).
+fs::path scratch_dir(const std::string& name) {
+  return fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
+}
+
+// Runs gen_spec.py on a copy of hw/spec whose regmap.toml is `regmap`, writing only the C++ header plus the given
+// extra arguments; returns what it printed on stderr. The run must fail.
+std::string gen_spec_error(const std::string& regmap, const std::string& extra_args = "") {
+  const fs::path dir = scratch_dir("systole_test_gen_spec");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* name : {"isa.toml", "arch_schema.toml"})
+    fs::copy_file(fs::path(SYSTOLE_SPEC_DIR) / name, dir / name);
+  std::ofstream(dir / "regmap.toml") << regmap;
+  const std::string cmd = std::string(SYSTOLE_PYTHON) + " " + SYSTOLE_GEN_SPEC + " " + dir.string() + " --cpp " +
+                          (dir / "out.hpp").string() + " " + extra_args + " 2> " + (dir / "stderr.txt").string();
+  const int status = std::system(cmd.c_str());
+  INFO(cmd);
+  CHECK(status != 0);
+  const std::string err = slurp(dir / "stderr.txt");
+  fs::remove_all(dir);
+  return err;
 }
 
 const spec::FormatSpec& format(const std::string& opcode) {
@@ -140,4 +171,65 @@ TEST_CASE("the ISA reference page documents every field and register", "[unit]")
   }
   for (const auto& r : spec::kRegs) CHECK(md.find(std::string("`") + r.name + "`") != std::string::npos);
   for (const auto& p : spec::kArchParams) CHECK(md.find(std::string("`") + p.key + "`") != std::string::npos);
+}
+
+TEST_CASE("the kernel's memory-port table matches regmap.toml", "[unit]") {
+  const auto regmap = spec_file("regmap.toml");
+  std::map<std::string, std::size_t> arg_id;
+  for (const auto& r : spec::kRegs) {
+    if (r.arg != spec::ArgKind::kNone) arg_id.emplace(r.name, arg_id.size());
+  }
+  const auto& ports = *regmap["kernel"]["memory_port"].as_array();
+  const auto& binding = *regmap["kernel"]["arg_port"].as_table();
+  REQUIRE(ports.size() == spec::kKernelMemoryPorts.size());
+  CHECK(spec::kKernelMemoryAddrBits == *regmap["kernel"]["memory_addr_bits"].value<int>());
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const auto& p = *ports[i].as_table();
+    const auto& spec_port = spec::kKernelMemoryPorts[i];
+    const std::string name = *p["name"].value<std::string>();
+    INFO(name);
+    CHECK(name == spec_port.name);
+    CHECK((*p["access"].value<std::string>() == "write") == (spec_port.access == spec::PortAccess::kWrite));
+    std::uint32_t reaches = 0;
+    for (const auto& a : *p["args"].as_array()) reaches |= 1u << arg_id.at(*a.value<std::string>());
+    CHECK(spec_port.reaches == reaches);
+    std::uint32_t binds = 0;
+    for (const auto& [arg, port] : binding) {
+      if (*port.value<std::string>() == name) binds |= 1u << arg_id.at(std::string(arg.str()));
+    }
+    CHECK(spec_port.binds == binds);
+  }
+  // Hand-checked: four masters, the store unit's the only writer, m_axi_acc bound to no argument.
+  REQUIRE(spec::kKernelMemoryPorts.size() == 4);
+  CHECK(std::string(spec::kKernelMemoryPorts[3].name) == "m_axi_store");
+  CHECK(spec::kKernelMemoryPorts[3].access == spec::PortAccess::kWrite);
+  CHECK(spec::kKernelMemoryPorts[0].access == spec::PortAccess::kRead);
+  CHECK(spec::kKernelMemoryPorts[2].binds == 0);
+  CHECK(spec::kKernelMemoryPorts[0].binds == 1u);  // insn_addr, argument 0
+}
+
+TEST_CASE("gen_spec.py rejects broken memory ports and port widths, naming the key", "[unit]") {
+  const std::string base = slurp(fs::path(SYSTOLE_SPEC_DIR) / "regmap.toml");
+  CHECK_THAT(gen_spec_error(test::replace(base, "act_addr = \"m_axi_store\"", "act_addr = \"m_axi_fetch\"")),
+             Contains("kernel.arg_port.act_addr: 'm_axi_fetch' is not a memory port that reaches 'act_addr'"));
+  CHECK_THAT(gen_spec_error(test::replace(base, "act_addr = \"m_axi_store\"\n", "")),
+             Contains("[kernel.arg_port] does not bind pointer argument 'act_addr'"));
+  CHECK_THAT(gen_spec_error(test::replace(base, "args = [\"insn_addr\"]", "args = [\"insn_count\"]")),
+             Contains("kernel.memory_port 'm_axi_fetch': args names 'insn_count', which is not a pointer argument"));
+  CHECK_THAT(gen_spec_error(test::replace(base, "access = \"write\"", "access = \"readwrite\"")),
+             Contains("kernel.memory_port 'm_axi_store': access 'readwrite' is not \"read\" or \"write\""));
+  CHECK_THAT(gen_spec_error(test::replace(base, "memory_addr_bits = 64", "memory_addr_bits = 32")),
+             Contains("kernel.memory_addr_bits is 32; Vitis RTL kernel masters have 64-bit addresses"));
+  CHECK_THAT(gen_spec_error(test::replace(base, "name = \"m_axi_acc\"", "name = \"m_axi_load\"")),
+             Contains("kernel.memory_port 'm_axi_load': name used twice"));
+
+  // The ports' data width comes from the arch config: 12 bytes per cycle is no AXI4 width.
+  const fs::path arch = scratch_dir("systole_test_gen_spec_arch");
+  std::ofstream(arch) << test::replace(test::shipped_arch("tiny"), "bytes_per_cycle = 16", "bytes_per_cycle = 12");
+  const fs::path out = scratch_dir("systole_test_gen_spec_kernel_xml") / "kernel.xml";
+  CHECK_THAT(
+      gen_spec_error(base, "--kernel-xml " + arch.string() + " " + out.string()),
+      Contains("dram.bytes_per_cycle = 12 makes the kernel's memory ports 96 bits wide") && Contains(arch.string()));
+  CHECK(!fs::exists(out));
+  fs::remove(arch);
 }
