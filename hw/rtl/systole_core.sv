@@ -1,13 +1,16 @@
-// The accelerator core: dispatch, the load, compute and store units with their instruction queues and the four
-// dependency-token queues between them, the on-chip memories, and one AXI4 master port per unit (docs/timing.md).
-// Instructions come from a stream (fetch); the segment ends when dispatch completes `finish` (finish_o).
+// The accelerator core: fetch and dispatch, the load, compute and store units with their instruction queues and the
+// four dependency-token queues between them, the on-chip memories, and one AXI4 master port per unit (docs/timing.md).
+// start_i (one cycle) starts a segment: the instruction stream at insn_addr_i (insn_count_i instructions); the
+// segment's cycle 0 is the next cycle, and it ends in the cycle dispatch completes `finish` (finish_o). cycles_o
+// counts the segment's cycles: it reads k in cycle k and keeps the finish cycle's value until the next start.
 //
+//   fetch        the instruction stream (fetch)                                                  m_axi_fetch (read)
 //   load unit    loads into the input scratchpad and the weight buffer (dma_load, int8 rows)    m_axi_load (read)
 //   compute unit gemm and vec (compute_unit), loads into the accumulator (dma_load, int32 rows)   m_axi_acc (read)
 //   store unit   stores (dma_store), reading a replica of the accumulator                       m_axi_store (write)
 //
-// The first DMA error (bounds, store to const) is latched with its instruction's index (status_o, error_pc_o);
-// instructions after it still run (the host reads the status when the segment ends).
+// The first DMA error (bounds, store to const) of a segment is latched with its instruction's index (status_o,
+// error_pc_o); instructions after it still run (the host reads the status when the segment ends).
 module systole_core #(
   parameter int unsigned Rows = 4,
   parameter int unsigned Cols = 4,
@@ -19,6 +22,7 @@ module systole_core #(
   parameter int unsigned TokenDepth = 8,
   parameter int unsigned BeatBytes = 16,
   parameter int unsigned MaxOutstanding = 16,
+  parameter int unsigned BurstBytes = 512,
   localparam int unsigned BeatBits = BeatBytes * 8,
   localparam int unsigned AccWidth = Cols * 32,
   localparam int unsigned InsnBits = 256,
@@ -26,20 +30,32 @@ module systole_core #(
 ) (
   input  logic                 clk_i,
   input  logic                 rst_ni,
-  // the instruction stream and the regions the host granted
-  input  logic                 insn_valid_i,
-  input  logic [InsnBits-1:0]  insn_i,
-  output logic                 insn_ready_o,
+  // a segment: its instruction stream and the regions the host granted
+  input  logic                 start_i,
+  input  logic [63:0]          insn_addr_i,
+  input  logic [31:0]          insn_count_i,
   input  logic [63:0]          const_addr_i,
   input  logic [63:0]          const_size_i,
   input  logic [63:0]          act_addr_i,
   input  logic [63:0]          act_size_i,
   output logic                 finish_o,
+  output logic                 running_o,
+  output logic [63:0]          cycles_o,
   output logic [31:0]          status_o,
   output logic [31:0]          error_pc_o,
-  // per unit (load, compute, store): an instruction's first cycle, and the cycle after its last
+  // Marks for a harness that times instructions: an instruction is offered to dispatch, is dispatched; per unit
+  // (load, compute, store), an instruction's first cycle and the cycle after its last.
+  output logic                 offered_o,
+  output logic                 dispatched_o,
   output logic [2:0]           started_o,
   output logic [2:0]           ended_o,
+  // m_axi_fetch
+  output logic                 fetch_ar_valid_o,
+  input  logic                 fetch_ar_ready_i,
+  output logic [63:0]          fetch_ar_addr_o,
+  output logic [7:0]           fetch_ar_len_o,
+  input  logic                 fetch_r_valid_i,
+  input  logic [BeatBits-1:0]  fetch_r_data_i,
   // m_axi_load
   output logic                 load_ar_valid_o,
   input  logic                 load_ar_ready_i,
@@ -74,19 +90,46 @@ module systole_core #(
   localparam int unsigned RowLanes = Rows > Cols ? Rows : Cols;  // int8 rows of the load unit's DMA
 
   // ---------------------------------------------------------------------------------------------------------------
-  // Dispatch into the three instruction queues; entries carry the instruction's index.
+  // Fetch, and dispatch into the three instruction queues; entries carry the instruction's index.
+  logic                 insn_valid, insn_ready;
+  logic [InsnBits-1:0]  insn;
+  fetch #(.BeatBytes(BeatBytes), .BurstBytes(BurstBytes)) u_fetch (
+    .clk_i, .rst_ni, .start_i, .insn_addr_i, .insn_count_i,
+    .ar_valid_o(fetch_ar_valid_o), .ar_ready_i(fetch_ar_ready_i), .ar_addr_o(fetch_ar_addr_o),
+    .ar_len_o(fetch_ar_len_o), .r_valid_i(fetch_r_valid_i), .r_data_i(fetch_r_data_i),
+    .insn_valid_o(insn_valid), .insn_o(insn), .insn_ready_i(insn_ready)
+  );
+
   logic [2:0]           q_valid, q_ready, q_empty, unit_idle;
   logic [InsnBits-1:0]  q_insn;
   logic [31:0]          pc_q;
   dispatch #(.InsnBits(InsnBits)) u_dispatch (
-    .insn_valid_i, .insn_i, .insn_ready_o,
+    .insn_valid_i(insn_valid), .insn_i(insn), .insn_ready_o(insn_ready),
     .q_valid_o(q_valid), .q_ready_i(q_ready), .q_insn_o(q_insn),
     .q_empty_i(q_empty), .unit_idle_i(unit_idle), .finish_o
   );
+  logic dispatch_fire;
+  assign dispatch_fire = insn_valid && insn_ready;
+
+  logic        running_q;
+  logic [63:0] cycles_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) pc_q <= '0;
-    else if (insn_valid_i && insn_ready_o) pc_q <= pc_q + 32'd1;
+    if (!rst_ni) begin
+      pc_q      <= '0;
+      running_q <= 1'b0;
+      cycles_q  <= '0;
+    end else if (start_i) begin
+      pc_q      <= '0;
+      running_q <= 1'b1;
+      cycles_q  <= '0;
+    end else begin
+      if (dispatch_fire) pc_q <= pc_q + 32'd1;
+      if (finish_o) running_q <= 1'b0;
+      if (running_q && !finish_o) cycles_q <= cycles_q + 64'd1;
+    end
   end
+  assign running_o = running_q;
+  assign cycles_o  = cycles_q;
 
   logic [2:0]                 head_valid, head_ready;
   logic [EntryBits-1:0]       head [3];
@@ -279,6 +322,9 @@ module systole_core #(
     if (!rst_ni) begin
       status_q   <= 32'(systole_pkg::ErrorOk);
       error_pc_q <= '0;
+    end else if (start_i) begin
+      status_q   <= 32'(systole_pkg::ErrorOk);
+      error_pc_q <= '0;
     end else if (status_q == 32'(systole_pkg::ErrorOk)) begin
       if (dp_valid[Load] && ld_error) begin
         status_q   <= 32'(systole_pkg::ErrorDmaOutOfBounds);
@@ -300,7 +346,9 @@ module systole_core #(
     if (!rst_ni) ended_q <= '0;
     else ended_q <= dp_done;
   end
-  assign started_o = dp_valid & dp_ready;
-  assign ended_o   = ended_q;
+  assign offered_o    = insn_valid;
+  assign dispatched_o = dispatch_fire;
+  assign started_o    = dp_valid & dp_ready;
+  assign ended_o      = ended_q;
 
 endmodule

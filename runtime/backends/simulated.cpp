@@ -7,7 +7,7 @@
 #include "sim/isa/machine.hpp"
 #include "sim/isa/verify.hpp"
 #if SYSTOLE_HAVE_RTL
-#include "hw/verif/rtl_core.hpp"
+#include "hw/verif/rtl_top.hpp"
 #endif
 
 namespace systole::runtime {
@@ -31,7 +31,7 @@ class SimulatedProgram final : public LoadedProgram {
         machine_(arch),
         dram_ports_(sim::dram_ports(arch)) {
 #if SYSTOLE_HAVE_RTL
-    if (backend_ == Backend::kRtl) rtl_ = std::make_unique<verif::RtlCore>(arch);
+    if (backend_ == Backend::kRtl) rtl_ = std::make_unique<verif::RtlTop>(arch);
 #endif
     for (const LayerSpan& l : program_.layers) {
       estimates_.push_back(
@@ -157,6 +157,8 @@ class SimulatedProgram final : public LoadedProgram {
     c["cycles"] += t.cycles;
     c["dispatch.stall.queue_full_cycles"] += t.dispatch_queue_full_stall;
     c["dispatch.stall.barrier_cycles"] += t.dispatch_barrier_stall;
+    c["dispatch.stall.fetch_cycles"] += t.dispatch_fetch_stall;
+    c["fetch.read_bytes"] += t.fetch_bytes;
     add_tally(t.total, c);
     for (int u = 0; u < isa::kUnitCount; ++u) {
       const sim::UnitTiming& ut = t.total.units[static_cast<std::size_t>(u)];
@@ -232,7 +234,7 @@ class SimulatedProgram final : public LoadedProgram {
   isa::Machine machine_;
   sim::DramPorts dram_ports_;
 #if SYSTOLE_HAVE_RTL
-  std::unique_ptr<verif::RtlCore> rtl_;
+  std::unique_ptr<verif::RtlTop> rtl_;
   sim::DramPorts rtl_ports_ = sim::dram_ports(arch_);
 #endif
   std::vector<std::uint8_t> act_;

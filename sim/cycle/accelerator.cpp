@@ -157,10 +157,15 @@ void Dispatch::run() {
     for (int q = 0; q < kQueueCount; ++q) ctx_.sample(q, 0);
     const auto depth = static_cast<std::size_t>(ctx_.arch->params.queues_insn_depth);
     SegmentTiming& timing = ctx_.timing;
+    InsnFetch fetch(0, static_cast<std::uint32_t>(ctx_.insns.size()), ctx_.t0, (*ctx_.dram_ports)[kFetchPort]);
     for (std::uint32_t pc = 0; pc < ctx_.insns.size(); ++pc) {
       if (ctx_.hooks->progress && pc % kProgressEvery == 0) ctx_.hooks->progress(pc);
       const isa::Insn& insn = ctx_.insns[pc];
       const isa::Unit u = isa::unit_of(insn);
+      if (const std::uint64_t at = ctx_.hooks->given_stream ? 0 : fetch.available(pc); at > RunContext::cycle()) {
+        timing.dispatch_fetch_stall += at - RunContext::cycle();
+        wait(static_cast<double>(at - RunContext::cycle()), sc_core::SC_NS);
+      }
       const std::uint64_t asked = RunContext::cycle();
       if (u == isa::Unit::kDispatch) {
         while (!drained()) wait(unit_idle_);     // sync and finish wait for every queue and unit
@@ -168,6 +173,7 @@ void Dispatch::run() {
         timing.insns[pc].start = asked - ctx_.t0;
         timing.insns[pc].end = RunContext::cycle() - ctx_.t0;
         timing.dispatch_barrier_stall += RunContext::cycle() - asked;
+        fetch.dispatched(pc, RunContext::cycle());
         if (spec::decode_header(insn).opcode == spec::Opcode::kFinish) break;
         wait(kCycle);  // a sync takes its dispatch cycle like any instruction
         continue;
@@ -184,9 +190,11 @@ void Dispatch::run() {
       unit.queue.push_back({pc, RunContext::cycle()});
       ctx_.sample(static_cast<int>(u), unit.queue.size());
       unit.queued.notify(sc_core::SC_ZERO_TIME);
+      fetch.dispatched(pc, RunContext::cycle());
       wait(kCycle);  // one instruction per cycle
     }
     timing.cycles = RunContext::cycle() - ctx_.t0;
+    timing.fetch_bytes = fetch.bytes();
     sc_core::sc_pause();
   }
 }

@@ -56,6 +56,8 @@ struct SegmentTiming {
   Tally total;
   std::uint64_t dispatch_queue_full_stall = 0;  // dispatch waited on a full instruction queue
   std::uint64_t dispatch_barrier_stall = 0;     // sync/finish waited for the queues and units to drain
+  std::uint64_t dispatch_fetch_stall = 0;       // dispatch waited for the next instruction to be fetched
+  std::uint64_t fetch_bytes = 0;                // bytes instruction fetch read from DRAM
   std::vector<InsnTiming> insns;
   std::vector<QueueSample> queues;  // when recording was asked for
   spec::ErrorCode error = spec::ErrorCode::kOk;
@@ -64,6 +66,9 @@ struct SegmentTiming {
 
 struct RunHooks {
   bool record_queues = false;
+  // The instruction stream is given to dispatch, every instruction available from cycle 0 (no fetch, no fetch
+  // traffic): the timing of a bench that feeds dispatch directly (hw/verif/compute_core_bench.sv).
+  bool given_stream = false;
   std::function<void(std::uint32_t dispatched)> progress;  // called every few thousand dispatched instructions
 };
 
@@ -134,8 +139,8 @@ class Unit : public sc_core::sc_module {
   sc_core::sc_event& idle_;
 };
 
-// Fetch and dispatch: one instruction per cycle into its unit's queue, in program order; sync and finish wait for
-// every queue and unit to drain.
+// Fetch and dispatch: instructions arrive through fetch (InsnFetch, its own DRAM port); dispatch issues one per cycle
+// into its unit's queue, in program order; sync and finish wait for every queue and unit to drain.
 class Dispatch : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(Dispatch);

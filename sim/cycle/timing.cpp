@@ -15,7 +15,51 @@ DramParams dram_params(const isa::ArchConfig& arch) {
 
 DramPorts dram_ports(const isa::ArchConfig& arch) {
   const DramParams p = dram_params(arch);
-  return {DramModel(p), DramModel(p), DramModel(p)};
+  return {DramModel(p), DramModel(p), DramModel(p), DramModel(p)};
+}
+
+InsnFetch::InsnFetch(std::uint64_t insn_addr, std::uint32_t count, std::uint64_t t0, DramModel& port)
+    : port_(port),
+      addr_(insn_addr),
+      end_(insn_addr + 32 * std::uint64_t{count}),
+      entry_bytes_(std::max<std::uint64_t>(port.params().bytes_per_cycle, 32)),
+      chunk_bytes_(std::max<std::uint64_t>(port.params().burst_bytes, entry_bytes_)),
+      capacity_(2 * chunk_bytes_ / entry_bytes_),
+      count_(count),
+      next_(insn_addr),
+      next_request_(t0) {}
+
+void InsnFetch::request_next() {
+  const std::uint64_t lo = next_;
+  const std::uint64_t hi = std::min(end_, (lo / chunk_bytes_ + 1) * chunk_bytes_);
+  const std::uint64_t entries = (hi - 1) / entry_bytes_ - lo / entry_bytes_ + 1;
+  // Room for its entries: the entries of the bursts before it, less those dispatch has freed, leave enough.
+  std::uint64_t t = next_request_;
+  if (requested_entries_ + entries > capacity_) {
+    const std::uint64_t must_free = requested_entries_ + entries - capacity_;  // the first must_free entries
+    t = std::max(t, freed_.at(must_free - 1));
+  }
+  const std::uint64_t w = port_.params().bytes_per_cycle;
+  const BurstTiming b = port_.burst(t, lo / w * w, ((hi - 1) / w - lo / w + 1) * w, false);
+  bytes_ += (b.done - b.data) * w;
+  bursts_.push_back({lo, hi, b.data});
+  requested_entries_ += entries;
+  next_request_ = b.issue + 1;
+  next_ = hi;
+}
+
+std::uint64_t InsnFetch::available(std::uint32_t pc) {
+  const std::uint64_t first = addr_ + 32 * std::uint64_t{pc}, last = first + 31;
+  while (bursts_.empty() || bursts_.back().hi <= first) request_next();
+  auto it = std::upper_bound(bursts_.begin(), bursts_.end(), first,
+                             [](std::uint64_t a, const Burst& b) { return a < b.hi; });
+  const std::uint64_t w = port_.params().bytes_per_cycle;
+  return it->data + (last / w - it->lo / w) + 1;
+}
+
+void InsnFetch::dispatched(std::uint32_t pc, std::uint64_t cycle) {
+  // An entry is freed with its last instruction (or the segment's); its slot takes a request from the next cycle.
+  if (pc + 1 == count_ || entry(pc + 1) != entry(pc)) freed_.push_back(cycle + 1);
 }
 
 std::string_view memory_name(Memory m) {

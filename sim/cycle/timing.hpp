@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "sim/dram/dram_model.hpp"
 #include "sim/isa/arch.hpp"
@@ -16,9 +17,47 @@ namespace systole::sim {
 // DRAM parameters of an arch config (each AXI master port's channel).
 DramParams dram_params(const isa::ArchConfig& arch);
 
-// The DRAM channels of the accelerator's AXI master ports, one per unit (load, compute, store), indexed by isa::Unit.
-using DramPorts = std::array<DramModel, isa::kUnitCount>;
+// The DRAM channels of the accelerator's AXI master ports: one per unit (load, compute, store), indexed by
+// isa::Unit, then instruction fetch's.
+constexpr std::size_t kFetchPort = isa::kUnitCount;
+using DramPorts = std::array<DramModel, isa::kUnitCount + 1>;
 DramPorts dram_ports(const isa::ArchConfig& arch);
+
+// Instruction fetch (docs/timing.md, "Fetch"): when each instruction of a segment reaches dispatch, given when
+// dispatch took the ones before it. The stream is read in bursts that end at chunk boundaries (chunk: max(burst_bytes,
+// entry) bytes) into a buffer of two chunks' entries (entry: max(bus width, instruction) bytes); a burst is requested,
+// one per cycle at most and in order, only when the buffer has room for all its entries, counting bursts in flight.
+class InsnFetch {
+ public:
+  // A segment of `count` instructions at `insn_addr` (4 KiB aligned: the runtime places every segment's stream so,
+  // which makes the timing independent of the address) starting at cycle `t0`, read through `port`.
+  InsnFetch(std::uint64_t insn_addr, std::uint32_t count, std::uint64_t t0, DramModel& port);
+
+  // The first cycle instruction `pc` can be dispatched (the cycle after its last beat). Every instruction before it
+  // must have been reported to dispatched().
+  std::uint64_t available(std::uint32_t pc);
+  // Dispatch took instruction `pc` in `cycle`; instructions are reported in order.
+  void dispatched(std::uint32_t pc, std::uint64_t cycle);
+
+  std::uint64_t bytes() const { return bytes_; }  // bytes of the beats read so far
+
+ private:
+  std::uint64_t entry(std::uint32_t pc) const { return (addr_ + 32 * std::uint64_t{pc}) / entry_bytes_; }
+  void request_next();  // issues the next burst
+
+  DramModel& port_;
+  std::uint64_t addr_, end_, entry_bytes_, chunk_bytes_, capacity_;
+  std::uint32_t count_;
+  std::uint64_t next_;                // first byte of the next burst
+  std::uint64_t next_request_;        // earliest cycle of the next request (the cycle after the last one issued)
+  std::uint64_t requested_entries_ = 0;
+  std::vector<std::uint64_t> freed_;  // per entry since the first: the cycle its slot is usable again
+  struct Burst {
+    std::uint64_t lo, hi, data;       // bytes [lo, hi), first beat's cycle
+  };
+  std::vector<Burst> bursts_;
+  std::uint64_t bytes_ = 0;
+};
 
 // The memories whose traffic is counted: the three on-chip memories (named as the ISA's `mem` enum) and DRAM.
 enum class Memory : std::uint8_t { kInp, kWgt, kAcc, kDram };

@@ -107,6 +107,18 @@ ArchConfig parse_arch_config(std::string_view toml_text, const std::string& orig
   if (cfg.acc_rows() < 3) {
     fail(origin, "memory.acc_kib", "needs at least 3 rows (one set of requant parameters)");
   }
+  // The hardware selects banks, beat words and burst boundaries by address bits; an AXI burst has at most 256 beats.
+  const auto power_of_two = [](std::int64_t v) { return v > 0 && (v & (v - 1)) == 0; };
+  for (const auto& [key, value] : {std::pair{"memory.banks", cfg.params.memory_banks},
+                                   std::pair{"dram.bytes_per_cycle", cfg.params.dram_bytes_per_cycle},
+                                   std::pair{"dram.burst_bytes", cfg.params.dram_burst_bytes}}) {
+    if (!power_of_two(value)) fail(origin, key, std::to_string(value) + " is not a power of two");
+  }
+  const std::int64_t beat = cfg.params.dram_bytes_per_cycle, burst = cfg.params.dram_burst_bytes;
+  if (burst < beat || burst > 256 * beat) {
+    fail(origin, "dram.burst_bytes",
+         std::to_string(burst) + " must be 1 to 256 beats of dram.bytes_per_cycle (" + std::to_string(beat) + ")");
+  }
   return cfg;
 }
 

@@ -28,4 +28,12 @@ TEST_CASE("bad configs name file, key and reason", "[error]") {
                     Contains("key 'memory.wgt_kib': 262144 bytes is not a whole number of 3-byte rows"));
   CHECK_THROWS_WITH(parse_arch(replace(base, "rows = 16", "rows = [")), Contains("arch config cfg.toml:4:"));
   CHECK_THROWS_WITH(isa::load_arch_config("/nonexistent/x.toml"), Contains("cannot open file"));
+  CHECK_THROWS_WITH(parse_arch(replace(base, "banks = 4", "banks = 3")),
+                    Contains("key 'memory.banks': 3 is not a power of two"));
+  CHECK_THROWS_WITH(parse_arch(replace(base, "bytes_per_cycle = 32", "bytes_per_cycle = 24")),
+                    Contains("key 'dram.bytes_per_cycle': 24 is not a power of two"));
+  CHECK_THROWS_WITH(parse_arch(replace(base, "burst_bytes = 512", "burst_bytes = 16")),
+                    Contains("key 'dram.burst_bytes': 16 must be 1 to 256 beats of dram.bytes_per_cycle (32)"));
+  CHECK_THROWS_WITH(parse_arch(replace(base, "burst_bytes = 512", "burst_bytes = 16384")),
+                    Contains("key 'dram.burst_bytes': 16384 is outside"));
 }

@@ -1,6 +1,8 @@
 // The SystemC model: the same bits as the functional model on every program, and cycle counts worked out by hand
-// from the timing rules (docs/timing.md) on micro-programs (tiny: 4x4 array, DRAM latency 64, 16 bytes/cycle). The
-// first instruction is dispatched at cycle 0 and starts at 1 (an instruction queue shows an entry the cycle after).
+// from the timing rules (docs/timing.md) on micro-programs (tiny: 4x4 array, DRAM latency 64, 16 bytes/cycle).
+// Instruction fetch reads a micro-program (up to 16 instructions) in one burst requested at cycle 0: beats 64, 65, ...,
+// two per instruction, so instruction i can be dispatched from cycle 66 + 2i; the first starts at 67 (an instruction
+// queue shows an entry the cycle after).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -30,15 +32,15 @@ std::uint64_t cycles_of(const std::string& body) {
 }  // namespace
 
 TEST_CASE("one load: DRAM latency plus one beat", "[golden]") {
-  // 4 elements of 4 bytes, one request each at 1..4, one beat each (the same 16-byte word, beats of their own):
-  // data 65..68, each row written in the cycle after its beat, 66..69: done at 70.
-  CHECK(cycles_of("load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4\n") == 70);
+  // 4 elements of 4 bytes, one request each at 67..70 (the load unit's own port), one beat each (the same 16-byte
+  // word, beats of their own): data 131..134, each row written in the cycle after its beat, 132..135: done at 136.
+  CHECK(cycles_of("load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4\n") == 136);
 }
 
 TEST_CASE("one gemm after its loads: token wait, weight preload, stream, fill and drain", "[golden]") {
-  // inp load 1..70 (as above); wgt load 70..139, pushes the token at 139; the gemm (dispatched at 2, ready from 3)
-  // starts at 139 and takes 4 + 1 (weight rows read and shifted in) + 4 (input rows) + 4 + 4 - 1 (fill and drain)
-  // = 16: done 155.
+  // inp load 67..136 (as above); wgt load 136..205, pushes the token at 205; the gemm (dispatched at 70, ready from
+  // 71) starts at 205 and takes 4 + 1 (weight rows read and shifted in) + 4 (input rows) + 4 + 4 - 1 (fill and
+  // drain) = 16: done 221.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -48,14 +50,14 @@ finish
 )",
                                      "gemm.s");
   const RunResult r = run_on("systemc", p);
-  CHECK(r.counters.at("cycles") == 155);
+  CHECK(r.counters.at("cycles") == 221);
   CHECK(r.counters.at("compute.busy_cycles") == 16);
-  CHECK(r.counters.at("compute.stall.token_cycles") == 136);  // ready at cycle 3, token at 139
+  CHECK(r.counters.at("compute.stall.token_cycles") == 134);  // ready at cycle 71, token at 205
   // Each load writes 4 rows and waits for DRAM the rest of its 69 cycles.
   CHECK(r.counters.at("load.busy_cycles") == 8);
   CHECK(r.counters.at("load.stall.dram_cycles") == 130);
-  CHECK(r.counters.at("load.idle_cycles") == 17);
-  CHECK(r.counters.at("compute.idle_cycles") == 3);
+  CHECK(r.counters.at("load.idle_cycles") == 83);
+  CHECK(r.counters.at("compute.idle_cycles") == 71);
   CHECK(r.counters.at("inp.write_bytes") == 16);
   CHECK(r.counters.at("inp.read_bytes") == 16);
   CHECK(r.counters.at("wgt.read_bytes") == 16);
@@ -64,8 +66,8 @@ finish
 }
 
 TEST_CASE("a load overlaps the previous gemm", "[golden]") {
-  // Loads back to back: wgt 1..70, A 70..139 (push), B 139..208 (push). Gemm A runs 139..155 while B loads;
-  // gemm B 208..224.
+  // Loads back to back: wgt 67..136, A 136..205 (push), B 205..274 (push). Gemm A runs 205..221 while B loads;
+  // gemm B 274..290.
   const Program p = assemble_program(R"(.arch tiny
 .act_bytes 64
 load mem=wgt region=act y_size=4 x_size=1 lanes=4 y_stride=4
@@ -76,7 +78,7 @@ gemm pop_prev outer=1 inner=4 inp_addr=4 acc_addr=4 inp_stride_inner=1 acc_strid
 finish
 )",
                                      "overlap.s");
-  CHECK(run_on("systemc", p).counters.at("cycles") == 224);
+  CHECK(run_on("systemc", p).counters.at("cycles") == 290);
 }
 
 TEST_CASE("the SystemC model gives the functional model's bits", "[golden]") {
@@ -136,10 +138,11 @@ TEST_CASE("the timeline has one slice per instruction, named after its layer, on
 }
 
 TEST_CASE("a DRAM-bound stream is limited by latency over outstanding requests", "[golden]") {
-  // large: 64 bytes/cycle, latency 64, 16 outstanding. 64 int32 rows of 32 lanes: 64 elements of 128 bytes (2 beats
-  // each), requested from cycle 1. Elements 0..15 issue at 1..16, data from 65, done 67, 69, ..., 97. Element 16
-  // finds 16 in flight and issues when element 0 completes (67), element 17 at 69, ...: each group of 16 waits for
-  // the previous one, so groups complete at 67..97, 133..163, 199..229, 265..295; the last row is written at 295.
+  // large: 64 bytes/cycle, latency 64, 16 outstanding. Fetch brings both instructions in one 64-byte beat at 64: the
+  // load is dispatched at 65 and starts at 66. 64 int32 rows of 32 lanes: 64 elements of 128 bytes (2 beats each),
+  // requested from cycle 66. Elements 0..15 issue at 66..81, data from 130, done 132, 134, ..., 162. Element 16 finds
+  // 16 in flight and issues when element 0 completes (132), element 17 at 134, ...: each group of 16 waits for the
+  // previous one, so groups complete at 132..162, 198..228, 264..294, 330..360; the last row is written at 360.
   const Program p = assemble_program(R"(.arch large
 .act_bytes 8192
 load mem=acc region=act dtype=int32 y_size=64 x_size=1 lanes=32 y_stride=128
@@ -147,17 +150,17 @@ finish
 )",
                                      "stream.s");
   const RunResult r = run_on("systemc", p);
-  CHECK(r.counters.at("cycles") == 296);
+  CHECK(r.counters.at("cycles") == 361);
   CHECK(r.counters.at("compute.busy_cycles") == 64);  // acc loads run on the compute unit
   CHECK(r.counters.at("compute.stall.dram_cycles") == 231);
   CHECK(r.counters.at("acc.write_bytes") == 8192);
 }
 
 TEST_CASE("a vector op whose two reads hit one bank takes a cycle more per element", "[golden]") {
-  // tiny has 2 banks. The acc load (compute unit) starts at 1: 8 elements of 16 bytes, one beat each, data 65..72,
-  // rows written 66..73: done at 74. The vec add then reads rows (0, 2), (1, 3), (2, 4), (3, 5): both rows of each
-  // pair in one bank, 2 cycles each: 4 elements + 1 (pipeline) + 4 (conflicts) = 9, done at 83. With src 1 the
-  // pairs alternate banks: 5, done at 79.
+  // tiny has 2 banks. The acc load (compute unit) starts at 67: 8 elements of 16 bytes, one beat each, data
+  // 131..138, rows written 132..139: done at 140. The vec add then reads rows (0, 2), (1, 3), (2, 4), (3, 5): both
+  // rows of each pair in one bank, 2 cycles each: 4 elements + 1 (pipeline) + 4 (conflicts) = 9, done at 149. With
+  // src 1 the pairs alternate banks: 5, done at 145.
   const std::string load = "load mem=acc region=act dtype=int32 y_size=8 x_size=1 lanes=4 y_stride=16\n";
   const auto run = [&](const std::string& vec) {
     return run_on("systemc", assemble_program(".arch tiny\n.act_bytes 128\n" + load + vec + "finish\n", "bank.s"));
@@ -165,20 +168,20 @@ TEST_CASE("a vector op whose two reads hit one bank takes a cycle more per eleme
   const RunResult conflict =
       run("vec op=add dst_addr=0 src_addr=2 outer=1 inner=4 dst_stride_inner=1 "
           "src_stride_inner=1\n");
-  CHECK(conflict.counters.at("cycles") == 83);
+  CHECK(conflict.counters.at("cycles") == 149);
   CHECK(conflict.counters.at("compute.stall.bank_conflict_cycles") == 4);
   CHECK(conflict.counters.at("acc.read_bytes") == 8 * 16);  // two rows of 16 bytes per element
   const RunResult apart =
       run("vec op=add dst_addr=0 src_addr=1 outer=1 inner=4 dst_stride_inner=1 "
           "src_stride_inner=1\n");
-  CHECK(apart.counters.at("cycles") == 79);
+  CHECK(apart.counters.at("cycles") == 145);
   CHECK(apart.counters.at("compute.stall.bank_conflict_cycles") == 0);
   // Requant reads its three parameter rows (4, 5, 6) once, with the first destination row 0: rows 0, 4 and 6 share
-  // bank 0, so the first element takes 3 cycles; the rest read one row each: 4 + 1 + 2 = 7, done at 81.
+  // bank 0, so the first element takes 3 cycles; the rest read one row each: 4 + 1 + 2 = 7, done at 147.
   const RunResult requant =
       run("vec op=requant dst_addr=0 src_addr=4 outer=1 inner=4 dst_stride_inner=1 "
           "imm_a=-128 imm_b=127\n");
-  CHECK(requant.counters.at("cycles") == 81);
+  CHECK(requant.counters.at("cycles") == 147);
   CHECK(requant.counters.at("compute.stall.bank_conflict_cycles") == 2);
 }
 
@@ -250,10 +253,12 @@ TEST_CASE("counters add up: per unit, per layer, per memory", "[golden]") {
 }
 
 TEST_CASE("a full instruction queue takes the next push the cycle after a slot frees", "[golden]") {
-  // tiny with one-entry queues; everything runs on the compute unit. The acc load L is pushed at 0 and runs 1..67
-  // (one 16-byte element: data at 65, row written at 66). Its slot frees at 1, so V0 is pushed at 2; V1 waits for V0
-  // to leave the queue at 67 and is pushed at 68; V0 runs 67..69, V1 69..71 (pushed at 68, ready at 69); V2 is pushed
-  // at 70 when V1 leaves, runs 71..73, and finish (dispatched at 71) completes at 73. Dispatch waited 1 + 65 + 1.
+  // tiny with one-entry queues; everything runs on the compute unit. Fetch delivers L, V0, V1, V2, finish at 66, 68,
+  // 70, 72, 74. The acc load L is pushed at 66 and runs 67..133 (one 16-byte element: data at 131, row written at
+  // 132). Its slot frees at 67, so V0 is pushed when it arrives, at 68; V1 (here at 70) waits for V0 to leave the
+  // queue at 133 and is pushed at 134; V0 runs 133..135, V1 135..137 (pushed at 134, ready at 135); V2 is pushed at
+  // 136, the cycle after V1 left, runs 137..139, and finish (dispatched at 137) completes at 139. Dispatch waited
+  // 64 (V1) + 1 (V2) for queue slots.
   const fs::path dir = fs::temp_directory_path() / "systole_queue_full";
   fs::create_directories(dir);
   const fs::path cfg = dir / "tiny_q1.toml";
@@ -263,17 +268,17 @@ TEST_CASE("a full instruction queue takes the next push the cycle after a slot f
   const Program p =
       assemble_program(".arch " + cfg.string() + "\n.act_bytes 64\n" + load + vec + vec + vec + "finish\n", "queue.s");
   const RunResult r = Device::open("systemc", {.arch = cfg.string()})->load(p)->run({});
-  CHECK(r.counters.at("cycles") == 73);
-  CHECK(r.counters.at("dispatch.stall.queue_full_cycles") == 67);
+  CHECK(r.counters.at("cycles") == 139);
+  CHECK(r.counters.at("dispatch.stall.queue_full_cycles") == 65);
   CHECK(r.counters.at("compute.busy_cycles") == 7);
 }
 
 TEST_CASE("a store reads a row per cycle and writes each element the cycle after", "[golden]") {
-  // tiny. The acc load (compute unit, 2 elements of 16 bytes) runs 1..68 and pushes its token at 68. The store
-  // (ready from 2) starts at 68: row 0 read at 68, its 4-byte write requested at 69, one beat at 133, done 134; row
-  // 1 read at 69, written from request 70, beat 134, done 135: the store ends at 135 (2 rows, 65 cycles of DRAM).
-  // With requant, the three parameter rows are read first (the load brings 5 rows: 1..71, token at 71): parameters
-  // 71..73, rows at 74 and 75, beats 139 and 140: done 141.
+  // tiny. The acc load (compute unit, 2 elements of 16 bytes) runs 67..134 and pushes its token at 134. The store
+  // (ready from 69) starts at 134: row 0 read at 134, its 4-byte write requested at 135, one beat at 199, done 200;
+  // row 1 read at 135, written from request 136, beat 200, done 201: the store ends at 201 (2 rows, 65 cycles of
+  // DRAM). With requant, the three parameter rows are read first (the load brings 5 rows: 67..137, token at 137):
+  // parameters 137..139, rows at 140 and 141, beats 205 and 206: done 207.
   const auto run = [](int rows, const std::string& store) {
     return run_on("systemc", assemble_program(".arch tiny\n.act_bytes 128\n"
                                               "load push_next mem=acc region=act dtype=int32 x_size=1 lanes=4 "
@@ -283,12 +288,46 @@ TEST_CASE("a store reads a row per cycle and writes each element the cycle after
   };
   const std::string store = "store pop_prev region=act dtype=int8 dram_offset=64 y_size=2 x_size=1 lanes=4 y_stride=4";
   const RunResult plain = run(2, store + "\n");
-  CHECK(plain.counters.at("cycles") == 135);
+  CHECK(plain.counters.at("cycles") == 201);
   CHECK(plain.counters.at("store.busy_cycles") == 2);
   CHECK(plain.counters.at("store.stall.dram_cycles") == 65);
   CHECK(plain.counters.at("dram.write_bytes") == 8);
   const RunResult requant = run(5, store + " requant=1 param_addr=2\n");
-  CHECK(requant.counters.at("cycles") == 141);
+  CHECK(requant.counters.at("cycles") == 207);
   CHECK(requant.counters.at("store.busy_cycles") == 5);
   CHECK(requant.counters.at("acc.read_bytes") == 5 * 16);
+}
+
+TEST_CASE("fetch: bursts end at chunk boundaries and deliver an instruction the cycle after its last beat", "[golden]") {
+  // tiny: 20 syncs and finish, 21 instructions of 32 bytes (two 16-byte beats each). Bursts end at 512-byte chunk
+  // boundaries: instructions 0..15, then 16..20. The first is requested at 0: beats 64..95, instruction i at
+  // 66 + 2i. The buffer (two chunks) has room for the second at once: requested at 1, its data waits for the bus,
+  // 96..105: instruction 16 + j at 98 + 2j. Each sync takes its dispatch cycle, so dispatch waits for fetch 66
+  // cycles for the first instruction and one cycle for each of the other 20; finish completes at 106.
+  std::string syncs;
+  for (int i = 0; i < 20; ++i) syncs += "sync\n";
+  const RunResult r = run_on("systemc", assemble_program(".arch tiny\n.act_bytes 64\n" + syncs + "finish\n", "f.s"));
+  CHECK(r.counters.at("cycles") == 106);
+  CHECK(r.counters.at("dispatch.stall.fetch_cycles") == 86);
+  CHECK(r.counters.at("fetch.read_bytes") == 21 * 32);
+}
+
+TEST_CASE("fetch: a burst waits until the buffer has room for it", "[golden]") {
+  // tiny with 32-byte bursts: one instruction per burst, a buffer of two. Load L, syncs S1, S2, S3, finish F.
+  // L: requested 0, beats 64, 65, available 66. S1: requested 1 (room for two), beats 66, 67, available 68. S2 needs
+  // L's slot: L is dispatched at 66, its slot is free from 67, so S2 is requested at 67: beats 131, 132, available
+  // 133. S3 needs S1's slot: S1 waits for L to finish (L runs 67..136, as in the one-load case) and is dispatched at
+  // 136, so S3 is requested at 137: beats 201, 202, available 203. S2 is dispatched at 137, F requested at 138: its
+  // beats wait for the bus, 203, 204, available 205. S3 is dispatched at 203, F completes at 205.
+  const fs::path dir = fs::temp_directory_path() / "systole_fetch_credit";
+  fs::create_directories(dir);
+  const fs::path cfg = dir / "tiny_b32.toml";
+  std::ofstream(cfg) << test::replace(test::shipped_arch("tiny"), "burst_bytes = 512", "burst_bytes = 32");
+  const Program p = assemble_program(".arch " + cfg.string() +
+                                         "\n.act_bytes 64\nload mem=inp region=act y_size=4 x_size=1 lanes=4 "
+                                         "y_stride=4\nsync\nsync\nsync\nfinish\n",
+                                     "credit.s");
+  const RunResult r = Device::open("systemc", {.arch = cfg.string()})->load(p)->run({});
+  CHECK(r.counters.at("cycles") == 205);
+  CHECK(r.counters.at("load.busy_cycles") == 4);
 }
