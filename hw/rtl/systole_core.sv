@@ -1,5 +1,6 @@
 // The accelerator core: fetch and dispatch, the load, compute and store units with their instruction queues and the
-// four dependency-token queues between them, the on-chip memories, and one AXI4 master port per unit (docs/timing.md).
+// four dependency-token queues between them, the on-chip memories, and one AXI4 master port each for fetch and the
+// three units (docs/timing.md).
 // start_i (one cycle) starts a segment: the instruction stream at insn_addr_i (insn_count_i instructions); the
 // segment's cycle 0 is the next cycle, and it ends in the cycle dispatch completes `finish` (finish_o). cycles_o
 // counts the segment's cycles: it reads k in cycle k and keeps the finish cycle's value until the next start.

@@ -38,7 +38,7 @@ struct Board {
   std::string platform;      // Vitis platform for v++ --platform
   int kernel_clock_mhz = 0;  // the platform's default kernel clock (ap_clk)
   BoardResources resources;
-  std::vector<MemoryBank> banks;  // never empty; the kernel's memory port binds to the first
+  std::vector<MemoryBank> banks;  // never empty; the kernel's AXI master ports all bind to the first
 
   // The bank of that connectivity name, or nullptr.
   const MemoryBank* find_bank(std::string_view bank_name) const;
