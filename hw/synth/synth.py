@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""FPGA resource estimate of one arch config with Yosys's synth_xilinx (7-series or UltraScale+).
+"""FPGA resource estimate of the Vitis RTL kernel (systole_top) for one arch config with Yosys's synth_xilinx
+(7-series or UltraScale+).
 
     synth.py --arch tiny|default|...|path/to/config.toml --family xc7|xcup --pkg build/generated/rtl/systole_pkg.sv
              --out build/synth [--force]
@@ -27,53 +28,65 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # ---------------------------------------------------------------------------------------------------------------------
-# What is synthesized: TOP, SOURCES, SCOPE and TOP_PARAMS below are the one place to change for another top. For the
-# accelerator core, once Yosys can read it: TOP = "systole_core", SOURCES = the core's files (core_sources in
-# hw/verif/CMakeLists.txt), TOP_PARAMS = every parameter hw/verif/arch_params.py gives, and SCOPE rewritten.
+# What is synthesized: the whole Vitis RTL kernel, systole_top (hw/rtl/systole_top.sv), from the same files and with
+# the same parameters as its Verilator build: the file list is `top_sources` in hw/verif/CMakeLists.txt and the
+# parameters are what hw/verif/arch_params.py prints, so neither is written down a second time here.
 
-TOP = "compute_top"
-# Read after the generated package, in this order; paths relative to the repository root.
-SOURCES = [
-    "hw/rtl/pe.sv",
-    "hw/rtl/systolic_array.sv",
-    "hw/rtl/requant.sv",
-    "hw/rtl/row_walk.sv",
-    "hw/rtl/compute_unit.sv",
-    "hw/rtl/sram_1r1w.sv",
-    "hw/synth/compute_top.sv",
-]
+TOP = "systole_top"
+SOURCES_LIST = ROOT / "hw" / "verif" / "CMakeLists.txt"
+SOURCES_VAR = "top_sources"
+SOURCES_DIR = "hw/rtl"
 SCOPE = {
     "covers": [
+        "control_slave: the AXI4-Lite control registers (hw/spec/regmap.toml)",
+        "systole_core: fetch, dispatch, unit sequencers, instruction and token queues, the load, store and "
+        "accumulator-load DMA units (dma_load, dma_store, dma_burst) behind the four AXI4 master ports",
         "compute_unit: systolic array (pe, systolic_array), vector unit (requant lanes), row walks",
-        "the memories as systole_core has them (sram_1r1w, sized from the arch config): input scratchpad, weight "
-        "buffer, banked accumulator and the accumulator replica the store unit reads",
+        "the memories (sram_1r1w, sized from the arch config): input scratchpad, weight buffer, banked accumulator "
+        "and the accumulator replica the store unit reads",
     ],
     "not_covered": [
-        "load and store units with their DMA engines (dma_load, dma_store) and AXI4 master ports",
-        "dispatch, unit sequencers, instruction and token queues",
-        "AXI4-Lite control slave",
+        "what Vitis adds around the kernel: the platform shell, AXI interconnect/SmartConnect, memory controllers",
     ],
-    "note": "compute unit + memories only: the accelerator core (hw/rtl/systole_core.sv) is not synthesized yet, "
-            "Yosys 0.23 cannot read dma_load.sv and dma_store.sv (see hw/synth/README.md)",
+    "note": "the whole Vitis RTL kernel (hw/rtl/systole_top.sv), out of context",
 }
 
 
-# The top's parameters, taken from what hw/verif/arch_params.py gives Verilator for the same config (one place for
-# the memory geometry of sim/isa/arch.hpp).
-TOP_PARAMS = ["Rows", "Cols", "InpRows", "WgtRows", "AccRows", "Banks"]
+def sources() -> list:
+    """The kernel's RTL files in reading order (after the generated package), from hw/verif/CMakeLists.txt."""
+    text = re.sub(r"#[^\n]*", "", SOURCES_LIST.read_text())
+    m = re.search(rf"\bset\(\s*{SOURCES_VAR}\s+([^)]*)\)", text)
+    if not m or not m.group(1).split():
+        raise UserError(f"{SOURCES_LIST.relative_to(ROOT)}: no `set({SOURCES_VAR} ...)`: synth.py reads the kernel's "
+                        "file list from it (update SOURCES_VAR in hw/synth/synth.py if it moved)")
+    files = [f"{SOURCES_DIR}/{name}" for name in m.group(1).split()]
+    missing = [f for f in files if not (ROOT / f).is_file()]
+    if missing:
+        raise UserError(f"{SOURCES_LIST.relative_to(ROOT)}: {SOURCES_VAR} names missing files: {', '.join(missing)}")
+    return files
+
+
+# A parameter value arch_params.py prints: a decimal integer or a sized hex literal (Fingerprint = 64'h...), which
+# Yosys's chparam takes as written.
+PARAM_RE = re.compile(r"^-G(\w+)=(\d+|\d+'[hH][0-9a-fA-F_]+)$", re.M)
 
 
 def top_params(arch: dict) -> dict:
-    """The top's parameters for an arch config (read_arch())."""
+    """The top's parameters for an arch config (read_arch()): every -GName=value hw/verif/arch_params.py prints for
+    it, integers as int, sized literals as the string."""
     proc = subprocess.run([sys.executable, str(ROOT / "hw" / "verif" / "arch_params.py"), arch["origin"]],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise UserError(f"{arch['origin']}: hw/verif/arch_params.py failed: {proc.stderr.strip().splitlines()[-1:]}")
-    given = {m[0]: int(m[1]) for m in re.findall(r"^-G(\w+)=(\d+)$", proc.stdout, re.M)}
-    missing = [name for name in TOP_PARAMS if name not in given]
-    if missing:
-        raise UserError(f"hw/verif/arch_params.py gives no {', '.join(missing)} (the parameters of {TOP})")
-    params = {name: given[name] for name in TOP_PARAMS}
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    params = {m[0]: int(m[1]) if m[1].isdigit() else m[1] for m in PARAM_RE.findall(proc.stdout)}
+    if len(params) != len(lines):
+        bad = [line for line in lines if not PARAM_RE.fullmatch(line)]
+        raise UserError(f"hw/verif/arch_params.py {arch['origin']}: cannot read {bad} (synth.py takes -GName=<decimal> "
+                        "or -GName=<width>'h<hex>)")
+    for name in ("Rows", "Cols", "AccRows", "Banks"):
+        if name not in params:
+            raise UserError(f"hw/verif/arch_params.py gives no {name} (a parameter of {TOP})")
     banks = params["Banks"]
     if banks & (banks - 1):
         raise UserError(f"{arch['origin']}: memory.banks = {banks}: the RTL needs a power of two "
@@ -87,7 +100,7 @@ def top_params(arch: dict) -> dict:
 # ---------------------------------------------------------------------------------------------------------------------
 
 # Bump when the JSON's layout or the counting in count() changes: cached results are then synthesized again.
-RESULT_FORMAT = 1
+RESULT_FORMAT = 2  # 2: the whole kernel (systole_top), `sources` listed
 
 FAMILIES = {
     # family: (DSP cell, 36 Kb block RAM, 18 Kb block RAM)
@@ -120,7 +133,8 @@ def read_arch(spec: str) -> dict:
     # The keys hw/verif/arch_params.py reads (hw/spec/arch_schema.toml has them all, with their bounds).
     for section, key in (("array", "rows"), ("array", "cols"), ("memory", "inp_kib"), ("memory", "wgt_kib"),
                          ("memory", "acc_kib"), ("memory", "banks"), ("queues", "insn_depth"),
-                         ("queues", "token_depth"), ("dram", "bytes_per_cycle"), ("dram", "max_outstanding")):
+                         ("queues", "token_depth"), ("dram", "bytes_per_cycle"), ("dram", "burst_bytes"),
+                         ("dram", "max_outstanding")):
         value = data.get(section, {}).get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UserError(f"arch config {path}: {section}.{key} must be a positive integer")
@@ -136,9 +150,10 @@ def sha256(path: Path) -> str:
 # Verilator and Vivado read all three. A source using them is rewritten into the work directory before Yosys sees it:
 # the import goes, every name the package declares gets the `systole_pkg::` prefix, casts to the package's types are
 # dropped (they only re-type a vector of the same width, which an assignment does anyway), and a function body that is
-# one `return e;` becomes `name = e;`. The repository's files stay as written; files without these constructs (all of
-# SOURCES today) pass through unchanged. Yosys 0.23 reads no assignment patterns ('{a: x}) or $bits(type) either:
-# those need the RTL changed (README.md).
+# one `return e;` becomes `name = e;`. The repository's files stay as written; files without these constructs pass
+# through unchanged (all of the kernel's files today: the RTL qualifies package names and assigns function names
+# itself). Yosys 0.23 reads no assignment patterns ('{a: x}) or $bits(type) either: those need the RTL changed
+# (README.md).
 
 def package_names(pkg_text: str) -> tuple[str, set, set]:
     """(package name, type names, other names: parameters and enum values) declared by a package."""
@@ -234,12 +249,14 @@ def memory_mappings(log: str) -> dict:
 
 def cache_key(inputs: dict, texts: dict, params: dict, family: str, version: str) -> str:
     """What the result depends on: the package and the sources as Yosys reads them (after yosys_compat), the top and
-    its parameters, the family, the Yosys version and commands, and the result format. Timing-only config keys (DRAM,
-    clock) and edits to this script that change none of these keep the cached result."""
+    its parameters, the family, the Yosys version and commands, and the result format. Config keys the RTL does not
+    take (dram.latency_cycles, clock.mhz, array.dataflow) and edits to this script that change none of these keep the
+    cached result."""
     data = {
         "format": RESULT_FORMAT,
         "package": next(v for k, v in inputs.items() if k.startswith("<generated>")),
         "sources": {src: hashlib.sha256(text.encode()).hexdigest() for src, text in texts.items()},
+        "order": list(texts),
         "top": TOP,
         "params": params,
         "family": family,
@@ -263,10 +280,10 @@ def run(args) -> int:
 
     version = yosys_version(args.yosys)
     pkg, types, values = package_names(pkg_path.read_text())
-    texts = {src: function_returns(yosys_compat((ROOT / src).read_text(), pkg, types, values), src)
-             for src in SOURCES}
+    srcs = sources()
+    texts = {src: function_returns(yosys_compat((ROOT / src).read_text(), pkg, types, values), src) for src in srcs}
     inputs = {"<generated>/" + pkg_path.name: sha256(pkg_path)}
-    inputs.update({src: sha256(ROOT / src) for src in SOURCES})
+    inputs.update({src: sha256(ROOT / src) for src in srcs})
     key = cache_key(inputs, texts, params, family, version)
 
     if not args.force and result_path.is_file():
@@ -324,6 +341,7 @@ def run(args) -> int:
         "family": family,
         "top": TOP,
         "scope": SCOPE,
+        "sources": ["<generated>/" + pkg_path.name, *srcs],
         "params": params,
         "resources": count(cells, family),
         "cells": cells,
