@@ -138,7 +138,7 @@ struct RunArgs {
   std::string backend = "functional";
   std::string arch;  // default: the program's
   std::vector<std::string> inputs;
-  std::string output_dir, stats, labels, trace, vcd;
+  std::string output_dir, stats, labels, trace, vcd, wave;
 };
 
 // A progress bar on stderr for runs that last more than a couple of seconds (terminals only).
@@ -174,9 +174,11 @@ int run_program(const RunArgs& args) {
   if (!args.vcd.empty() && b != systole::Backend::kSystemc) {
     throw UserError("--vcd needs the SystemC model (--backend systemc)");
   }
+  if (!args.wave.empty() && b != systole::Backend::kRtl) throw UserError("--wave needs the RTL (--backend rtl)");
   // Output files are checked (their folders created) before a run that may take minutes, not after it.
   if (!args.output_dir.empty()) std::filesystem::create_directories(args.output_dir);
-  for (const auto& [path, option] : {std::pair{args.trace, "--trace"}, {args.vcd, "--vcd"}, {args.stats, "--stats"}}) {
+  for (const auto& [path, option] :
+       {std::pair{args.trace, "--trace"}, {args.vcd, "--vcd"}, {args.stats, "--stats"}, {args.wave, "--wave"}}) {
     if (path.empty()) continue;
     std::error_code ec;
     if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
@@ -201,7 +203,10 @@ int run_program(const RunArgs& args) {
   }
   ProgressBar progress;
   auto device = systole::Device::open(
-      backend, {.arch = arch, .record_queues = !args.vcd.empty(), .progress = [&](double d) { progress(d); }});
+      backend, {.arch = arch,
+                .record_queues = !args.vcd.empty(),
+                .wave = args.wave,
+                .progress = [&](double d) { progress(d); }});
   auto loaded = device->load(std::move(program));
   const auto start = std::chrono::steady_clock::now();
   const systole::RunResult result = systole::run_dataset(*loaded, bound);
@@ -294,6 +299,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--labels", run.labels, "Integer labels (.npy): print predictions (argmax) and accuracy");
   run_cmd->add_option("--trace", run.trace, "Write a Chrome/Perfetto trace of the run (timed backends)");
   run_cmd->add_option("--vcd", run.vcd, "Write queue occupancy as a VCD (timed backends)");
+  run_cmd->add_option("--wave", run.wave, "Write every RTL signal, every cycle, as an FST waveform (rtl backend; slow)");
 
   try {
     app.parse(argc, argv);

@@ -7,9 +7,11 @@
 #include <Vsystole_top_default___024root.h>
 #endif
 #include <verilated.h>
+#include <verilated_fst_c.h>
 
 #include <algorithm>
 #include <array>
+#include <fstream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -58,7 +60,16 @@ namespace {
 template <class Model>
 class Harness final : public RtlTop::Impl {
  public:
-  Harness() : m_(&context_) {
+  Harness(const std::string& wave, std::uint64_t clock_mhz) : m_(&context_), half_period_ps_(500'000 / clock_mhz) {
+    if (!wave.empty()) {
+      // The FST writer does not report an unwritable path: try it first.
+      if (!std::ofstream(wave, std::ios::binary)) throw UserError("--wave " + wave + ": cannot write");
+      context_.traceEverOn(true);
+      fst_ = std::make_unique<VerilatedFstC>();
+      m_.trace(fst_.get(), 99);
+      fst_->set_time_unit("1ps");
+      fst_->open(wave.c_str());
+    }
     m_.ap_clk = 0;
     m_.ap_rst_n = 0;
     m_.eval();
@@ -68,7 +79,10 @@ class Harness final : public RtlTop::Impl {
     m_.ap_rst_n = 1;
     m_.eval();
   }
-  ~Harness() override { m_.final(); }
+  ~Harness() override {
+    m_.final();
+    if (fst_) fst_->close();
+  }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
 
@@ -214,8 +228,10 @@ class Harness final : public RtlTop::Impl {
   }
 
   void edge() {
+    if (fst_) fst_->dump(2 * now_ * half_period_ps_);
     m_.ap_clk = 1;
     m_.eval();
+    if (fst_) fst_->dump((2 * now_ + 1) * half_period_ps_);
     m_.ap_clk = 0;
     m_.eval();
     ++now_;
@@ -239,6 +255,8 @@ class Harness final : public RtlTop::Impl {
 
   VerilatedContext context_;
   Model m_;
+  std::uint64_t half_period_ps_;
+  std::unique_ptr<VerilatedFstC> fst_;
   std::uint64_t now_ = 0;  // cycles since reset
   std::vector<std::uint8_t> memory_;
   std::optional<AxiReadPort> fetch_, load_, acc_;
@@ -265,7 +283,7 @@ std::vector<std::string> RtlTop::verilated() {
 #endif
 }
 
-RtlTop::RtlTop(const isa::ArchConfig& arch) {
+RtlTop::RtlTop(const isa::ArchConfig& arch, const std::string& wave) {
   // A config runs on the model verilated from the named config it matches (hw/verif/CMakeLists.txt).
   std::string config, names;
   for (const std::string& name : verilated()) {
@@ -277,10 +295,11 @@ RtlTop::RtlTop(const isa::ArchConfig& arch) {
     throw UserError("backend rtl: arch '" + arch.name + "' has no verilated model (verilated: " + names +
                     "); use --backend systemc");
   }
+  const auto mhz = static_cast<std::uint64_t>(arch.params.clock_mhz);
 #if SYSTOLE_RTL_DEFAULT
-  if (config == "default") impl_ = std::make_unique<Harness<Vsystole_top_default>>();
+  if (config == "default") impl_ = std::make_unique<Harness<Vsystole_top_default>>(wave, mhz);
 #endif
-  if (!impl_) impl_ = std::make_unique<Harness<Vsystole_top_tiny>>();
+  if (!impl_) impl_ = std::make_unique<Harness<Vsystole_top_tiny>>(wave, mhz);
   if (fingerprint() != arch.fingerprint()) {
     std::ostringstream msg;
     msg << "rtl model for '" << config << "' reports fingerprint 0x" << std::hex << fingerprint() << ", the arch has 0x"

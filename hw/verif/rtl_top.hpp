@@ -31,8 +31,9 @@ struct RtlRun {
 class RtlTop {
  public:
   // Throws UserError naming the verilated configs when none matches `arch`; checks that the fingerprint register
-  // holds the arch's fingerprint.
-  explicit RtlTop(const isa::ArchConfig& arch);
+  // holds the arch's fingerprint. With `wave`, every signal of the design goes to that FST file every half cycle (at
+  // the arch's clock; slow, for debugging); a file that cannot be written is a UserError.
+  explicit RtlTop(const isa::ArchConfig& arch, const std::string& wave = {});
   ~RtlTop();
   RtlTop(const RtlTop&) = delete;
   RtlTop& operator=(const RtlTop&) = delete;

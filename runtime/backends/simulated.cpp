@@ -31,7 +31,7 @@ class SimulatedProgram final : public LoadedProgram {
         machine_(arch),
         dram_ports_(sim::dram_ports(arch)) {
 #if SYSTOLE_HAVE_RTL
-    if (backend_ == Backend::kRtl) rtl_ = std::make_unique<verif::RtlTop>(arch);
+    if (backend_ == Backend::kRtl) rtl_ = std::make_unique<verif::RtlTop>(arch, options_.wave);
 #endif
     for (const LayerSpan& l : program_.layers) {
       estimates_.push_back(

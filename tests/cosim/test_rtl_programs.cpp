@@ -1,5 +1,5 @@
-// Whole programs on the RTL core (the `rtl` backend: hw/rtl/systole_core.sv under Verilator behind DramModel-timed
-// AXI ports) against the functional model (outputs bit for bit) and the SystemC model (every instruction's start
+// Whole programs on the RTL (the `rtl` backend: the kernel top hw/rtl/systole_top.sv under Verilator, driven through
+// its control registers, behind DramModel-timed AXI ports) against the functional model (outputs bit for bit) and the SystemC model (every instruction's start
 // and end cycle, and the total): every shipped model compiled for tiny and default, and random compiled layers
 // (convolutions with random shapes, strides, paddings, dilations and groups; gemm; add; pools), whose programs use
 // every unit, token queue and DMA path. One CSV row per program in build/cosim/<suite>.csv.
@@ -110,4 +110,23 @@ TEST_CASE("random compiled layers run on the RTL bit-exact and cycle-exact", "[c
 
 TEST_CASE("random compiled layers on the RTL: the long suite", "[.][cosim_long]") {
   random_layers(2000, "random_layers_cycles_long");
+}
+
+TEST_CASE("the rtl backend writes an FST waveform on request, and refuses a path it cannot write", "[cosim]") {
+  compiler::Graph g = compiler::import_onnx(fs::path(SYSTOLE_SOURCE_DIR) / "models" / "digits" / "digits_mlp_qop.onnx");
+  const Program p = compiler::compile(g, isa::load_arch_config("tiny")).program;
+  const fs::path wave = fs::temp_directory_path() / "systole_cosim_wave.fst";
+  fs::remove(wave);
+  const RunResult r = Device::open("rtl", {.arch = "tiny", .wave = wave.string()})
+                          ->load(p)
+                          ->run({{"input", Tensor(DType::kFloat32, {1, 64})}});
+  CHECK(r.counters.at("cycles") > 0);
+  // An FST file starts with its header block (block type 0, FST_BL_HDR) and holds every signal of every cycle:
+  // far more than the few bytes of an empty one.
+  std::ifstream in(wave, std::ios::binary);
+  REQUIRE(in);
+  CHECK(in.get() == 0);
+  CHECK(fs::file_size(wave) > 100'000);
+  CHECK_THROWS_WITH(Device::open("rtl", {.arch = "tiny", .wave = "/nonexistent/dir/w.fst"})->load(p),
+                    Catch::Contains("--wave /nonexistent/dir/w.fst: cannot write"));
 }

@@ -52,6 +52,8 @@ TEST_CASE("systole run rejects bad arguments with one line", "[error]") {
                         "--trace needs a timed backend");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --vcd /tmp/systole_q.vcd"),
                         "--vcd needs the SystemC model");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --wave /tmp/systole_w.fst"),
+                        "--wave needs the RTL (--backend rtl)");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --vcd /etc/passwd/q.vcd"),
                         "--vcd /etc/passwd/q.vcd: cannot write");
 }

@@ -34,6 +34,7 @@ std::string_view backend_name(Backend b);
 struct DeviceOptions {
   std::string arch = "default";  // config name in hw/arch or a path to a .toml file
   bool record_queues = false;    // timed backends: record queue occupancy (RunResult::queue_samples)
+  std::string wave{};            // rtl backend: write every signal of the design, every cycle, to this FST file
   // Timed backends: called as a run advances with the share of its instructions dispatched, in [0, 1].
   std::function<void(double done)> progress{};
 };
