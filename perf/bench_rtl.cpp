@@ -3,17 +3,13 @@
 // suite), wall time and simulated cycles per second of each and their ratio; write JSON. Not a test: nothing is
 // asserted.
 //
-//   bench_rtl [--arch tiny] [--json FILE] MODEL.onnx[=INPUT.npy]...
-// Without an input file the input is zeros of the right shape (timing does not depend on values).
+//   bench_rtl [--arch tiny] [--json FILE] MODEL.onnx[=INPUT.npy]...  (perf/bench_models.hpp: the arguments)
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "compiler/lower.hpp"
-#include "compiler/onnx_import.hpp"
-#include "systole/runtime.hpp"
+#include "perf/bench_models.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"RTL (Verilator) vs SystemC simulation speed"};
@@ -23,8 +19,8 @@ int main(int argc, char** argv) {
   app.add_option("--json", json_path)->capture_default_str();
   app.add_option("models", models, "MODEL.onnx[=INPUT.npy]")->required();
   CLI11_PARSE(app, argc, argv);
-  using Clock = std::chrono::steady_clock;
-  auto secs = [](Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); };
+  using systole::bench::Clock;
+  using systole::bench::seconds_since;
   try {
     auto systemc = systole::Device::open("systemc", {.arch = arch_name});
     auto rtl = systole::Device::open("rtl", {.arch = arch_name});
@@ -33,23 +29,17 @@ int main(int argc, char** argv) {
     std::printf("%-16s %12s %12s %12s %14s %14s %10s\n", "model", "cycles", "systemc s", "rtl s", "systemc cyc/s",
                 "rtl cyc/s", "ratio");
     for (const auto& spec : models) {
-      const auto eq = spec.find('=');
-      const std::string path = spec.substr(0, eq);
-      auto graph = systole::compiler::import_onnx(path);
-      const auto& in = graph.values[static_cast<std::size_t>(graph.inputs.at(0))];
-      const systole::Tensor input =
-          eq == std::string::npos ? systole::Tensor(in.dtype, in.shape) : systole::read_npy(spec.substr(eq + 1));
-      const auto program = systole::compiler::compile(graph, arch).program;
+      const systole::bench::BenchModel m = systole::bench::load_model(spec, arch);
       auto t = Clock::now();
-      const auto sc = systemc->load(program)->run({{in.name, input}});
-      const double sc_s = secs(t);
+      const auto sc = systemc->load(m.program)->run({{m.input_name, m.input}});
+      const double sc_s = seconds_since(t);
       t = Clock::now();
-      const auto hw = rtl->load(program)->run({{in.name, input}});
-      const double rtl_s = secs(t);
+      const auto hw = rtl->load(m.program)->run({{m.input_name, m.input}});
+      const double rtl_s = seconds_since(t);
       const auto cycles = hw.counters.at("cycles");
       const double sc_rate = static_cast<double>(sc.counters.at("cycles")) / sc_s;
       const double rtl_rate = static_cast<double>(cycles) / rtl_s;
-      const std::string name = std::filesystem::path(path).stem().string();
+      const std::string& name = m.name;
       std::printf("%-16s %12llu %12.3f %12.3f %14.3g %14.3g %9.1fx\n", name.c_str(),
                   static_cast<unsigned long long>(cycles), sc_s, rtl_s, sc_rate, rtl_rate, sc_rate / rtl_rate);
       out["models"].push_back({{"model", name},
