@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "sim/isa/error.hpp"
 #include "systole/runtime.hpp"
 
 namespace systole::driver {
@@ -21,6 +22,8 @@ std::uint64_t fingerprint(ControlBus& bus) {
 }
 
 Completion run(ControlBus& bus, const Segment& segment, std::uint64_t max_polls) {
+  // The core finishes on the stream's `finish`: an empty stream would never end.
+  if (segment.insn_count == 0) throw UserError("a segment needs at least one instruction (its finish)");
   // A read of ctrl clears ap_done and ap_ready (clear on read): a completion left from an earlier run goes with it.
   if (!(bus.read32(spec::reg::kCtrl) & spec::reg::kCtrlApIdle)) {
     throw RuntimeFault("device is busy: ap_idle is low before ap_start");

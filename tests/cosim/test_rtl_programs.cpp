@@ -66,17 +66,17 @@ void agree(const Program& p, const std::map<std::string, Tensor>& inputs, const 
   CHECK(rtl.counters.at("cycles") == sc.counters.at("cycles"));
 }
 
-void random_layers(int count, const std::string& suite) {
+void random_layers(int count, const std::string& suite, const char* arch_name = "tiny") {
   const auto seed = std::random_device{}() | 1u;
   std::cout << suite << ": seed " << seed << "\n";
   INFO("seed " << seed);
   std::mt19937 rng(seed);
-  const isa::ArchConfig tiny = isa::load_arch_config("tiny");
+  const isa::ArchConfig arch = isa::load_arch_config(arch_name);
   CycleCsv csv(suite);
   for (int i = 0; i < count; ++i) {
     const auto make = std::array{test::random_conv, test::random_gemm, test::random_add, test::random_pools}[i % 4];
     test::RandomLayer l = make(rng);
-    const Program p = compiler::compile(l.g, tiny).program;
+    const Program p = compiler::compile(l.g, arch).program;
     agree(p, l.inputs, l.what, csv);
   }
 }
@@ -110,6 +110,7 @@ TEST_CASE("random compiled layers run on the RTL bit-exact and cycle-exact", "[c
 
 TEST_CASE("random compiled layers on the RTL: the long suite", "[.][cosim_long]") {
   random_layers(2000, "random_layers_cycles_long");
+  random_layers(500, "random_layers_default_cycles_long", "default");
 }
 
 TEST_CASE("the rtl backend writes an FST waveform on request, and refuses a path it cannot write", "[cosim]") {
