@@ -247,6 +247,23 @@ def memory_mappings(log: str) -> dict:
     return dict(sorted(found.items()))
 
 
+def dsp_sources(log: str):
+    """Where the DSPs come from: xilinx_dsp reports each DSP cell it packs, named after the multiply it came from
+    (`$flatten\\u_core.\\u_load_dma.$mul$<file>:<line>$<n>...`). Counted by instance path and source line, generate
+    indices folded to [*]: {"u_core.u_load_dma dma_load.sv:69": 7, ...}. None where xilinx_dsp reports nothing: Yosys
+    0.23 packs DSP48E1 (xc7) only, so xcup has no such report (its multiplies are the same as xc7's)."""
+    found = {}
+    for cell in re.findall(r"^Analysing (\S+) for Xilinx DSP packing\.", log, re.M):
+        m = re.search(r"\$flatten([^$]*?)\.?\$\w+\$[^$]*?([\w.]+\.s?v):(\d+)\$", cell)
+        if m:
+            path = re.sub(r"\[\d+\]", "[*]", m.group(1).replace("\\", "").rstrip("."))
+            key = f"{path or TOP} {m.group(2)}:{m.group(3)}"
+        else:
+            key = "unattributed"
+        found[key] = found.get(key, 0) + 1
+    return dict(sorted(found.items())) or None
+
+
 def cache_key(inputs: dict, texts: dict, params: dict, family: str, version: str) -> str:
     """What the result depends on: the package and the sources as Yosys reads them (after yosys_compat), the top and
     its parameters, the family, the Yosys version and commands, and the result format. Config keys the RTL does not
@@ -346,6 +363,7 @@ def run(args) -> int:
         "resources": count(cells, family),
         "cells": cells,
         "memories": memory_mappings(log),
+        "dsp_sources": dsp_sources(log),
         "lc_estimate": lc_estimate(log),
         "yosys": version,
         "yosys_commands": synth_commands(family),

@@ -75,7 +75,7 @@ def main() -> int:
         result = json.loads(result_path.read_text())
         r = result["resources"]
         print(f"resources: {json.dumps(r)}")
-        params = result["params"]
+        params = dict(result["params"])
         fingerprint = params.pop("Fingerprint", "")
         check(params == {"Rows": 1, "Cols": 1, "InpRows": 1024, "WgtRows": 1024, "AccRows": 256, "Banks": 2,
                          "InsnDepth": 4, "TokenDepth": 4, "BeatBytes": 16, "MaxOutstanding": 4, "BurstBytes": 64},
@@ -85,10 +85,13 @@ def main() -> int:
         applied = re.findall(r"Parameter \\Fingerprint = 64'([01]{64})", log)
         check(re.fullmatch(r"64'h[0-9A-F]{16}", fingerprint) is not None and bool(applied)
               and all(int(bits, 2) == int(fingerprint[4:], 16) for bits in applied),
-              f"Fingerprint {fingerprint} reaches systole_top and control_slave with all 64 bits ({len(applied)} times)")
-        # One per PE, four per requant lane (a 32x32 multiply on 25x18 DSP48E1s); the DMA units' address arithmetic
-        # adds more.
+              f"Fingerprint {fingerprint} reaches systole_top and control_slave, all 64 bits ({len(applied)} times)")
+        # One per PE, four per requant lane (a 32x32 multiply on 25x18 DSP48E1s; compute's and store's); the DMA
+        # units' address arithmetic adds more.
         check(r["dsp"] >= 1 + 4, f"the PE's and the requant lane's multiplies map to DSP48E1 (dsp = {r['dsp']})")
+        sources = result["dsp_sources"]
+        check(sum(sources.values()) == r["dsp"] and any(".u_pe pe.sv:" in key for key in sources),
+              f"every DSP is traced to its instance and source line: {sources}")
         check(r["lut"] > 0, f"lut = {r['lut']} > 0")
         check(r["ff"] > 0, f"ff = {r['ff']} > 0")
         check(r["bram36"] > 0, f"bram36 = {r['bram36']} > 0")
