@@ -115,7 +115,13 @@ void Unit::run() {
         ctx_.timing.error_pc = pc;
       }
     }
-    it.cost = cost(insn, *ctx_.arch, start, (*ctx_.dram_ports)[static_cast<std::size_t>(u)]);
+    // A load or store that fails its check moves nothing and takes one cycle (docs/timing.md), whatever came before.
+    if (isa::Machine::dma_error(insn, ctx_.dram.const_region.size(), ctx_.dram.act_region.size()) !=
+        spec::ErrorCode::kOk) {
+      it.cost = InsnCost{.work = 1};
+    } else {
+      it.cost = cost(insn, *ctx_.arch, start, (*ctx_.dram_ports)[static_cast<std::size_t>(u)]);
+    }
     if (const std::uint64_t busy_cycles = it.cost.occupancy()) wait(static_cast<double>(busy_cycles), sc_core::SC_NS);
     it.start = start - ctx_.t0;
     it.end = RunContext::cycle() - ctx_.t0;

@@ -63,16 +63,12 @@ spec::ErrorCode Machine::execute(const Insn& insn, DramImage dram) {
   ++counters_.insns_by_opcode[static_cast<std::size_t>(op)];
   const Unit unit = unit_of(insn);
   if (unit != Unit::kDispatch) ++counters_.insns_by_unit[static_cast<std::size_t>(unit)];
+  if (const auto e = dma_error(insn, dram.const_region.size(), dram.act_region.size()); e != spec::ErrorCode::kOk) {
+    return e;
+  }
   switch (op) {
-    case Opcode::kLoad:
-      if (!load(spec::decode_load(insn), dram)) return spec::ErrorCode::kDmaOutOfBounds;
-      break;
-    case Opcode::kStore: {
-      const auto f = spec::decode_store(insn);
-      if (f.region != spec::Region::kAct) return spec::ErrorCode::kStoreToConst;
-      if (!store(f, dram)) return spec::ErrorCode::kDmaOutOfBounds;
-      break;
-    }
+    case Opcode::kLoad: load(spec::decode_load(insn), dram); break;
+    case Opcode::kStore: store(spec::decode_store(insn), dram); break;
     case Opcode::kGemm: gemm(spec::decode_gemm(insn)); break;
     case Opcode::kVec: {
       const auto f = spec::decode_vec(insn);
@@ -87,11 +83,25 @@ spec::ErrorCode Machine::execute(const Insn& insn, DramImage dram) {
   return spec::ErrorCode::kOk;
 }
 
-bool Machine::load(const spec::LoadFields& f, DramImage dram) {
-  const DramWalk walk = load_walk(f);
+spec::ErrorCode Machine::dma_error(const Insn& insn, std::uint64_t const_size, std::uint64_t act_size) {
+  switch (spec::decode_header(insn).opcode) {
+    case Opcode::kLoad: {
+      const auto f = spec::decode_load(insn);
+      const bool ok = in_region(load_walk(f), f.region == spec::Region::kConst ? const_size : act_size);
+      return ok ? spec::ErrorCode::kOk : spec::ErrorCode::kDmaOutOfBounds;
+    }
+    case Opcode::kStore: {
+      const auto f = spec::decode_store(insn);
+      if (f.region != spec::Region::kAct) return spec::ErrorCode::kStoreToConst;
+      return in_region(store_walk(f), act_size) ? spec::ErrorCode::kOk : spec::ErrorCode::kDmaOutOfBounds;
+    }
+    default: return spec::ErrorCode::kOk;
+  }
+}
+
+void Machine::load(const spec::LoadFields& f, DramImage dram) {
   const bool is_const = f.region == spec::Region::kConst;
   const std::uint8_t* base = is_const ? dram.const_region.data() : dram.act_region.data();
-  if (!in_region(walk, is_const ? dram.const_region.size() : dram.act_region.size())) return false;
 
   const std::int64_t lanes = mem_lanes(f.mem, rows_, cols_);
   const std::int64_t esize = dtype_bytes(f.dtype);
@@ -122,12 +132,9 @@ bool Machine::load(const spec::LoadFields& f, DramImage dram) {
       if (!pad) counters_.dram_read_bytes += static_cast<std::uint64_t>(n * esize);
     }
   }
-  return true;
 }
 
-bool Machine::store(const spec::StoreFields& f, DramImage dram) {
-  const DramWalk walk = store_walk(f);
-  if (!in_region(walk, dram.act_region.size())) return false;
+void Machine::store(const spec::StoreFields& f, DramImage dram) {
   std::int32_t lo = quant::kInt32Min, hi = quant::kInt32Max;
   if (f.dtype == spec::Dtype::kInt8) lo = -128, hi = 127;
   if (f.dtype == spec::Dtype::kUint8) lo = 0, hi = 255;
@@ -159,7 +166,6 @@ bool Machine::store(const spec::StoreFields& f, DramImage dram) {
       counters_.dram_write_bytes += f.lanes * static_cast<std::uint64_t>(dtype_bytes(f.dtype));
     }
   }
-  return true;
 }
 
 void Machine::gemm(const spec::GemmFields& f) {

@@ -52,6 +52,11 @@ class Machine {
   spec::ErrorCode execute(const Insn& insn, DramImage dram);
   void reset_counters() { counters_ = {}; }
 
+  // The error a load or store raises before it moves anything, given the sizes of the granted regions: a walk
+  // outside its region (kDmaOutOfBounds), a store to the const region (kStoreToConst); kOk otherwise and for every
+  // other instruction. Every level checks this, the RTL's DMA included.
+  static spec::ErrorCode dma_error(const Insn& insn, std::uint64_t const_size, std::uint64_t act_size);
+
   const Counters& counters() const { return counters_; }
 
   // The on-chip memories (row-major), for benches that compare another level's memories with this one's.
@@ -60,8 +65,8 @@ class Machine {
   std::span<const std::int32_t> acc() const { return acc_; }
 
  private:
-  bool load(const spec::LoadFields& f, DramImage dram);
-  bool store(const spec::StoreFields& f, DramImage dram);
+  void load(const spec::LoadFields& f, DramImage dram);  // dma_error() was kOk
+  void store(const spec::StoreFields& f, DramImage dram);
   void gemm(const spec::GemmFields& f);
   void vec(const spec::VecFields& f);
 
