@@ -25,8 +25,10 @@ inline BenchModel load_model(const std::string& spec, const isa::ArchConfig& arc
   const std::string path = spec.substr(0, eq);
   compiler::Graph graph = compiler::import_onnx(path);
   const auto& in = graph.values[static_cast<std::size_t>(graph.inputs.at(0))];
-  BenchModel m{std::filesystem::path(path).stem().string(), in.name,
-               eq == std::string::npos ? Tensor(in.dtype, in.shape) : read_npy(spec.substr(eq + 1)), {}};
+  BenchModel m{std::filesystem::path(path).stem().string(),
+               in.name,
+               eq == std::string::npos ? Tensor(in.dtype, in.shape) : read_npy(spec.substr(eq + 1)),
+               {}};
   m.program = compiler::compile(graph, arch).program;
   return m;
 }

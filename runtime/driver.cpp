@@ -38,8 +38,7 @@ Completion run(ControlBus& bus, const Segment& segment, std::uint64_t max_polls)
   for (std::uint64_t poll = 0;; ++poll) {
     if (poll == max_polls) {
       throw RuntimeFault("device did not finish the segment (" + std::to_string(segment.insn_count) +
-                                  " instructions): ap_done not set after " + std::to_string(max_polls) +
-                                  " polls of ctrl");
+                         " instructions): ap_done not set after " + std::to_string(max_polls) + " polls of ctrl");
     }
     if (bus.read32(spec::reg::kCtrl) & spec::reg::kCtrlApDone) break;
   }

@@ -203,10 +203,9 @@ int run_program(const RunArgs& args) {
   }
   ProgressBar progress;
   auto device = systole::Device::open(
-      backend, {.arch = arch,
-                .record_queues = !args.vcd.empty(),
-                .wave = args.wave,
-                .progress = [&](double d) { progress(d); }});
+      backend, {.arch = arch, .record_queues = !args.vcd.empty(), .wave = args.wave, .progress = [&](double d) {
+                  progress(d);
+                }});
   auto loaded = device->load(std::move(program));
   const auto start = std::chrono::steady_clock::now();
   const systole::RunResult result = systole::run_dataset(*loaded, bound);
@@ -299,7 +298,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--labels", run.labels, "Integer labels (.npy): print predictions (argmax) and accuracy");
   run_cmd->add_option("--trace", run.trace, "Write a Chrome/Perfetto trace of the run (timed backends)");
   run_cmd->add_option("--vcd", run.vcd, "Write queue occupancy as a VCD (timed backends)");
-  run_cmd->add_option("--wave", run.wave, "Write every RTL signal, every cycle, as an FST waveform (rtl backend; slow)");
+  run_cmd->add_option("--wave", run.wave,
+                      "Write every RTL signal, every cycle, as an FST waveform (rtl backend; slow)");
 
   try {
     app.parse(argc, argv);

@@ -137,8 +137,7 @@ class Harness final : public RtlTop::Impl {
     }
     std::copy(dram.const_region.begin(), dram.const_region.end(),
               memory_.begin() + static_cast<std::ptrdiff_t>(const_base));
-    std::copy(dram.act_region.begin(), dram.act_region.end(),
-              memory_.begin() + static_cast<std::ptrdiff_t>(act_base));
+    std::copy(dram.act_region.begin(), dram.act_region.end(), memory_.begin() + static_cast<std::ptrdiff_t>(act_base));
     fetch_.emplace(ports[sim::kFetchPort], memory_);
     load_.emplace(ports[static_cast<std::size_t>(isa::Unit::kLoad)], memory_);
     acc_.emplace(ports[static_cast<std::size_t>(isa::Unit::kCompute)], memory_);

@@ -51,8 +51,8 @@ void InsnFetch::request_next() {
 std::uint64_t InsnFetch::available(std::uint32_t pc) {
   const std::uint64_t first = addr_ + 32 * std::uint64_t{pc}, last = first + 31;
   while (bursts_.empty() || bursts_.back().hi <= first) request_next();
-  auto it = std::upper_bound(bursts_.begin(), bursts_.end(), first,
-                             [](std::uint64_t a, const Burst& b) { return a < b.hi; });
+  auto it =
+      std::upper_bound(bursts_.begin(), bursts_.end(), first, [](std::uint64_t a, const Burst& b) { return a < b.hi; });
   const std::uint64_t w = port_.params().bytes_per_cycle;
   return it->data + (last / w - it->lo / w) + 1;
 }

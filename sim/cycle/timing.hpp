@@ -48,12 +48,12 @@ class InsnFetch {
   DramModel& port_;
   std::uint64_t addr_, end_, entry_bytes_, chunk_bytes_, capacity_;
   std::uint32_t count_;
-  std::uint64_t next_;                // first byte of the next burst
-  std::uint64_t next_request_;        // earliest cycle of the next request (the cycle after the last one issued)
+  std::uint64_t next_;          // first byte of the next burst
+  std::uint64_t next_request_;  // earliest cycle of the next request (the cycle after the last one issued)
   std::uint64_t requested_entries_ = 0;
   std::vector<std::uint64_t> freed_;  // per entry since the first: the cycle its slot is usable again
   struct Burst {
-    std::uint64_t lo, hi, data;       // bytes [lo, hi), first beat's cycle
+    std::uint64_t lo, hi, data;  // bytes [lo, hi), first beat's cycle
   };
   std::vector<Burst> bursts_;
   std::uint64_t bytes_ = 0;

@@ -78,7 +78,7 @@ void agree_on_random_programs(int count, const std::string& csv) {
     rtl.bd_re_i = 0;
     reset(rtl);
     mem.write_backdoor(rtl);  // the same initial memories on both levels
-    sim::RunHooks given;  // the bench feeds dispatch the stream directly (no fetch)
+    sim::RunHooks given;      // the bench feeds dispatch the stream directly (no fetch)
     given.given_stream = true;
     const sim::SegmentTiming sc = sim::accelerator().run(arch, program, mem.machine(), mem.dram(), dram_ports, given);
     const Timeline hw = run_rtl(rtl, program);

@@ -1,17 +1,18 @@
 // Whole programs on the RTL (the `rtl` backend: the kernel top hw/rtl/systole_top.sv under Verilator, driven through
-// its control registers, behind DramModel-timed AXI ports) against the functional model (outputs bit for bit) and the SystemC model (every instruction's start
-// and end cycle, and the total): every shipped model compiled for tiny and default, and random compiled layers
-// (convolutions with random shapes, strides, paddings, dilations and groups; gemm; add; pools), whose programs use
-// every unit, token queue and DMA path. One CSV row per program in build/cosim/<suite>.csv.
+// its control registers, behind DramModel-timed AXI ports) against the functional model (outputs bit for bit) and the
+// SystemC model (every instruction's start and end cycle, and the total): every shipped model compiled for tiny and
+// default, and random compiled layers (convolutions with random shapes, strides, paddings, dilations and groups; gemm;
+// add; pools), whose programs use every unit, token queue and DMA path. One CSV row per program in
+// build/cosim/<suite>.csv.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "compiler/lower.hpp"
+#include "compiler/onnx_import.hpp"
 #include "hw/verif/rtl_top.hpp"
 #include "sim/cycle/accelerator.hpp"
-#include "compiler/onnx_import.hpp"
 #include "support/random_layers.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
@@ -147,7 +148,7 @@ load mem=inp region=act sram_addr=4 y_size=4 x_size=1 lanes=4 y_stride=4
 load mem=inp region=act sram_addr=8 y_size=2 x_size=1 lanes=4 y_stride=4
 finish
 )",
-                                Catch::getResultCapture().getCurrentTestName());
+                               Catch::getResultCapture().getCurrentTestName());
   spec::LoadFields bad = spec::decode_load(p.insns[1]);  // the assembler verifies: break it afterwards
   bad.y_stride = 32;
   p.insns[1] = spec::encode(bad);
@@ -165,15 +166,17 @@ finish
   CHECK(hw.cycles == sc.cycles);
   CHECK(top.fingerprint() == arch.fingerprint());
   // The next run starts with a clean status.
-  const Program ok = assemble_program(".arch tiny\n.act_bytes 64\nload mem=inp region=act y_size=1 x_size=1 lanes=4\n"
-                                      "finish\n",
-                                      "ok.s");
+  const Program ok = assemble_program(
+      ".arch tiny\n.act_bytes 64\nload mem=inp region=act y_size=1 x_size=1 lanes=4\n"
+      "finish\n",
+      "ok.s");
   CHECK(top.run(ok.insns, {constants, act_rtl}, rtl_ports).error == spec::ErrorCode::kOk);
   // A store aimed at the const region.
-  Program st = assemble_program(".arch tiny\n.act_bytes 64\nload push_next mem=acc region=act dtype=int32 y_size=1 "
-                                "x_size=1 lanes=4\nstore pop_prev region=act dtype=int8 y_size=1 x_size=1 lanes=4 "
-                                "dram_offset=32\nfinish\n",
-                                "st.s");
+  Program st = assemble_program(
+      ".arch tiny\n.act_bytes 64\nload push_next mem=acc region=act dtype=int32 y_size=1 "
+      "x_size=1 lanes=4\nstore pop_prev region=act dtype=int8 y_size=1 x_size=1 lanes=4 "
+      "dram_offset=32\nfinish\n",
+      "st.s");
   spec::StoreFields to_const = spec::decode_store(st.insns[1]);
   to_const.region = spec::Region::kConst;
   st.insns[1] = spec::encode(to_const);

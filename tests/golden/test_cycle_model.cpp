@@ -298,7 +298,8 @@ TEST_CASE("a store reads a row per cycle and writes each element the cycle after
   CHECK(requant.counters.at("acc.read_bytes") == 5 * 16);
 }
 
-TEST_CASE("fetch: bursts end at chunk boundaries and deliver an instruction the cycle after its last beat", "[golden]") {
+TEST_CASE("fetch: bursts end at chunk boundaries and deliver an instruction the cycle after its last beat",
+          "[golden]") {
   // tiny: 20 syncs and finish, 21 instructions of 32 bytes (two 16-byte beats each). Bursts end at 512-byte chunk
   // boundaries: instructions 0..15, then 16..20. The first is requested at 0: beats 64..95, instruction i at
   // 66 + 2i. The buffer (two chunks) has room for the second at once: requested at 1, its data waits for the bus,
