@@ -264,15 +264,30 @@ def dsp_sources(log: str):
     return dict(sorted(found.items())) or None
 
 
+# A comment that Yosys acts on (translate_off/on, full_case, parallel_case) stays in the cache key's view of a source.
+PRAGMA_RE = re.compile(r"\b(synopsys|synthesis|pragma|translate_o(n|ff)|full_case|parallel_case)\b")
+
+
+def key_text(text: str) -> str:
+    """A source as the cache key sees it: without comments (pragmas kept) and with every run of whitespace one space,
+    so that the RTL's frequent comment and layout edits do not make a result of up to an hour stale. String literals
+    are skipped over, so a `//` inside one starts no comment."""
+    def drop(m: re.Match) -> str:
+        token = m.group(0)
+        return token if token.startswith('"') or PRAGMA_RE.search(token) else " "
+    text = re.sub(r'"(?:\\.|[^"\\\n])*"|//[^\n]*|/\*.*?\*/', drop, text, flags=re.S)
+    return " ".join(text.split())
+
+
 def cache_key(inputs: dict, texts: dict, params: dict, family: str, version: str) -> str:
-    """What the result depends on: the package and the sources as Yosys reads them (after yosys_compat), the top and
-    its parameters, the family, the Yosys version and commands, and the result format. Config keys the RTL does not
-    take (dram.latency_cycles, clock.mhz, array.dataflow) and edits to this script that change none of these keep the
-    cached result."""
+    """What the result depends on: the package and the sources as Yosys reads them (after yosys_compat; comments and
+    layout left out, see key_text), the top and its parameters, the family, the Yosys version and commands, and the
+    result format. Config keys the RTL does not take (dram.latency_cycles, clock.mhz, array.dataflow), comment edits
+    and edits to this script that change none of these keep the cached result."""
     data = {
         "format": RESULT_FORMAT,
         "package": next(v for k, v in inputs.items() if k.startswith("<generated>")),
-        "sources": {src: hashlib.sha256(text.encode()).hexdigest() for src, text in texts.items()},
+        "sources": {src: hashlib.sha256(key_text(text).encode()).hexdigest() for src, text in texts.items()},
         "order": list(texts),
         "top": TOP,
         "params": params,

@@ -9,6 +9,7 @@ the measured time.
 """
 
 import argparse
+import importlib.util
 import json
 import re
 import subprocess
@@ -38,6 +39,13 @@ max_outstanding = 4
 """
 
 failures = []
+
+
+def load_synth():
+    spec = importlib.util.spec_from_file_location("synth", SYNTH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def check(cond: bool, what: str) -> None:
@@ -128,6 +136,15 @@ def main() -> int:
         rejected = synth(args, no_burst, out)
         check(rejected.returncode == 1 and "dram.burst_bytes must be a positive integer" in rejected.stderr,
               f"a config without dram.burst_bytes is rejected before Yosys runs: {rejected.stderr.strip()}")
+
+    # Comment and layout edits keep a cached result; code, strings and pragmas do not.
+    key_text = load_synth().key_text
+    src = 'assign a = b; // why\n/* more */ assign s = "x // y";\n'
+    check(key_text(src) == key_text('assign a = b;\n  assign s = "x // y"; // reworded\n')
+          and key_text(src) != key_text(src.replace("= b", "= c"))
+          and key_text(src) != key_text(src.replace("x // y", "x // z"))
+          and key_text(src) != key_text(src + "// synopsys translate_off\n"),
+          "the cache key ignores comments and whitespace, not code, strings or synthesis pragmas")
 
     print(f"{len(failures)} failed" if failures else "all checks passed")
     return 1 if failures else 0
