@@ -185,25 +185,12 @@ class Harness final : public RtlTop::Impl {
   // The cycle up to its clock edge: the memory side answers the masters, the model settles, the marks are taken.
   void settle() {
     if (now_ > kMaxCycles) throw std::logic_error("rtl harness: the design did not finish");
-    bool last = false;
     m_.m_axi_fetch_rvalid = m_.m_axi_load_rvalid = m_.m_axi_acc_rvalid = m_.m_axi_store_wready = 0;
     m_.m_axi_store_bvalid = 0;  // the store unit does not wait for write responses (hw/rtl/dma_store.sv)
     if (fetch_) {
-      m_.m_axi_fetch_rvalid = fetch_->data(now_, beat_, last);
-      if (m_.m_axi_fetch_rvalid) {
-        write_words(m_.m_axi_fetch_rdata, beat_);
-        m_.m_axi_fetch_rlast = last;
-      }
-      m_.m_axi_load_rvalid = load_->data(now_, beat_, last);
-      if (m_.m_axi_load_rvalid) {
-        write_words(m_.m_axi_load_rdata, beat_);
-        m_.m_axi_load_rlast = last;
-      }
-      m_.m_axi_acc_rvalid = acc_->data(now_, beat_, last);
-      if (m_.m_axi_acc_rvalid) {
-        write_words(m_.m_axi_acc_rdata, beat_);
-        m_.m_axi_acc_rlast = last;
-      }
+      serve_read(*fetch_, m_.m_axi_fetch_rvalid, m_.m_axi_fetch_rdata, m_.m_axi_fetch_rlast);
+      serve_read(*load_, m_.m_axi_load_rvalid, m_.m_axi_load_rdata, m_.m_axi_load_rlast);
+      serve_read(*acc_, m_.m_axi_acc_rvalid, m_.m_axi_acc_rdata, m_.m_axi_acc_rlast);
       m_.m_axi_store_wready = store_->ready(now_);
     }
     m_.eval();
@@ -224,6 +211,17 @@ class Harness final : public RtlTop::Impl {
             "a memory request outside a segment");
     }
     mark(m_.rootp->systole_top__DOT__probe);
+  }
+
+  // A read port's R channel in this cycle: the beat the DRAM model puts on the bus, if any.
+  template <class Valid, class Data, class Last>
+  void serve_read(AxiReadPort& port, Valid& valid, Data& data, Last& last) {
+    bool is_last = false;
+    valid = port.data(now_, beat_, is_last);
+    if (valid) {
+      write_words(data, beat_);
+      last = is_last;
+    }
   }
 
   void edge() {
