@@ -1,11 +1,19 @@
 // The compute unit's datapath: gemm on the systolic array and vec on the vector unit, one instruction at a time,
 // with the occupancy of docs/timing.md to the cycle (n = outer * inner rows, R x C array):
 //
-//   gemm: (R + 1) + n + (R + C - 1)
+//   gemm, weight-stationary (systolic_array.sv): (R + 1) + n + (R + C - 1)
 //     cycles 0 .. R-1        read weight rows wgt_addr + R-1 .. wgt_addr (read latency 1), shifted in at 1 .. R
 //     cycles R .. R+n-1      read input rows (the gemm walk), entering the array at R+1 .. R+n
 //     cycles 2R+C-1 ..       read accumulator rows when accumulating (the acc walk), one cycle before
 //     cycles 2R+C .. +n-1    each output row leaves the array (latency R + C - 1) and is written back
+//   gemm, output-stationary (OutputStationary = 1, systolic_array_os.sv): B R + 2R + C, B = ceil(n / R) blocks
+//     cycle b R + k          block b, step k < R: read weight row wgt_addr + k and input row m = b R + k (the gemm
+//                            walk, while m < n); array row k loads it at b R + k + 1; block B only loads (drain)
+//     cycle b R + k + R+C-2  the acc walk gives row m's accumulator address; kept in a 2R-entry buffer (two
+//                            blocks) because the array returns each block's rows last first
+//     cycle (b+2) R + C + s  output row m = b R + R-1-s leaves the array and is written back when m < n (its
+//                            accumulator row read one cycle before when accumulating); the last write is
+//                            row (B-1) R at B R + 2R + C - 1
 //   vec:  n + 1 + bank conflicts
 //     per element, the rows its op reads are issued greedily, one per bank per cycle (dst first, then src or the
 //     requant parameter rows src, src+1, src+2, which stay latched while the source address repeats and no write
@@ -22,6 +30,7 @@ module compute_unit #(
   parameter int unsigned Cols = 4,
   parameter int unsigned AccRows = 2048,
   parameter int unsigned Banks = 2,
+  parameter int unsigned OutputStationary = 0,  // array.dataflow: 0 weight-, 1 output-stationary array
   localparam int unsigned BankBits = (Banks > 1) ? $clog2(Banks) : 1,
   localparam int unsigned AccIdxBits = (AccRows / Banks > 1) ? $clog2(AccRows / Banks) : 1,
   localparam int unsigned AccWidth = Cols * 32
@@ -97,26 +106,23 @@ module compute_unit #(
   logic gemm_on;
   assign gemm_on = (accept && is_gemm) || state_q == StGemm;
 
-  logic        wgt_read, inp_read, acc_step, acc_write;
-  logic        wgt_push_q, inp_push_q;
+  // What the dataflow's schedule drives each cycle: the weight and input reads, the walks' steps, and the output row
+  // to write back next cycle (acc_step, at the acc walk's row; its accumulator row is read now when accumulating).
+  logic        wgt_read, inp_read, inp_step, acc_step, acc_write, gemm_done;
+  logic [23:0] wgt_row, inp_rd_row;
   logic [23:0] inp_row, acc_row;
   logic [23:0] gemm_wr_row_q;
   logic        gemm_wr_q;
+  logic [Cols*32-1:0] out_row;
+  assign acc_write = gemm_wr_q;
 
-  always_comb begin
-    wgt_read  = gemm_on && cyc < 32'(Rows);
-    inp_read  = gemm_on && cyc >= 32'(Rows) && cyc < 32'(Rows) + n;
-    acc_step  = gemm_on && cyc >= 32'(Rows + Fill) && cyc < 32'(Rows + Fill) + n;
-    acc_write = gemm_wr_q;
-  end
-
-  // The gemm's schedule counts rows itself: the walks' last_o outputs are not needed.
+  // The schedules count rows themselves: the walks' last_o outputs are not needed.
   /* verilator lint_off PINCONNECTEMPTY */
   row_walk #(.RowBits(24)) u_inp_walk (
     .clk_i, .rst_ni,
     .start_i(accept && is_gemm), .base_i(g.inp_addr), .stride_outer_i(g.inp_stride_outer),
     .stride_inner_i(g.inp_stride_inner), .outer_i(g.outer), .inner_i(g.inner),
-    .step_i(inp_read), .row_o(inp_row), .last_o()
+    .step_i(inp_step), .row_o(inp_row), .last_o()
   );
   row_walk #(.RowBits(24)) u_acc_walk (
     .clk_i, .rst_ni,
@@ -126,18 +132,124 @@ module compute_unit #(
   );
   /* verilator lint_on PINCONNECTEMPTY */
 
-  // The schedule knows the cycle each row leaves the array (gemm_wr_q); out_valid is what the array unit bench
-  // checks that against.
-  /* verilator lint_off UNUSEDSIGNAL */
-  logic                  out_valid;
-  /* verilator lint_on UNUSEDSIGNAL */
-  logic [Cols*32-1:0]    out_row;
-  systolic_array #(.Rows(Rows), .Cols(Cols)) u_array (
-    .clk_i, .rst_ni,
-    .wgt_valid_i(wgt_push_q), .wgt_row_i(wgt_rd_data_i),
-    .inp_valid_i(inp_push_q), .inp_row_i(inp_rd_data_i),
-    .out_valid_o(out_valid), .out_row_o(out_row)
-  );
+  if (OutputStationary == 0) begin : g_ws
+    logic wgt_push_q, inp_push_q;
+    always_comb begin
+      wgt_read   = gemm_on && cyc < 32'(Rows);
+      wgt_row    = g.wgt_addr + 24'(Rows - 1) - cyc[23:0];
+      inp_read   = gemm_on && cyc >= 32'(Rows) && cyc < 32'(Rows) + n;
+      inp_step   = inp_read;
+      inp_rd_row = inp_row;
+      acc_step   = gemm_on && cyc >= 32'(Rows + Fill) && cyc < 32'(Rows + Fill) + n;
+      gemm_done  = gemm_on && cyc == 32'(2 * Rows + Cols) + n - 32'd1;
+    end
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        wgt_push_q <= 1'b0;
+        inp_push_q <= 1'b0;
+      end else begin
+        wgt_push_q <= wgt_read;
+        inp_push_q <= inp_read;
+      end
+    end
+    // The schedule knows the cycle each row leaves the array (gemm_wr_q); out_valid is what the array unit bench
+    // checks that against.
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic out_valid;
+    /* verilator lint_on UNUSEDSIGNAL */
+    systolic_array #(.Rows(Rows), .Cols(Cols)) u_array (
+      .clk_i, .rst_ni,
+      .wgt_valid_i(wgt_push_q), .wgt_row_i(wgt_rd_data_i),
+      .inp_valid_i(inp_push_q), .inp_row_i(inp_rd_data_i),
+      .out_valid_o(out_valid), .out_row_o(out_row)
+    );
+  end else begin : g_os
+    // The array returns a block's rows last loaded first, so each block is loaded in reverse: the input walk runs
+    // one block ahead and its rows wait in a buffer of two blocks (block b in half b % 2), read back last first.
+    localparam int unsigned SlotBits = $clog2(2 * Rows);
+    localparam int unsigned KBits = (Rows > 1) ? $clog2(Rows) : 1;
+    localparam logic [KBits-1:0] LastK = KBits'(Rows - 1);
+    logic [KBits-1:0]    rec_k, rec_k_q;    // input walk: step k of its block, and the half it writes
+    logic                rec_half, rec_half_q;
+    logic [KBits-1:0]    str_k_q;           // stream (from cycle R): step k of block str_base_q / R
+    logic [32:0]         str_base_q;
+    logic                str_half_q;
+    logic                str_on, str_valid;
+    logic [SlotBits-1:0] rec_slot, str_slot;
+    logic [KBits-1:0]    str_row;                // the block row this step loads: R-1-k
+    logic                rd_on_q, rd_valid_q, rd_real_q;  // stage 1: a stream step, its row valid, not the drain
+    logic [KBits-1:0]    rd_k_q;
+    logic [Rows-1:0]     load_q;                 // stage 2: the array row loaded this cycle
+
+    assign rec_k    = accept ? '0 : rec_k_q;
+    assign rec_half = accept ? 1'b0 : rec_half_q;
+    always_comb begin
+      inp_step  = gemm_on && cyc < n;
+      rec_slot  = SlotBits'(rec_k) + (rec_half ? SlotBits'(Rows) : '0);
+      // Blocks 0 .. B-1 carry rows, block B (the first with base >= n) only loads, to drain block B-1.
+      str_on    = gemm_on && cyc >= 32'(Rows) && str_base_q < 33'(n) + 33'(Rows);
+      str_row   = LastK - str_k_q;
+      str_valid = str_on && str_base_q + 33'(str_row) < 33'(n);
+      str_slot  = SlotBits'(str_row) + (str_half_q ? SlotBits'(Rows) : '0);
+      wgt_read   = rd_real_q;
+      wgt_row    = g.wgt_addr + 24'(rd_k_q);
+      inp_read   = rd_valid_q;
+      acc_step   = gemm_on && cyc >= 32'(3 * Rows + Cols) && cyc < 32'(3 * Rows + Cols) + n;
+      gemm_done  = gemm_on && cyc == 32'(3 * Rows + Cols) + n;
+    end
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        rec_k_q    <= '0;
+        rec_half_q <= 1'b0;
+        str_k_q    <= '0;
+        str_base_q <= '0;
+        str_half_q <= 1'b0;
+        rd_on_q    <= 1'b0;
+        rd_valid_q <= 1'b0;
+        rd_real_q  <= 1'b0;
+        rd_k_q     <= '0;
+        load_q     <= '0;
+      end else begin
+        if (inp_step) begin
+          rec_k_q    <= (rec_k == LastK) ? '0 : rec_k + 1'b1;
+          rec_half_q <= (rec_k == LastK) ? !rec_half : rec_half;
+        end else if (accept) begin
+          rec_k_q    <= '0;
+          rec_half_q <= 1'b0;
+        end
+        if (accept) begin
+          str_k_q    <= '0;
+          str_base_q <= '0;
+          str_half_q <= 1'b0;
+        end else if (str_on) begin
+          str_k_q    <= (str_k_q == LastK) ? '0 : str_k_q + 1'b1;
+          str_base_q <= (str_k_q == LastK) ? str_base_q + 33'(Rows) : str_base_q;
+          str_half_q <= (str_k_q == LastK) ? !str_half_q : str_half_q;
+        end
+        rd_on_q    <= str_on;
+        rd_valid_q <= str_valid;
+        rd_real_q  <= str_on && str_base_q < 33'(n);
+        rd_k_q     <= str_k_q;
+        load_q     <= '0;
+        if (rd_on_q) load_q[rd_k_q] <= 1'b1;
+      end
+    end
+
+    // Input rows of two blocks (distributed RAM on an FPGA): written in walk order, read back last first.
+    sram_1r1w #(.Width(24), .Depth(2 * Rows)) u_inp_rows (
+      .clk_i,
+      .wr_en_i(inp_step), .wr_addr_i(rec_slot), .wr_data_i(inp_row),
+      .rd_en_i(str_valid), .rd_addr_i(str_slot), .rd_data_o(inp_rd_row)
+    );
+
+    systolic_array_os #(.Rows(Rows), .Cols(Cols)) u_array (
+      .clk_i,
+      .wgt_row_i(wgt_rd_data_i),
+      .inp_load_i(load_q), .inp_row_i(inp_rd_data_i),
+      .out_row_o(out_row)
+    );
+  end
 
   // ---------------------------------------------------------------------------------------------------------------
   // vec
@@ -282,9 +394,9 @@ module compute_unit #(
   assign gq = insn_q;
   always_comb begin
     wgt_rd_en_o  = wgt_read;
-    wgt_rd_row_o = g.wgt_addr + 24'(Rows - 1) - cyc[23:0];
+    wgt_rd_row_o = wgt_row;
     inp_rd_en_o  = inp_read;
-    inp_rd_row_o = inp_row;
+    inp_rd_row_o = inp_rd_row;
 
     acc_rd_en_o  = '0;
     acc_rd_idx_o = '0;
@@ -323,8 +435,7 @@ module compute_unit #(
 
   // ---------------------------------------------------------------------------------------------------------------
   // Control.
-  logic gemm_done, vec_done;
-  assign gemm_done = gemm_on && cyc == 32'(2 * Rows + Cols) + n - 32'd1;
+  logic vec_done;
   assign vec_done  = (vec_on && n == 0) || (state_q == StVec && wr_pending_q && wr_last_q);
   assign done_o    = gemm_done || vec_done;
 
@@ -339,8 +450,6 @@ module compute_unit #(
       state_q         <= StIdle;
       insn_q          <= '0;
       cyc_q           <= '0;
-      wgt_push_q      <= 1'b0;
-      inp_push_q      <= 1'b0;
       gemm_wr_q       <= 1'b0;
       gemm_wr_row_q   <= '0;
       rd_active_q     <= 1'b0;
@@ -365,8 +474,6 @@ module compute_unit #(
       state_q <= state_d;
       if (accept) insn_q <= insn_i;
       cyc_q      <= cyc + 32'd1;
-      wgt_push_q <= wgt_read;
-      inp_push_q <= inp_read;
       gemm_wr_q     <= acc_step;
       gemm_wr_row_q <= acc_row;
 

@@ -15,6 +15,7 @@
 module systole_core #(
   parameter int unsigned Rows = 4,
   parameter int unsigned Cols = 4,
+  parameter int unsigned OutputStationary = 0,  // array.dataflow: 0 weight-, 1 output-stationary
   parameter int unsigned InpRows = 4096,
   parameter int unsigned WgtRows = 4096,
   parameter int unsigned AccRows = 2048,
@@ -275,7 +276,9 @@ module systole_core #(
   logic [AccWidth-1:0] ad_wr_data;
   assign acc_load_start = dp_valid[Compute] && dp_entry[Compute][3:0] == systole_pkg::OpcodeLoad;
   assign cu_start       = dp_valid[Compute] && dp_entry[Compute][3:0] != systole_pkg::OpcodeLoad;
-  compute_unit #(.Rows(Rows), .Cols(Cols), .AccRows(AccRows), .Banks(Banks)) u_compute (
+  compute_unit #(
+    .Rows(Rows), .Cols(Cols), .AccRows(AccRows), .Banks(Banks), .OutputStationary(OutputStationary)
+  ) u_compute (
     .clk_i, .rst_ni,
     .insn_valid_i(cu_start), .insn_i(dp_entry[Compute][InsnBits-1:0]), .insn_ready_o(cu_ready),
     .done_o(cu_done),

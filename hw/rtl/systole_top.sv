@@ -13,6 +13,7 @@ module systole_top #(
   parameter  logic [63:0] Fingerprint    = 64'h0,
   parameter  int unsigned Rows           = 4,
   parameter  int unsigned Cols           = 4,
+  parameter  int unsigned OutputStationary = 0,  // array.dataflow: 0 weight-, 1 output-stationary
   parameter  int unsigned InpRows        = 4096,
   parameter  int unsigned WgtRows        = 4096,
   parameter  int unsigned AccRows        = 2048,
@@ -129,7 +130,7 @@ module systole_top #(
   assign probe[8] = start;
 
   systole_core #(
-    .Rows(Rows), .Cols(Cols), .InpRows(InpRows), .WgtRows(WgtRows), .AccRows(AccRows), .Banks(Banks),
+    .Rows(Rows), .Cols(Cols), .OutputStationary(OutputStationary), .InpRows(InpRows), .WgtRows(WgtRows), .AccRows(AccRows), .Banks(Banks),
     .InsnDepth(InsnDepth), .TokenDepth(TokenDepth), .BeatBytes(BeatBytes), .MaxOutstanding(MaxOutstanding),
     .BurstBytes(BurstBytes)
   ) u_core (

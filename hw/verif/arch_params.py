@@ -41,6 +41,7 @@ def main() -> int:
     params = {
         "Rows": rows,
         "Cols": cols,
+        "OutputStationary": int(a["array"]["dataflow"] == "output_stationary"),
         "InpRows": mem["inp_kib"] * 1024 // rows,
         "WgtRows": mem["wgt_kib"] * 1024 // cols,
         "AccRows": mem["acc_kib"] * 1024 // (4 * cols),

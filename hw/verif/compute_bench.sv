@@ -8,6 +8,7 @@ module compute_bench #(
   parameter int unsigned WgtRows = 64,
   parameter int unsigned AccRows = 64,
   parameter int unsigned Banks = 2,
+  parameter int unsigned OutputStationary = 0,
   localparam int unsigned BankBits = (Banks > 1) ? $clog2(Banks) : 1,
   localparam int unsigned AccIdxBits = (AccRows / Banks > 1) ? $clog2(AccRows / Banks) : 1,
   localparam int unsigned AccWidth = Cols * 32
@@ -36,7 +37,9 @@ module compute_bench #(
   logic [Banks*AccWidth-1:0]   acc_rd_data;
   logic [AccWidth-1:0]         acc_wr_data;
 
-  compute_unit #(.Rows(Rows), .Cols(Cols), .AccRows(AccRows), .Banks(Banks)) u_compute (
+  compute_unit #(
+    .Rows(Rows), .Cols(Cols), .AccRows(AccRows), .Banks(Banks), .OutputStationary(OutputStationary)
+  ) u_compute (
     .clk_i, .rst_ni,
     .insn_valid_i, .insn_i, .insn_ready_o, .done_o,
     .inp_rd_en_o(inp_rd_en), .inp_rd_row_o(inp_rd_row), .inp_rd_data_i(inp_rd_data),

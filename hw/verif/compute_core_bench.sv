@@ -6,6 +6,7 @@ module compute_core_bench #(
   parameter int unsigned Rows = 4,
   parameter int unsigned Cols = 4,
   parameter int unsigned Banks = 2,
+  parameter int unsigned OutputStationary = 0,
   parameter int unsigned InsnDepth = 2,
   localparam int unsigned AccWidth = Cols * 32
 ) (
@@ -68,7 +69,7 @@ module compute_core_bench #(
   );
   /* verilator lint_on PINCONNECTEMPTY */
 
-  compute_bench #(.Rows(Rows), .Cols(Cols), .Banks(Banks)) u_compute (
+  compute_bench #(.Rows(Rows), .Cols(Cols), .Banks(Banks), .OutputStationary(OutputStationary)) u_compute (
     .clk_i, .rst_ni,
     .insn_valid_i(dp_valid), .insn_i(dp_insn), .insn_ready_o(dp_ready), .done_o(dp_done),
     .bd_we_i, .bd_re_i, .bd_mem_i, .bd_row_i, .bd_wdata_i, .bd_rdata_o

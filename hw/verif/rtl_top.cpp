@@ -2,6 +2,8 @@
 
 #include <Vsystole_top_tiny.h>
 #include <Vsystole_top_tiny___024root.h>
+#include <Vsystole_top_tiny_os.h>
+#include <Vsystole_top_tiny_os___024root.h>
 #if SYSTOLE_RTL_DEFAULT
 #include <Vsystole_top_default.h>
 #include <Vsystole_top_default___024root.h>
@@ -274,9 +276,9 @@ class Harness final : public RtlTop::Impl {
 
 std::vector<std::string> RtlTop::verilated() {
 #if SYSTOLE_RTL_DEFAULT
-  return {"tiny", "default"};
+  return {"tiny", "tiny_os", "default"};
 #else
-  return {"tiny"};
+  return {"tiny", "tiny_os"};
 #endif
 }
 
@@ -287,7 +289,6 @@ RtlTop::RtlTop(const isa::ArchConfig& arch, const std::string& wave) {
     if (config.empty() && same_shape(arch, isa::load_arch_config(name))) config = name;
     names += (names.empty() ? "" : ", ") + name;
   }
-  if (arch.dataflow() != spec::Dataflow::kWeightStationary) config.clear();
   if (config.empty()) {
     throw UserError("backend rtl: arch '" + arch.name + "' has no verilated model (verilated: " + names +
                     "); use --backend systemc");
@@ -296,6 +297,7 @@ RtlTop::RtlTop(const isa::ArchConfig& arch, const std::string& wave) {
 #if SYSTOLE_RTL_DEFAULT
   if (config == "default") impl_ = std::make_unique<Harness<Vsystole_top_default>>(wave, mhz);
 #endif
+  if (config == "tiny_os") impl_ = std::make_unique<Harness<Vsystole_top_tiny_os>>(wave, mhz);
   if (!impl_) impl_ = std::make_unique<Harness<Vsystole_top_tiny>>(wave, mhz);
   if (fingerprint() != arch.fingerprint()) {
     std::ostringstream msg;

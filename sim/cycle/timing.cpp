@@ -243,12 +243,15 @@ InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t 
       const std::uint64_t rows = f.outer * f.inner;
       // Weight-stationary: the weight tile is read (one cycle of read latency) and shifted in one row per cycle,
       // then one input row enters per cycle and the last result is written back rows + cols - 1 cycles after it
-      // entered. Output-stationary: inputs and weights stream together (no preload), the same fill and drain.
-      const std::uint64_t preload = arch.dataflow() == spec::Dataflow::kWeightStationary ? R + 1 : 0;
-      c.work = preload + rows + R + C - 1;
+      // entered. Output-stationary: the input rows' addresses run one block of R rows ahead (each block is loaded
+      // last row first), plus one cycle of buffer latency; then one input row per cycle, the weight tile streamed
+      // again with every block of R rows, and each result written back 2 rows + cols cycles after its row was read
+      // (R steps of accumulation, R of drain, cols of de-skew; docs/timing.md).
+      const bool ws = arch.dataflow() == spec::Dataflow::kWeightStationary;
+      c.work = ws ? (R + 1) + rows + (R + C - 1) : (R + 1) + rows + (2 * R + C);
       c.macs = rows * R * C;
       c.traffic.read_bytes[static_cast<std::size_t>(Memory::kInp)] = rows * R;
-      c.traffic.read_bytes[static_cast<std::size_t>(Memory::kWgt)] = R * C;
+      c.traffic.read_bytes[static_cast<std::size_t>(Memory::kWgt)] = (ws ? R : (rows + R - 1) / R * R) * C;
       c.traffic.read_bytes[kAcc] = f.accumulate ? rows * acc_row : 0;
       c.traffic.write_bytes[kAcc] = rows * acc_row;
       break;

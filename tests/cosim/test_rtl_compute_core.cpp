@@ -3,6 +3,7 @@
 // same cycle on both levels, the segments take the same number of cycles, and the accumulator ends bit for bit as
 // the functional model leaves it. A difference names the first diverging instruction.
 #include <Vcompute_core_bench.h>
+#include <Vcompute_core_bench_os.h>
 
 #include <filesystem>
 #include <fstream>
@@ -23,7 +24,8 @@ struct Timeline {
 };
 
 // Runs `program` (ending in finish) on the RTL bench, the instruction stream always valid (an ideal fetch).
-Timeline run_rtl(Vcompute_core_bench& rtl, const std::vector<spec::Insn>& program) {
+template <class Model>
+Timeline run_rtl(Model& rtl, const std::vector<spec::Insn>& program) {
   Timeline t;
   std::size_t next = 0, ended = 0;
   for (std::uint64_t cycle = 0;; ++cycle) {
@@ -47,12 +49,14 @@ Timeline run_rtl(Vcompute_core_bench& rtl, const std::vector<spec::Insn>& progra
   }
 }
 
-// `count` random programs on both levels; one CSV row per program (build/cosim/<csv>.csv: SystemC and RTL cycles,
-// their difference and the first instruction whose start or end differs, -1 when none).
-void agree_on_random_programs(int count, const std::string& csv) {
-  const unsigned seed = bench_seed("compute core");
+// `count` random programs on both levels, the bench `Model` built with arch config `config`'s array; one CSV row per
+// program (build/cosim/<csv>.csv: SystemC and RTL cycles, their difference and the first instruction whose start or
+// end differs, -1 when none).
+template <class Model>
+void agree_on_random_programs(const char* config, int count, const std::string& csv) {
+  const unsigned seed = bench_seed(std::string("compute core ") + config);
   std::mt19937 rng(seed);
-  isa::ArchConfig arch = isa::load_arch_config("tiny");
+  isa::ArchConfig arch = isa::load_arch_config(config);
   arch.params.queues_insn_depth = 2;  // compute_core_bench's InsnDepth: short queues make dispatch stall often
   sim::DramPorts dram_ports = sim::dram_ports(arch);
   const std::filesystem::path dir = std::filesystem::path(SYSTOLE_BINARY_DIR) / "cosim";
@@ -72,7 +76,7 @@ void agree_on_random_programs(int count, const std::string& csv) {
 
     ComputeMemories mem(rng, arch);
     VerilatedContext context;  // each model its own: a deleted default context would dangle
-    Vcompute_core_bench rtl(&context);
+    Model rtl(&context);
     rtl.insn_valid_i = 0;
     rtl.bd_we_i = 0;
     rtl.bd_re_i = 0;
@@ -105,17 +109,24 @@ void agree_on_random_programs(int count, const std::string& csv) {
     instructions += program.size();
     total_cycles += sc.cycles;
   }
-  std::cout << "compute core: " << count << " programs, " << instructions << " instructions, " << total_cycles
-            << " cycles, " << differing << " with a cycle difference (" << (dir / (csv + ".csv")).string() << ")\n";
+  std::cout << "compute core " << config << ": " << count << " programs, " << instructions << " instructions, "
+            << total_cycles << " cycles, " << differing << " with a cycle difference ("
+            << (dir / (csv + ".csv")).string() << ")\n";
 }
 
 }  // namespace
 
 TEST_CASE("compute core RTL and the SystemC model agree cycle for cycle on random programs", "[cosim]") {
-  agree_on_random_programs(200, "compute_core_cycles");
+  agree_on_random_programs<Vcompute_core_bench>("tiny", 200, "compute_core_cycles");
+}
+
+TEST_CASE("compute core RTL with an output-stationary array agrees with the SystemC model on random programs",
+          "[cosim]") {
+  agree_on_random_programs<Vcompute_core_bench_os>("tiny_os", 200, "compute_core_os_cycles");
 }
 
 // The long suite (ctest --preset long): thousands of programs.
 TEST_CASE("compute core RTL and the SystemC model agree on thousands of random programs", "[.][cosim_long]") {
-  agree_on_random_programs(20000, "compute_core_cycles_long");
+  agree_on_random_programs<Vcompute_core_bench>("tiny", 20000, "compute_core_cycles_long");
+  agree_on_random_programs<Vcompute_core_bench_os>("tiny_os", 5000, "compute_core_os_cycles_long");
 }

@@ -1,9 +1,9 @@
 // Whole programs on the RTL (the `rtl` backend: the kernel top hw/rtl/systole_top.sv under Verilator, driven through
 // its control registers, behind DramModel-timed AXI ports) against the functional model (outputs bit for bit) and the
-// SystemC model (every instruction's start and end cycle, and the total): every shipped model compiled for tiny and
-// default, and random compiled layers (convolutions with random shapes, strides, paddings, dilations and groups; gemm;
-// add; pools), whose programs use every unit, token queue and DMA path. One CSV row per program in
-// build/cosim/<suite>.csv.
+// SystemC model (every instruction's start and end cycle, and the total): every shipped model compiled for tiny,
+// tiny_os (tiny with an output-stationary array) and default, and random compiled layers (convolutions with random
+// shapes, strides, paddings, dilations and groups; gemm; add; pools), whose programs use every unit, token queue and
+// DMA path. One CSV row per program in build/cosim/<suite>.csv.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -87,12 +87,13 @@ void random_layers(int count, const std::string& suite, const char* arch_name = 
 
 }  // namespace
 
-TEST_CASE("every shipped model compiled for tiny and default runs on the RTL bit-exact and cycle-exact", "[cosim]") {
+TEST_CASE("every shipped model compiled for tiny, tiny_os and default runs on the RTL bit-exact and cycle-exact",
+          "[cosim]") {
   const fs::path models = fs::path(SYSTOLE_SOURCE_DIR) / "models" / "digits";
   const Tensor x = read_npy(models / "digits_test_x.npy");
   CycleCsv csv("shipped_models_cycles");
   int ran = 0;
-  for (const char* arch : {"tiny", "default"}) {
+  for (const char* arch : {"tiny", "tiny_os", "default"}) {
     for (const auto& e : fs::directory_iterator(models)) {
       if (e.path().extension() != ".onnx") continue;
       compiler::Graph g = compiler::import_onnx(e.path());
@@ -105,15 +106,21 @@ TEST_CASE("every shipped model compiled for tiny and default runs on the RTL bit
       ++ran;
     }
   }
-  CHECK(ran == 16);
+  CHECK(ran == 24);
 }
 
 TEST_CASE("random compiled layers run on the RTL bit-exact and cycle-exact", "[cosim]") {
   random_layers(200, "random_layers_cycles");
 }
 
+TEST_CASE("random compiled layers run on the RTL with an output-stationary array bit-exact and cycle-exact",
+          "[cosim]") {
+  random_layers(100, "random_layers_os_cycles", "tiny_os");
+}
+
 TEST_CASE("random compiled layers on the RTL: the long suite", "[.][cosim_long]") {
   random_layers(2000, "random_layers_cycles_long");
+  random_layers(1000, "random_layers_os_cycles_long", "tiny_os");
   random_layers(500, "random_layers_default_cycles_long", "default");
 }
 

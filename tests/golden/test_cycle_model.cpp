@@ -65,6 +65,26 @@ finish
   CHECK(r.counters.at("dram.read_bytes") == 32);
 }
 
+TEST_CASE("an output-stationary gemm: addresses a block ahead, weights per block, accumulate and drain", "[golden]") {
+  // As above on tiny_os (tiny with an output-stationary array): the gemm starts at 205 and takes 4 + 1 (the first
+  // block's input addresses, then one cycle of buffer latency) + 6 (input rows) + 2 * 4 + 4 (accumulate, drain,
+  // de-skew) = 23: done 228. Six rows are two blocks of four, so the weight tile is read twice.
+  const Program p = assemble_program(R"(.arch tiny_os
+.act_bytes 64
+load mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4
+load push_next mem=wgt region=act y_size=4 x_size=1 lanes=4 y_stride=4
+gemm pop_prev outer=2 inner=3 inp_stride_outer=1 inp_stride_inner=1 acc_stride_outer=3 acc_stride_inner=1
+finish
+)",
+                                     "gemm_os.s");
+  const RunResult r = run_on("systemc", p);
+  CHECK(r.counters.at("cycles") == 228);
+  CHECK(r.counters.at("compute.busy_cycles") == 23);
+  CHECK(r.counters.at("inp.read_bytes") == 6 * 4);
+  CHECK(r.counters.at("wgt.read_bytes") == 2 * 16);
+  CHECK(r.counters.at("acc.write_bytes") == 6 * 16);
+}
+
 TEST_CASE("a load overlaps the previous gemm", "[golden]") {
   // Loads back to back: wgt 67..136, A 136..205 (push), B 205..274 (push). Gemm A runs 205..221 while B loads;
   // gemm B 274..290.
