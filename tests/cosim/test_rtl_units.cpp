@@ -1,4 +1,4 @@
-// The leaf RTL modules of hw/rtl under Verilator against plain C++ models, cycle by cycle: the PE, the FIFO, the
+// The leaf RTL modules of hw/rtl under Verilator against plain C++ models, cycle by cycle: both PEs, the FIFO, the
 // dependency-token queue and the memory bank. Cycle convention: rtl_bench.hpp. Each random bench also asserts that
 // its corner cases (wrap, full, empty, same-cycle push and pop, read-during-write) actually occurred.
 #include <catch2/catch.hpp>
@@ -13,6 +13,7 @@
 
 #include "Vfifo.h"
 #include "Vpe.h"
+#include "Vpe_os.h"
 #include "Vsram_1r1w.h"
 #include "Vtoken_queue.h"
 #include "cosim/rtl_bench.hpp"
@@ -102,6 +103,44 @@ TEST_CASE("pe: random weights, inputs and partial sums match psum + x * w", "[co
   CHECK(wraps > 0);
   CHECK(min_by_min > 0);
   CHECK(holds > 0);  // the weight ignored wgt_i while wgt_shift_i was low
+}
+
+TEST_CASE("pe_os: accumulate, restart on first, drain chain, one cycle per hop", "[cosim]") {
+  // A C++ model of pe_os's registers; nullopt while a register holds nothing defined yet (no reset).
+  const unsigned seed = bench_seed("pe_os");
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  VerilatedContext context;
+  Vpe_os pe(&context);
+  std::optional<std::int32_t> acc, res_in, res;
+  int firsts = 0, sums_checked = 0, drains_checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const bool first = i == 0 || chance(rng, 0.2);
+    const std::int8_t x = random_int8(rng), w = random_int8(rng);
+    const auto res_i = static_cast<std::int32_t>(rng());
+    pe.first_i = first;
+    pe.inp_i = static_cast<std::uint8_t>(x);
+    pe.wgt_i = static_cast<std::uint8_t>(w);
+    pe.res_i = static_cast<std::uint32_t>(res_i);
+    settle(pe);
+    tick(pe);
+    // The edge: a first product hands the finished sum to the result register and restarts the sum.
+    const std::optional<std::int32_t> next_res = first ? acc : res_in;
+    acc = first ? mac(0, x, w) : (acc ? std::optional(mac(*acc, x, w)) : std::nullopt);
+    res_in = res_i;
+    res = next_res;
+    REQUIRE(static_cast<bool>(pe.first_o) == first);
+    REQUIRE(static_cast<std::int8_t>(pe.inp_o) == x);
+    REQUIRE(static_cast<std::int8_t>(pe.wgt_o) == w);
+    if (res) {
+      REQUIRE(static_cast<std::int32_t>(pe.res_o) == *res);
+      (first ? sums_checked : drains_checked) += 1;
+    }
+    firsts += first;
+  }
+  CHECK(firsts > 1000);
+  CHECK(sums_checked > 1000);
+  CHECK(drains_checked > 1000);
 }
 
 TEST_CASE("fifo: random push/pop against std::deque, count each cycle", "[cosim]") {
