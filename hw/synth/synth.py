@@ -3,13 +3,19 @@
 (7-series or UltraScale+).
 
     synth.py --arch tiny|default|...|path/to/config.toml --family xc7|xcup --pkg build/generated/rtl/systole_pkg.sv
-             --out build/synth [--force]
+             --out build/synth [--mode hier|flat] [--force]
 
-Writes <out>/<arch>_<family>.json: LUT, FF, DSP, BRAM (36 Kb equivalents), URAM, LUTRAM, SRL and CARRY counts, the
-raw cell counts, how each memory was mapped, the Yosys version, run time and peak memory, and a cache key. When that
-file already holds the same key (the package and RTL sources' sha256, the top's parameters, the family, the Yosys
-version and commands; see cache_key()), Yosys is not run again. Work files (the sources as Yosys reads them, the
-Yosys script and its log) go to <out>/work/<arch>_<family>/.
+Writes <out>/<arch>_<family>.json (<arch>_<family>_flat.json with --mode flat): LUT, FF, DSP, BRAM (36 Kb
+equivalents), URAM, LUTRAM, SRL and CARRY counts, the raw cell counts, how each memory was mapped, the Yosys version,
+run time and peak memory, the mode, and a cache key. When that file already holds the same key (the package and RTL
+sources' sha256, the top's parameters, the family, the mode, the Yosys version and commands; see cache_key()), Yosys
+is not run again. Work files (the sources as Yosys reads them, the Yosys script and its log) go to
+<out>/work/<arch>_<family>[_flat]/.
+
+Modes (MODES): `hier` (the default) keeps the design hierarchy, so synth_xilinx synthesizes each unique module and
+parameter set once (one PE for the whole array, one requant lane for all of them) and the counts are each module's
+cells times its instances; `flat` flattens first (`-flatten`) and optimizes across module boundaries, at many times
+the run time and memory (README.md compares the two).
 
 No timing: Yosys estimates no Xilinx Fmax (that needs Vivado). See README.md beside this file.
 """
@@ -100,7 +106,21 @@ def top_params(arch: dict) -> dict:
 # ---------------------------------------------------------------------------------------------------------------------
 
 # Bump when the JSON's layout or the counting in count() changes: cached results are then synthesized again.
-RESULT_FORMAT = 2  # 2: the whole kernel (systole_top), `sources` listed
+RESULT_FORMAT = 3  # 2: the whole kernel (systole_top), `sources` listed; 3: `mode`, hierarchical counting
+
+# How the design is synthesized. hier: synth_xilinx without -flatten runs every pass module by module on the
+# hierarchy that `hierarchy` derives (one module per unique module and parameter set), so the R*C PEs are synthesized
+# once and the `share` pass only compares resources within one module (it compared every pair of the requant lanes'
+# 64-bit shifts across the flattened kernel: 55% of default's 42 minutes). Nothing is optimized across a module
+# boundary: no constant propagation into a module, no removal of logic behind an output its parent leaves unused, no
+# merging of identical logic in two instances. flat: -flatten, as Vivado's default synthesis nearly does.
+MODES = {
+    "hier": "hierarchical: each unique (module, parameters) synthesized once by synth_xilinx without -flatten; "
+            "counts are the sum over the hierarchy of each module's own cells times its instances; no optimization "
+            "across module boundaries",
+    "flat": "flattened: synth_xilinx -flatten, optimized across module boundaries",
+}
+DEFAULT_MODE = "hier"
 
 FAMILIES = {
     # family: (DSP cell, 36 Kb block RAM, 18 Kb block RAM)
@@ -198,10 +218,106 @@ def yosys_version(yosys: str) -> str:
     return subprocess.run([yosys, "-V"], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def synth_commands(family: str) -> list:
+def synth_commands(family: str, mode: str) -> list:
     """The Yosys commands after reading and parameterizing the design (part of the cache key)."""
-    # -noiopad: out of context (the block sits inside a Vitis kernel; no I/O buffers on its ports).
-    return [f"synth_xilinx -top {TOP} -family {family} -flatten -noiopad"]
+    # -noiopad: out of context (the block sits inside a Vitis kernel; no I/O buffers on its ports). Without -flatten,
+    # synth_xilinx keeps the hierarchy (MODES).
+    flatten = " -flatten" if mode == "flat" else ""
+    return [f"synth_xilinx -top {TOP} -family {family}{flatten} -noiopad"]
+
+
+def result_name(arch_name: str, family: str, mode: str) -> str:
+    """<arch>_<family> for the default mode, <arch>_<family>_<mode> otherwise: the modes keep separate results."""
+    return f"{arch_name}_{family}" + ("" if mode == DEFAULT_MODE else f"_{mode}")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Counting over a hierarchy. Yosys 0.23's `stat -json` lists each module's own cells, a submodule instance being a cell
+# whose type is the submodule's name. Its own hierarchy total ("design") is not usable: with -json it still prints the
+# hierarchy's inner lines as plain text into the JSON (they are dropped here), so the totals are recomputed below and
+# checked against its "design" section when that parses.
+
+def read_stat_json(text: str) -> dict:
+    """`stat -json` output without the plain-text lines Yosys 0.23 writes into it for a hierarchical design."""
+    lines = [line for line in text.splitlines() if not line.strip() or line.strip()[0] in '"{}[]']
+    return json.loads("\n".join(lines))
+
+
+def submodule(cell_type: str, modules: dict):
+    """The module a cell instantiates, or None for a primitive. `stat -json` names modules as Yosys ids (`\\fifo`,
+    `$paramod$<sha1>\\fifo`) but cell types without the leading backslash (`fifo`)."""
+    for name in (cell_type, "\\" + cell_type):
+        if name in modules:
+            return name
+    return None
+
+
+def hierarchy_counts(modules: dict) -> tuple[str, dict, dict]:
+    """(top module, total cells by type over the whole hierarchy, instances of each module in the design). The top is
+    the one module no other instantiates."""
+    own = {name: m["num_cells_by_type"] for name, m in modules.items()}
+    used = {submodule(t, own) for cells in own.values() for t in cells}
+    roots = [name for name in own if name not in used]
+    if len(roots) != 1:
+        raise UserError(f"yosys stat: expected one top module, found {roots}")
+    top = roots[0]
+    instances = {name: 0 for name in own}
+    totals = {}
+
+    def walk(name: str, times: int) -> None:
+        instances[name] += times
+        for cell, n in own[name].items():
+            sub = submodule(cell, own)
+            if sub:
+                walk(sub, times * n)
+            else:
+                totals[cell] = totals.get(cell, 0) + times * n
+
+    walk(top, 1)
+    return top, dict(sorted(totals.items())), instances
+
+
+def base_name(module: str) -> str:
+    """The source module of a derived one: `$paramod$<sha1>\\fifo` and `$paramod\\fifo\\Depth=...` -> `fifo`."""
+    parts = module.split("\\")
+    return parts[1] if module.startswith("$paramod\\") else parts[-1]
+
+
+def module_names(log: str) -> dict:
+    """Readable names of the modules `hierarchy` derived, from its log, where each is first generated right after the
+    parameters it was derived with: `$paramod$<sha1>\\sram_1r1w` -> `sram_1r1w(Width=256,Depth=4096)` (the integer
+    parameters the instance set)."""
+    names, params = {}, []
+    for line in log.splitlines():
+        m = re.match(r"Parameter (?:\d+ \()?\\(\w+)\)? = (-?\d+)$", line)
+        if m:
+            params.append(f"{m.group(1)}={m.group(2)}")
+        elif not line.startswith("Parameter "):
+            m = re.match(r"(?:Generating|Found cached) RTLIL representation for module `(\S+)'", line)
+            if m and m.group(1).startswith("$paramod") and m.group(1) not in names:
+                names[m.group(1)] = base_name(m.group(1)) + (f"({','.join(params)})" if params else "")
+            params = []
+    return names
+
+
+def display_name(module: str, names: dict) -> str:
+    return names.get(module) or module.lstrip("\\")
+
+
+def hierarchy_table(modules: dict, top: str, instances: dict, names: dict, family: str) -> dict:
+    """Per module (readable name): its instances in the design and the resources of one instance's own cells (its
+    submodules' not included), so that each module's share of the total is instances x these. Largest LUT share
+    first."""
+    table = {}
+    for module, m in modules.items():
+        own = {t: n for t, n in m["num_cells_by_type"].items() if not submodule(t, modules)}
+        r = count(own, family)
+        name = TOP if module == top else display_name(module, names)
+        if name in table:  # two parameter sets that differ only in non-integer parameters
+            name = module
+        table[name] = {"instances": instances[module],
+                       **{k: r[k] for k in ("lut", "ff", "dsp", "bram36", "lut_as_memory", "carry")}}
+    return dict(sorted(table.items(), key=lambda kv: (-kv[1]["instances"] * kv[1]["lut"], kv[0])))
 
 
 def count(cells: dict, family: str) -> dict:
@@ -237,30 +353,44 @@ def lc_estimate(log: str):
     return int(found[-1]) if found else None
 
 
-def memory_mappings(log: str) -> dict:
-    """How memory_libmap mapped each memory: a block-RAM, UltraRAM or LUT-RAM cell, or "FF" (registers)."""
+def memory_mappings(log: str, names: dict) -> dict:
+    """How memory_libmap mapped each memory: a block-RAM, UltraRAM or LUT-RAM cell, or "FF" (registers). Flat: by
+    instance path (`systole_top.u_core.u_inp.mem_q`); hier: by module (`sram_1r1w(Width=32,Depth=4096).mem_q`, once
+    for all its instances: `hierarchy` gives their number)."""
+    def name(mem: str) -> str:
+        module, _, rest = mem.rpartition(".")
+        return f"{display_name(module, names)}.{rest.lstrip(chr(92))}" if module.startswith("$paramod") \
+            else mem.lstrip("\\")
     found = {}
     for mem, cell in re.findall(r"^mapping memory (\S+) via (\S+)", log, re.M):
-        found[mem.lstrip("\\")] = cell.strip("\\$_")
+        found[name(mem)] = cell.strip("\\$_")
     for mem in re.findall(r"^using FF mapping for memory (\S+)", log, re.M):
-        found[mem.lstrip("\\")] = "FF"
+        found[name(mem)] = "FF"
     return dict(sorted(found.items()))
 
 
-def dsp_sources(log: str):
-    """Where the DSPs come from: xilinx_dsp reports each DSP cell it packs, named after the multiply it came from
-    (`$flatten\\u_core.\\u_load_dma.$mul$<file>:<line>$<n>...`). Counted by instance path and source line, generate
-    indices folded to [*]: {"u_core.u_load_dma dma_load.sv:69": 7, ...}. None where xilinx_dsp reports nothing: Yosys
-    0.23 packs DSP48E1 (xc7) only, so xcup has no such report (its multiplies are the same as xc7's)."""
+def dsp_sources(log: str, instances: dict):
+    """Where the DSPs come from: xilinx_dsp reports each DSP cell it packs, named after the multiply it came from.
+    Flat: the cell is `$flatten\\u_core.\\u_load_dma.$mul$<file>:<line>$<n>...`, counted by instance path and source
+    line, generate indices folded to [*]: {"u_core.u_load_dma dma_load.sv:69": 7, ...}. Hier: the cell is
+    `<module>.$mul$<file>:<line>$<n>`, counted by module and source line times the module's instances (`instances`,
+    from hierarchy_counts()): {"dma_load dma_load.sv:69": 14, "pe pe.sv:31": 1024, ...}. None where xilinx_dsp reports
+    nothing: Yosys 0.23 packs DSP48E1 (xc7) only, so xcup has no such report (its multiplies are the same as xc7's)."""
     found = {}
     for cell in re.findall(r"^Analysing (\S+) for Xilinx DSP packing\.", log, re.M):
-        m = re.search(r"\$flatten([^$]*?)\.?\$\w+\$[^$]*?([\w.]+\.s?v):(\d+)\$", cell)
-        if m:
-            path = re.sub(r"\[\d+\]", "[*]", m.group(1).replace("\\", "").rstrip("."))
-            key = f"{path or TOP} {m.group(2)}:{m.group(3)}"
+        source = re.search(r"\$\w+\$[^$]*?([\w.]+\.s?v):(\d+)\$", cell)
+        flat = re.search(r"\$flatten([^$]*?)\.?\$", cell)
+        times = 1
+        if source and flat:
+            path = re.sub(r"\[\d+\]", "[*]", flat.group(1).replace("\\", "").rstrip("."))
+            key = f"{path or TOP} {source.group(1)}:{source.group(2)}"
+        elif source:
+            module = re.match(r"(.*?)\.[$\\]", cell).group(1)
+            times = instances[submodule(module, instances) or module]
+            key = f"{base_name(module)} {source.group(1)}:{source.group(2)}"
         else:
             key = "unattributed"
-        found[key] = found.get(key, 0) + 1
+        found[key] = found.get(key, 0) + times
     return dict(sorted(found.items())) or None
 
 
@@ -279,11 +409,11 @@ def key_text(text: str) -> str:
     return " ".join(text.split())
 
 
-def cache_key(inputs: dict, texts: dict, params: dict, family: str, version: str) -> str:
+def cache_key(inputs: dict, texts: dict, params: dict, family: str, mode: str, version: str) -> str:
     """What the result depends on: the package and the sources as Yosys reads them (after yosys_compat; comments and
-    layout left out, see key_text), the top and its parameters, the family, the Yosys version and commands, and the
-    result format. Config keys the RTL does not take (dram.latency_cycles, clock.mhz, array.dataflow), comment edits
-    and edits to this script that change none of these keep the cached result."""
+    layout left out, see key_text), the top and its parameters, the family, the mode (MODES), the Yosys version and
+    commands, and the result format. Config keys the RTL does not take (dram.latency_cycles, clock.mhz), comment
+    edits and edits to this script that change none of these keep the cached result."""
     data = {
         "format": RESULT_FORMAT,
         "package": next(v for k, v in inputs.items() if k.startswith("<generated>")),
@@ -292,8 +422,9 @@ def cache_key(inputs: dict, texts: dict, params: dict, family: str, version: str
         "top": TOP,
         "params": params,
         "family": family,
+        "mode": mode,
         "yosys": version,
-        "commands": synth_commands(family),
+        "commands": synth_commands(family, mode),
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
@@ -302,13 +433,15 @@ def run(args) -> int:
     arch = read_arch(args.arch)
     params = top_params(arch)
     family = args.family
+    mode = args.mode
     pkg_path = Path(args.pkg).resolve()
     if not pkg_path.is_file():
         raise UserError(f"generated package {pkg_path} is missing: build it first "
                         "(cmake --build build --target systole_spec_gen)")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    result_path = out / f"{arch['name']}_{family}.json"
+    name = result_name(arch["name"], family, mode)
+    result_path = out / f"{name}.json"
 
     version = yosys_version(args.yosys)
     pkg, types, values = package_names(pkg_path.read_text())
@@ -316,7 +449,7 @@ def run(args) -> int:
     texts = {src: function_returns(yosys_compat((ROOT / src).read_text(), pkg, types, values), src) for src in srcs}
     inputs = {"<generated>/" + pkg_path.name: sha256(pkg_path)}
     inputs.update({src: sha256(ROOT / src) for src in srcs})
-    key = cache_key(inputs, texts, params, family, version)
+    key = cache_key(inputs, texts, params, family, mode, version)
 
     if not args.force and result_path.is_file():
         try:
@@ -330,7 +463,7 @@ def run(args) -> int:
             print(f"synth: {result_path} is up to date (cached)")
             return 0
 
-    work = out / "work" / f"{arch['name']}_{family}"
+    work = out / "work" / name
     (work / "src").mkdir(parents=True, exist_ok=True)
     files = [pkg_path]
     for src, text in texts.items():
@@ -341,14 +474,14 @@ def run(args) -> int:
     chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
     script = [f"read_verilog -sv -defer {' '.join(str(f) for f in files)}",
               f"chparam {chparam} {TOP}",
-              *synth_commands(family),
+              *synth_commands(family, mode),
               f"tee -q -o {stat_json} stat -json",
               "stat -tech xilinx"]
     (work / "synth.ys").write_text("\n".join(script) + "\n")
     log_path = work / "yosys.log"
     stat_json.unlink(missing_ok=True)
 
-    print(f"synth: {arch['name']} ({params['Rows']}x{params['Cols']}) for {family}: yosys, log in {log_path}",
+    print(f"synth: {arch['name']} ({params['Rows']}x{params['Cols']}) for {family}, {mode}: yosys, log in {log_path}",
           flush=True)
     # Yosys's warnings (thousands on big configs) go to a file: a pipe nobody reads while waiting would fill and stall
     # it. wait4 gives the peak memory of this one child.
@@ -364,10 +497,15 @@ def run(args) -> int:
         sys.stderr.write("".join(line + "\n" for line in errors[-5:]))
         raise UserError(f"yosys failed (exit {returncode}) on {arch['name']} for {family}; see {log_path}")
 
-    stat = json.loads(stat_json.read_text())
-    module = stat["modules"].get("\\" + TOP) or next(iter(stat["modules"].values()))
-    cells = dict(sorted(module["num_cells_by_type"].items()))
+    stat = read_stat_json(stat_json.read_text())
     log = log_path.read_text(errors="replace")
+    top, cells, instances = hierarchy_counts(stat["modules"])
+    if mode == "flat" and len(stat["modules"]) != 1:
+        raise UserError(f"yosys left {len(stat['modules'])} modules in a flattened design; see {log_path}")
+    design = stat.get("design", {}).get("num_cells_by_type")
+    if design is not None and design != cells:
+        raise UserError(f"cell totals over the hierarchy differ from Yosys's own (stat -json `design`): {stat_json}")
+    names = module_names(log)
     result = {
         "arch": arch["name"],
         "family": family,
@@ -375,23 +513,26 @@ def run(args) -> int:
         "scope": SCOPE,
         "sources": ["<generated>/" + pkg_path.name, *srcs],
         "params": params,
+        "mode": mode,
+        "mode_note": MODES[mode],
         "resources": count(cells, family),
         "cells": cells,
-        "memories": memory_mappings(log),
-        "dsp_sources": dsp_sources(log),
+        "hierarchy": hierarchy_table(stat["modules"], top, instances, names, family) if mode == "hier" else None,
+        "memories": memory_mappings(log, names),
+        "dsp_sources": dsp_sources(log, instances),
         "lc_estimate": lc_estimate(log),
         "yosys": version,
-        "yosys_commands": synth_commands(family),
+        "yosys_commands": synth_commands(family, mode),
         "seconds": round(seconds, 1),
         "peak_rss_mib": round(usage.ru_maxrss / 1024),
         "inputs_sha256": inputs,
         "cache_key": key,
-        "regenerate": f"hw/synth/synth.py --arch {arch['name']} --family {family} --pkg <build>/generated/rtl/"
-                      f"{pkg_path.name} --out <dir>",
+        "regenerate": f"hw/synth/synth.py --arch {arch['name']} --family {family} --mode {mode} --pkg "
+                      f"<build>/generated/rtl/{pkg_path.name} --out <dir>",
     }
     result_path.write_text(json.dumps(result, indent=2) + "\n")
     r = result["resources"]
-    print(f"synth: {result_path}: LUT {r['lut']}, FF {r['ff']}, DSP {r['dsp']}, BRAM36 {r['bram36']:g}, "
+    print(f"synth: {result_path} ({mode}): LUT {r['lut']}, FF {r['ff']}, DSP {r['dsp']}, BRAM36 {r['bram36']:g}, "
           f"URAM {r['uram']}, LUTRAM {r['lut_as_memory']}, {seconds:.1f} s, {result['peak_rss_mib']} MiB")
     return 0
 
@@ -403,6 +544,9 @@ def main() -> int:
     parser.add_argument("--pkg", required=True, help="the generated systole_pkg.sv")
     parser.add_argument("--out", required=True, help="output directory")
     parser.add_argument("--yosys", default="yosys", help="the yosys executable")
+    parser.add_argument("--mode", choices=sorted(MODES), default=DEFAULT_MODE,
+                        help="hier: keep the hierarchy, each unique module synthesized once (default); flat: "
+                             "synth_xilinx -flatten (README.md compares them)")
     parser.add_argument("--force", action="store_true", help="run Yosys even when the result is cached")
     args = parser.parse_args()
     try:

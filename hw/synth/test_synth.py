@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Smoke test of the Yosys flow (CTest unit:synth_yosys_smoke): synthesizes the whole kernel (systole_top) at a 1x1
-config for xc7 in a temporary directory and checks the counts synth.py writes, its parameters, its memory mapping and
-its cache; a config the RTL cannot be built for is rejected before Yosys runs. The kernel's fixed part (control slave,
+config for xc7, in the default (hierarchical) mode, in a temporary directory and checks the counts synth.py writes, the
+hierarchy they are summed over, its parameters, its memory mapping and its cache; a config the RTL cannot be built for
+is rejected before Yosys runs. The kernel's fixed part (control slave,
 fetch, dispatch, the DMA units' 64-bit address arithmetic) costs most of the time, not the array: see README.md for
 the measured time.
 
@@ -97,17 +98,29 @@ def main() -> int:
         # One per PE, four per requant lane (a 32x32 multiply on 25x18 DSP48E1s; compute's and store's); the DMA
         # units' address arithmetic adds more.
         check(r["dsp"] >= 1 + 4, f"the PE's and the requant lane's multiplies map to DSP48E1 (dsp = {r['dsp']})")
+        check(result["mode"] == "hier" and "-flatten" not in result["yosys_commands"][0],
+              f"the default mode is hierarchical: {result['mode']}, {result['yosys_commands']}")
         sources = result["dsp_sources"]
-        check(sum(sources.values()) == r["dsp"] and any(".u_pe pe.sv:" in key for key in sources),
-              f"every DSP is traced to its instance and source line: {sources}")
+        by_module = lambda name: sum(n for key, n in sources.items() if key.startswith(name + " "))  # noqa: E731
+        check(sum(sources.values()) == r["dsp"] and by_module("pe") == 1 and by_module("requant") == 2 * 4,
+              f"every DSP is traced to its module and source line, times its instances: {sources}")
+        # The totals are each module's own cells times its instances, summed over the hierarchy.
+        hier = result["hierarchy"]
+        check(all(sum(m["instances"] * m[k] for m in hier.values()) == r[k] for k in ("lut", "ff", "dsp", "carry"))
+              and hier["systole_top"]["instances"] == 1 and hier["requant"]["instances"] == 2,
+              "the hierarchy table adds up to the totals (one systole_top, two requant lanes)")
         check(r["lut"] > 0, f"lut = {r['lut']} > 0")
         check(r["ff"] > 0, f"ff = {r['ff']} > 0")
         check(r["bram36"] > 0, f"bram36 = {r['bram36']} > 0")
+        # inp and wgt (1024 rows), the two acc banks (128 rows) and the acc replica (256 rows) are sram_1r1w modules,
+        # one per parameter set (inp and wgt share one here); compute_unit's 2-row u_inp_rows is the only small one.
         mems = result["memories"]
         big = {name: cell for name, cell in mems.items()
-               if re.search(r"\.(u_inp|u_wgt|g_acc_bank\[\d+\]\.u_bank|u_acc_replica)\.mem_q$", name)}
-        check(len(big) == 5 and all("BLOCKRAM" in cell for cell in big.values()),
-              f"inp, wgt, both acc banks and the acc replica are block RAM: {big}")
+               if re.fullmatch(r"sram_1r1w\(.*Depth=(\d+)\)\.mem_q", name)
+               and int(re.search(r"Depth=(\d+)", name).group(1)) >= 128}
+        big_instances = sum(hier[name[:-len(".mem_q")]]["instances"] for name in big)
+        check(big_instances == 5 and all("BLOCKRAM" in cell for cell in big.values()),
+              f"inp, wgt, both acc banks and the acc replica are block RAM ({big_instances} instances): {big}")
         check(all(cell != "FF" for cell in mems.values()),
               f"the queues and DMA buffers map to LUT RAM or block RAM, not registers: {mems}")
         check(result["yosys"].startswith("Yosys"), f"yosys version recorded: {result['yosys']}")
@@ -138,13 +151,24 @@ def main() -> int:
               f"a config without dram.burst_bytes is rejected before Yosys runs: {rejected.stderr.strip()}")
 
     # Comment and layout edits keep a cached result; code, strings and pragmas do not.
-    key_text = load_synth().key_text
+    synth_py = load_synth()
+    key_text = synth_py.key_text
     src = 'assign a = b; // why\n/* more */ assign s = "x // y";\n'
     check(key_text(src) == key_text('assign a = b;\n  assign s = "x // y"; // reworded\n')
           and key_text(src) != key_text(src.replace("= b", "= c"))
           and key_text(src) != key_text(src.replace("x // y", "x // z"))
           and key_text(src) != key_text(src + "// synopsys translate_off\n"),
           "the cache key ignores comments and whitespace, not code, strings or synthesis pragmas")
+
+    # The modes are told apart: their own key, their own result file, their own synth_xilinx command.
+    inputs, texts = {"<generated>/systole_pkg.sv": "0" * 64}, {"hw/rtl/pe.sv": src}
+    keys = {mode: synth_py.cache_key(inputs, texts, {"Rows": 1}, "xc7", mode, "Yosys 0.23")
+            for mode in ("hier", "flat")}
+    check(keys["hier"] != keys["flat"] and synth_py.result_name("tiny", "xc7", "hier") == "tiny_xc7"
+          and synth_py.result_name("tiny", "xc7", "flat") == "tiny_xc7_flat"
+          and "-flatten" in synth_py.synth_commands("xc7", "flat")[0]
+          and "-flatten" not in synth_py.synth_commands("xc7", "hier")[0],
+          "the mode is part of the cache key, the result's name and the Yosys command")
 
     print(f"{len(failures)} failed" if failures else "all checks passed")
     return 1 if failures else 0
