@@ -135,6 +135,11 @@ LUTRAM_LUTS = {
 SRL_CELLS = ("SRL16E", "SRLC16E", "SRLC32E")
 
 
+# array.dataflow (hw/spec/arch_schema.toml): compute_unit's OutputStationary parameter picks systolic_array or
+# systolic_array_os.
+DATAFLOWS = ("weight_stationary", "output_stationary")
+
+
 class UserError(Exception):
     pass
 
@@ -158,6 +163,10 @@ def read_arch(spec: str) -> dict:
         value = data.get(section, {}).get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UserError(f"arch config {path}: {section}.{key} must be a positive integer")
+    dataflow = data.get("array", {}).get("dataflow")
+    if dataflow not in DATAFLOWS:
+        raise UserError(f"arch config {path}: array.dataflow must be one of {', '.join(DATAFLOWS)} "
+                        f"(it picks the systolic array the RTL builds), not {dataflow!r}")
     return {"name": path.stem, "origin": str(path)}
 
 

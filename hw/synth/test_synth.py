@@ -25,6 +25,7 @@ SYNTH = Path(__file__).resolve().parent / "synth.py"
 SMALL = """[array]
 rows = 1
 cols = 1
+dataflow = "weight_stationary"
 [memory]
 inp_kib = 1
 wgt_kib = 1
@@ -86,8 +87,9 @@ def main() -> int:
         print(f"resources: {json.dumps(r)}")
         params = dict(result["params"])
         fingerprint = params.pop("Fingerprint", "")
-        check(params == {"Rows": 1, "Cols": 1, "InpRows": 1024, "WgtRows": 1024, "AccRows": 256, "Banks": 2,
-                         "InsnDepth": 4, "TokenDepth": 4, "BeatBytes": 16, "MaxOutstanding": 4, "BurstBytes": 64},
+        check(params == {"Rows": 1, "Cols": 1, "OutputStationary": 0, "InpRows": 1024, "WgtRows": 1024, "AccRows": 256,
+                         "Banks": 2, "InsnDepth": 4, "TokenDepth": 4, "BeatBytes": 16, "MaxOutstanding": 4,
+                         "BurstBytes": 64},
               "top parameters derived from the config (rows of inp = inp_kib*1024/rows, acc = acc_kib*1024/(4*cols))")
         # The 64-bit fingerprint is a sized hex literal: Yosys must get all 64 bits, not a 32-bit integer.
         log = (out / "work" / "small_xc7" / "yosys.log").read_text(errors="replace")
@@ -149,6 +151,12 @@ def main() -> int:
         rejected = synth(args, no_burst, out)
         check(rejected.returncode == 1 and "dram.burst_bytes must be a positive integer" in rejected.stderr,
               f"a config without dram.burst_bytes is rejected before Yosys runs: {rejected.stderr.strip()}")
+
+        bad_dataflow = tmp / "bad_dataflow.toml"
+        bad_dataflow.write_text(SMALL.replace('dataflow = "weight_stationary"', 'dataflow = "diagonal"'))
+        rejected = synth(args, bad_dataflow, out)
+        check(rejected.returncode == 1 and "array.dataflow must be one of" in rejected.stderr,
+              f"an unknown array.dataflow is rejected before Yosys runs: {rejected.stderr.strip()}")
 
     # Comment and layout edits keep a cached result; code, strings and pragmas do not.
     synth_py = load_synth()
