@@ -22,7 +22,7 @@ bool is_conv_like(OpKind k) {
   return k == OpKind::kConv || k == OpKind::kGemm;
 }
 bool is_vec(OpKind k) {
-  return k == OpKind::kAdd || k == OpKind::kMaxPool || k == OpKind::kGlobalAveragePool;
+  return k == OpKind::kMaxPool || k == OpKind::kAveragePool || k == OpKind::kGlobalAveragePool;
 }
 
 Layout layout_of(const Value& v) {
@@ -43,7 +43,8 @@ std::string host_reason(const Node& n) {
     case OpKind::kDequantize: return "float boundary (the accelerator computes in integers)";
     case OpKind::kReshape: return "reshape changes the NHWC byte order";
     case OpKind::kMatMul: return "activation x activation matmul has no accelerator lowering yet";
-    case OpKind::kAveragePool: return "average pool has no accelerator lowering yet";
+    case OpKind::kAdd:
+      return "QLinearAdd is fp32 fused multiply-adds in ONNX Runtime; the vector unit has no fp32 datapath";
     default: return std::string(op_name(n.op.kind)) + " has no accelerator lowering";
   }
 }

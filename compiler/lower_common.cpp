@@ -135,13 +135,12 @@ std::pair<std::int32_t, std::int32_t> clamp_of(const Node& n, const Value& out) 
   return {lo, hi};
 }
 
-std::vector<std::int32_t> param_rows(const std::vector<double>& reals, std::int32_t zero_point, std::int64_t cols) {
-  std::vector<std::int32_t> rows(static_cast<std::size_t>(3 * cols), 0);
-  for (std::size_t c = 0; c < reals.size() && c < static_cast<std::size_t>(cols); ++c) {
-    const quant::Multiplier m = quant::quantize_multiplier(reals[c]);
-    rows[c] = m.multiplier;
-    rows[static_cast<std::size_t>(cols) + c] = m.shift;
-    rows[static_cast<std::size_t>(2 * cols) + c] = zero_point;
+std::vector<std::int32_t> param_rows(const std::vector<float>& scales, std::int32_t zero_point, std::int64_t cols) {
+  static_assert(spec::kRequantParamRows == 2, "param_rows writes a scale row and a zero-point row");
+  std::vector<std::int32_t> rows(static_cast<std::size_t>(spec::kRequantParamRows * cols), 0);
+  for (std::size_t c = 0; c < scales.size() && c < static_cast<std::size_t>(cols); ++c) {
+    rows[c] = quant::scale_bits(scales[c]);
+    rows[static_cast<std::size_t>(cols) + c] = zero_point;
   }
   return rows;
 }

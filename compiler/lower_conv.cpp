@@ -10,6 +10,7 @@
 
 #include "compiler/lower_detail.hpp"
 #include "sim/isa/error.hpp"
+#include "sim/isa/quant.hpp"
 
 namespace systole::compiler::detail {
 namespace {
@@ -70,10 +71,12 @@ Dense dense_weights(const Ctx& c, const Node& n, const Geom& g) {
   return d;
 }
 
-double weight_scale(const Value& w, std::int64_t oc) {
-  return w.channel_scale.empty() ? static_cast<double>(w.scale)
-                                 : static_cast<double>(w.channel_scale[static_cast<std::size_t>(oc)]);
+float weight_scale(const Value& w, std::int64_t oc) {
+  return w.channel_scale.empty() ? w.scale : w.channel_scale[static_cast<std::size_t>(oc)];
 }
+
+// Accumulator rows of parameters per output-channel tile: the folded bias, then the requant rows.
+constexpr std::int64_t kParamRowsPerTile = 1 + spec::kRequantParamRows;
 
 Plan plan(const Ctx& c, const Node& n) {
   Plan p;
@@ -136,7 +139,7 @@ Plan plan(const Ctx& c, const Node& n) {
   if (!p.resident && max_nt_tiles * R > c.arch.wgt_rows())
     return reject("one output-channel tile's weights exceed the weight buffer");
 
-  const std::int64_t params = 4 * p.nt_count;
+  const std::int64_t params = kParamRowsPerTile * p.nt_count;
   const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
   for (std::int64_t ohb = g.oh; ohb >= 1; --ohb) {
     const std::int64_t span = g.span(ohb);
@@ -183,14 +186,12 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   }
   const std::uint64_t tiles_at = c.add_const(tiles);
 
-  // Parameter rows per output tile: folded bias, multiplier, shift, zero point.
+  // Parameter rows per output tile: folded bias, then the requant rows (fp32 scales, zero points).
   std::vector<std::int32_t> params;
-  const double alpha = is_gemm(n) && n.op.floats.count("alpha")
-                           ? static_cast<double>(static_cast<float>(n.op.floats.at("alpha")[0]))
-                           : 1.0;
+  const float alpha = is_gemm(n) && n.op.floats.count("alpha") ? static_cast<float>(n.op.floats.at("alpha")[0]) : 1.0f;
   for (std::int64_t nt = 0; nt < p.nt_count; ++nt) {
     std::vector<std::int32_t> bias(static_cast<std::size_t>(C), 0);
-    std::vector<double> reals;
+    std::vector<float> scales;
     for (std::int64_t cc = 0; cc < C && nt * C + cc < g.cout; ++cc) {
       const std::int64_t oc = nt * C + cc;
       std::int64_t sum_w = 0;
@@ -202,19 +203,17 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
       const std::int64_t b =
           n.inputs.size() > 2 && n.inputs[2] >= 0 ? c.value(n.inputs[2]).data[static_cast<std::size_t>(oc)] : 0;
       bias[static_cast<std::size_t>(cc)] = static_cast<std::int32_t>(b - zx * sum_w);
-      // As the reference kernels compute it: (alpha *) sx * sw[oc] / sy in double.
-      reals.push_back(is_gemm(n)
-                          ? alpha * x.scale * static_cast<double>(static_cast<float>(weight_scale(w, oc))) / y.scale
-                          : static_cast<double>(x.scale) * weight_scale(w, oc) / y.scale);
+      // As ONNX Runtime forms it, in float32 (quant.hpp).
+      scales.push_back(quant::requant_scale(is_gemm(n) ? alpha * x.scale : x.scale, weight_scale(w, oc), y.scale));
     }
     params.insert(params.end(), bias.begin(), bias.end());
-    const auto rows = param_rows(reals, y.zero_point, C);
+    const auto rows = param_rows(scales, y.zero_point, C);
     params.insert(params.end(), rows.begin(), rows.end());
   }
   const std::uint64_t params_at = c.add_const_i32(params);
   const auto [lo, hi] = clamp_of(n, y);
 
-  const std::int64_t param_row = c.arch.acc_rows() - 4 * p.nt_count;
+  const std::int64_t param_row = c.arch.acc_rows() - kParamRowsPerTile * p.nt_count;
   const std::int64_t tile_rows = g.span(p.ohb) * g.wp;
   const std::int64_t inp_buf = p.kt_count * tile_rows;
   const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
@@ -223,7 +222,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   const std::int64_t y_off = static_cast<std::int64_t>(c.offset[static_cast<std::size_t>(n.output)]);
   auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
 
-  const spec::LoadFields load_params = param_load(param_row, params_at, 4 * p.nt_count, C);
+  const spec::LoadFields load_params = param_load(param_row, params_at, kParamRowsPerTile * p.nt_count, C);
 
   // nt groups: all output tiles in every step when the weights are resident, else one pipeline per output tile.
   std::vector<std::vector<std::int64_t>> groups;
@@ -279,7 +278,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
           spec::VecFields init;
           init.op = spec::VecOp::kCopy;
           init.dst_addr = u32(acc);
-          init.src_addr = u32(param_row + 4 * nt);
+          init.src_addr = u32(param_row + kParamRowsPerTile * nt);
           init.outer = 1;
           init.inner = u32(rows * g.ow);
           init.dst_stride_inner = 1;
@@ -306,7 +305,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
           st.dtype = isa_dtype(y.dtype);
           st.requant = 1;
           st.sram_addr = u32(acc);
-          st.param_addr = u32(param_row + 4 * nt + 1);
+          st.param_addr = u32(param_row + kParamRowsPerTile * nt + 1);
           st.dram_offset = static_cast<std::uint64_t>(y_off + ((img * g.oh + oh0) * g.ow) * g.cout + nt * C);
           st.y_size = u32(rows);
           st.x_size = u32(g.ow);

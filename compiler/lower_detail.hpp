@@ -82,8 +82,9 @@ std::pair<std::int32_t, std::int32_t> clamp_of(const Node& n, const Value& out);
 // The compute-unit load of `rows` int32 parameter rows of `cols` lanes from the const region into acc row `sram`.
 spec::LoadFields param_load(std::int64_t sram, std::uint64_t at, std::int64_t rows, std::int64_t cols);
 
-// Requantization parameter rows (multiplier, shift, zero point) for `cols` lanes.
-std::vector<std::int32_t> param_rows(const std::vector<double>& reals, std::int32_t zero_point, std::int64_t cols);
+// Requantization parameter rows for `cols` lanes: the fp32 scales (bit patterns; lanes past scales.size() get 0),
+// then the zero point in every lane.
+std::vector<std::int32_t> param_rows(const std::vector<float>& scales, std::int32_t zero_point, std::int64_t cols);
 
 // Conv and gemm on the array; add, max pool and global average pool on the vector unit. Each returns why the node
 // cannot run on the accelerator, or nullopt; emit_* appends the layer's instructions and fills its report.

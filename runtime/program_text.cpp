@@ -1,6 +1,7 @@
 #include "systole/program_text.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -38,6 +39,18 @@ std::uint64_t parse_u64(const std::string& text, const std::string& where, const
   const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
   if (text.empty() || text[0] == '-' || errno == ERANGE || *end != '\0') {
     throw UserError(where + ": " + what + ": '" + text + "' is not an unsigned integer");
+  }
+  return v;
+}
+
+// A finite fp32 value, decimal or hexadecimal floating point (0x1.8p-3), rounded to the nearest float32 as strtof
+// does.
+float parse_f32(const std::string& text, const std::string& where) {
+  char* end = nullptr;
+  errno = 0;
+  const float v = std::strtof(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
+    throw UserError(where + ": '" + text + "' is not a finite f32 value");
   }
   return v;
 }
@@ -243,7 +256,7 @@ Program assemble_program(std::string_view text, const std::string& origin) {
       if (n == 0 || n > 4096) throw UserError(where + ": .align must be in [1, 4096]");
       while (p.constants.size() % n) p.constants.push_back(0);
     } else if (d == ".const") {
-      if (words.size() < 2) throw UserError(where + ": .const needs a type (i8, u8, i32, hex)");
+      if (words.size() < 2) throw UserError(where + ": .const needs a type (i8, u8, i32, f32, hex)");
       const std::string& type = words[1];
       for (std::size_t i = 2; i < words.size(); ++i) {
         if (type == "hex") {
@@ -252,6 +265,11 @@ Program assemble_program(std::string_view text, const std::string& origin) {
           for (std::size_t k = 0; k < h.size(); k += 2) {
             p.constants.push_back(static_cast<std::uint8_t>(parse_u64("0x" + h.substr(k, 2), where, "hex byte")));
           }
+          continue;
+        }
+        if (type == "f32") {  // an fp32 value (requant scales), stored as its IEEE-754 bit pattern
+          const std::uint32_t u = std::bit_cast<std::uint32_t>(parse_f32(words[i], where));
+          for (int b = 0; b < 4; ++b) p.constants.push_back(static_cast<std::uint8_t>(u >> (8 * b)));
           continue;
         }
         const std::int64_t v = parse_int(words[i], where, ".const value");
@@ -264,7 +282,7 @@ Program assemble_program(std::string_view text, const std::string& origin) {
           const auto u = static_cast<std::uint32_t>(v);
           for (int b = 0; b < 4; ++b) p.constants.push_back(static_cast<std::uint8_t>(u >> (8 * b)));
         } else {
-          throw UserError(where + ": .const type '" + type + "' is not i8, u8, i32 or hex");
+          throw UserError(where + ": .const type '" + type + "' is not i8, u8, i32, f32 or hex");
         }
       }
     } else if (d[0] == '.' && d != ".insn") {

@@ -16,8 +16,8 @@
 //                            row (B-1) R at B R + 2R + C - 1
 //   vec:  n + 1 + bank conflicts
 //     per element, the rows its op reads are issued greedily, one per bank per cycle (dst first, then src or the
-//     requant parameter rows src, src+1, src+2, which stay latched while the source address repeats and no write
-//     hits them); the element is computed and written in the cycle after its last read, while the next element's
+//     requant parameter rows src (fp32 scales) and src+1 (zero points), which stay latched while the source address
+//     repeats and no write hits them); the element is computed and written in the cycle after its last read, while the next element's
 //     reads go out.
 //
 // A row written in cycle t and read in the same cycle (read-first memories) is forwarded from the write, so every
@@ -264,7 +264,9 @@ module compute_unit #(
   logic        rd_active_q;  // elements remain to be read
   logic        rd_active;
   logic        fresh_q;      // the current element has issued no read yet
-  logic [3:0]  need_q;       // its operands still to read: dst, src (or requant multiplier), shift, zero point
+  // Operands an element may read: dst, then src or the requant parameter rows (scale, zero point).
+  localparam int unsigned VecOperands = 1 + systole_pkg::RequantParamRows;
+  logic [VecOperands-1:0] need_q;  // its operands still to read
   logic        latch_valid_q;
   logic [23:0] latch_src_q;
   logic [23:0] dst_row, src_row;
@@ -295,8 +297,8 @@ module compute_unit #(
   logic [AccWidth-1:0] last_wr_data_q;
   logic                latch_hit;
 
-  logic [23:0]         op_row [4];
-  logic [3:0]          need, issue;
+  logic [23:0]            op_row [VecOperands];
+  logic [VecOperands-1:0] need, issue;
   logic                params, params_q;  // the current element reads the requant parameter rows
   logic [Banks-1:0]    taken;
 
@@ -306,14 +308,12 @@ module compute_unit #(
     // The latched parameter rows are valid unless this cycle's write hits them; an instruction's first element
     // always reads its own.
     latch_hit = !accept && latch_valid_q && latch_src_q == src_row &&
-                !(wr_pending_q && (wr_row_q - latch_src_q) < 24'd3);
+                !(wr_pending_q && (wr_row_q - latch_src_q) < 24'(systole_pkg::RequantParamRows));
     op_row[0] = dst_row;
     op_row[1] = src_row;
     op_row[2] = src_row + 24'd1;
-    op_row[3] = src_row + 24'd2;
     if (fresh_q || accept) begin
-      need = {is_requant && !latch_hit, is_requant && !latch_hit, reads_src || (is_requant && !latch_hit),
-              reads_dst};
+      need = {is_requant && !latch_hit, reads_src || (is_requant && !latch_hit), reads_dst};
       params = is_requant && !latch_hit;
     end else begin
       need   = need_q;
@@ -322,7 +322,7 @@ module compute_unit #(
     if (!rd_active) need = '0;
     issue = '0;
     taken = '0;
-    for (int unsigned k = 0; k < 4; k++) begin
+    for (int unsigned k = 0; k < VecOperands; k++) begin
       if (need[k] && !taken[bank_of(op_row[k])]) begin
         issue[k] = 1'b1;
         taken[bank_of(op_row[k])] = 1'b1;
@@ -332,14 +332,14 @@ module compute_unit #(
   end
 
   // Reads issued last cycle arrive now: which operand, from which bank, for which row.
-  logic [3:0]          cap_q;
-  logic [BankBits-1:0] cap_bank_q [4];
-  logic [23:0]         cap_row_q [4];
-  logic [AccWidth-1:0] opreg_q [4];
-  logic [AccWidth-1:0] val [4];
+  logic [VecOperands-1:0] cap_q;
+  logic [BankBits-1:0]    cap_bank_q [VecOperands];
+  logic [23:0]            cap_row_q [VecOperands];
+  logic [AccWidth-1:0]    opreg_q [VecOperands];
+  logic [AccWidth-1:0]    val [VecOperands];
 
   always_comb begin
-    for (int unsigned k = 0; k < 4; k++) begin
+    for (int unsigned k = 0; k < VecOperands; k++) begin
       val[k] = opreg_q[k];
       if (cap_q[k]) begin
         if (last_wr_valid_q && last_wr_row_q == cap_row_q[k]) begin
@@ -358,7 +358,7 @@ module compute_unit #(
     assign d = val[0][32*c +: 32];
     assign s = val[1][32*c +: 32];
     requant u_requant (
-      .acc_i(d), .mult_i(s), .shift_i(val[2][32*c +: 32]), .zero_point_i(val[3][32*c +: 32]),
+      .acc_i(d), .scale_i(s), .zero_point_i(val[2][32*c +: 32]),
       .lo_i(v_imm_a), .hi_i(v_imm_b), .out_o(requantized)
     );
     always_comb begin
@@ -404,7 +404,7 @@ module compute_unit #(
       acc_rd_en_o[bank_of(acc_row)] = 1'b1;
       acc_rd_idx_o[AccIdxBits*bank_of(acc_row) +: AccIdxBits] = idx_of(acc_row);
     end
-    for (int unsigned k = 0; k < 4; k++) begin
+    for (int unsigned k = 0; k < VecOperands; k++) begin
       if (issue[k]) begin
         acc_rd_en_o[bank_of(op_row[k])] = 1'b1;
         acc_rd_idx_o[AccIdxBits*bank_of(op_row[k]) +: AccIdxBits] = idx_of(op_row[k]);
@@ -465,7 +465,7 @@ module compute_unit #(
       last_wr_row_q   <= '0;
       last_wr_data_q  <= '0;
       cap_q           <= '0;
-      for (int unsigned k = 0; k < 4; k++) begin
+      for (int unsigned k = 0; k < VecOperands; k++) begin
         cap_bank_q[k] <= '0;
         cap_row_q[k]  <= '0;
         opreg_q[k]    <= '0;
@@ -487,11 +487,11 @@ module compute_unit #(
         latch_valid_q <= 1'b1;
         latch_src_q   <= src_row;
       end
-      if (wr_pending_q && (wr_row_q - latch_src_q) < 24'd3 && !(elem_done && params)) begin
+      if (wr_pending_q && (wr_row_q - latch_src_q) < 24'(systole_pkg::RequantParamRows) && !(elem_done && params)) begin
         latch_valid_q <= 1'b0;
       end
       cap_q <= issue;
-      for (int unsigned k = 0; k < 4; k++) begin
+      for (int unsigned k = 0; k < VecOperands; k++) begin
         if (issue[k]) begin
           cap_bank_q[k] <= bank_of(op_row[k]);
           cap_row_q[k]  <= op_row[k];

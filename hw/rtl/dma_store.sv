@@ -1,7 +1,7 @@
 // The DMA of a store instruction (docs/timing.md, "DMA"): reads accumulator rows, requantizes and clamps them on the
 // way out, and writes the elements of the instruction's 2-D walk to DRAM through an AXI4 write port.
 //
-// - With requant, the parameter rows (multiplier, shift, zero point) are read in the first three cycles; then row k
+// - With requant, the parameter rows (fp32 scales, zero points) are read in the first two cycles; then row k
 //   (sram_addr + k) is read in its cycle and its element's write is requested in the next, while the following row
 //   is read in the cycle that request is accepted (aw_ready_i), so one element waits ahead of the address channel.
 // - Each element is one request: one burst, or two where it crosses a 4 KiB boundary; aligned full-width INCR
@@ -80,13 +80,13 @@ module dma_store #(
   // requested.
   logic        active_q;
   logic [1:0]  params_left_q;   // parameter rows still to read
-  logic [1:0]  param_cap_q;     // which parameter row arrives this cycle (valid with param_arriving_q)
+  logic        param_cap_q;     // which parameter row arrives this cycle (valid with param_arriving_q): 0 scale, 1 zp
   logic        param_arriving_q;
   logic [31:0] rows_left_q;     // data rows still to read
   logic [23:0] next_row_q;
   logic        row_arriving_q;  // a data row read last cycle arrives now
   logic        elem_valid_q;    // the element buffer holds an element whose write is not yet accepted
-  logic [AccWidth-1:0] mult_q, shift_q, zp_q;
+  logic [AccWidth-1:0] scale_q, zp_q;
 
   // This cycle's state (the new instruction's in its first cycle).
   logic        active;
@@ -98,7 +98,7 @@ module dma_store #(
     cf          = start_i ? f : f_q;
     ok          = !to_const && !out_of_bounds;
     active      = start_i ? ok && (f.requant[0] || rows_in != 0) : active_q;
-    params_left = start_i ? (f.requant[0] ? 2'd3 : 2'd0) : params_left_q;
+    params_left = start_i ? (f.requant[0] ? 2'(systole_pkg::RequantParamRows) : 2'd0) : params_left_q;
     rows_left   = start_i ? rows_in : rows_left_q;
     next_row    = start_i ? f.sram_addr : next_row_q;
   end
@@ -137,7 +137,7 @@ module dma_store #(
     read_param   = active && params_left != 0;
     read_row     = active && params_left == 0 && rows_left != 0 && (!elem_ready || elem_leaves);
     acc_rd_en_o  = read_param || read_row;
-    acc_rd_row_o = read_param ? cf.param_addr + 24'd3 - 24'(params_left) : next_row;
+    acc_rd_row_o = read_param ? cf.param_addr + 24'(systole_pkg::RequantParamRows) - 24'(params_left) : next_row;
   end
 
   // Requantize, clamp and pack the row arriving now.
@@ -161,7 +161,7 @@ module dma_store #(
     logic signed [31:0] raw, scaled, v;
     assign raw = acc_rd_data_i[32*l +: 32];
     requant u_requant (
-      .acc_i(raw), .mult_i(mult_q[32*l +: 32]), .shift_i(shift_q[32*l +: 32]), .zero_point_i(zp_q[32*l +: 32]),
+      .acc_i(raw), .scale_i(scale_q[32*l +: 32]), .zero_point_i(zp_q[32*l +: 32]),
       .lo_i(-32'sd2147483648), .hi_i(32'sd2147483647), .out_o(scaled)
     );
     always_comb begin
@@ -258,8 +258,7 @@ module dma_store #(
       next_row_q       <= '0;
       row_arriving_q   <= 1'b0;
       elem_valid_q     <= 1'b0;
-      mult_q           <= '0;
-      shift_q          <= '0;
+      scale_q          <= '0;
       zp_q             <= '0;
       req_y_q          <= '0;
       req_x_q          <= '0;
@@ -283,14 +282,14 @@ module dma_store #(
       rows_left_q   <= rows_left - (read_row ? 32'd1 : 32'd0);
       next_row_q    <= next_row + (read_row ? 24'd1 : 24'd0);
       param_arriving_q <= read_param;
-      param_cap_q      <= 2'd3 - params_left;
+      param_cap_q      <= params_left == 2'(systole_pkg::RequantParamRows) ? 1'b0 : 1'b1;
       row_arriving_q   <= read_row;
       if (param_arriving_q) begin
-        unique case (param_cap_q)
-          2'd0:    mult_q  <= acc_rd_data_i;
-          2'd1:    shift_q <= acc_rd_data_i;
-          default: zp_q    <= acc_rd_data_i;
-        endcase
+        if (param_cap_q) begin
+          zp_q <= acc_rd_data_i;
+        end else begin
+          scale_q <= acc_rd_data_i;
+        end
       end
       // The element waits in its buffer until its last request is accepted.
       if (row_arriving_q) begin

@@ -197,6 +197,7 @@ def cpp_header(spec, src):
         f"constexpr int kInsnBits = {bits};",
         f"constexpr int kInsnWords = {bits // 64};",
         f"constexpr std::uint32_t kIsaVersion = {isa['isa']['version']};",
+        f"constexpr int kRequantParamRows = {isa['isa']['requant_param_rows']};",
         "",
         "// One instruction: kInsnWords little-endian 64-bit words, bit 0 = LSB of word 0.",
         "using Insn = std::array<std::uint64_t, kInsnWords>;",
@@ -487,6 +488,7 @@ def sv_package(spec, src):
         "",
         f"  localparam int unsigned InsnBits = {bits};",
         f"  localparam int unsigned IsaVersion = {isa['isa']['version']};",
+        f"  localparam int unsigned RequantParamRows = {isa['isa']['requant_param_rows']};",
         "",
     ]
     for e in isa["enum"]:

@@ -97,14 +97,14 @@ def main() -> int:
         check(re.fullmatch(r"64'h[0-9A-F]{16}", fingerprint) is not None and bool(applied)
               and all(int(bits, 2) == int(fingerprint[4:], 16) for bits in applied),
               f"Fingerprint {fingerprint} reaches systole_top and control_slave, all 64 bits ({len(applied)} times)")
-        # One per PE, four per requant lane (a 32x32 multiply on 25x18 DSP48E1s; compute's and store's); the DMA
-        # units' address arithmetic adds more.
-        check(r["dsp"] >= 1 + 4, f"the PE's and the requant lane's multiplies map to DSP48E1 (dsp = {r['dsp']})")
+        # One per PE, two per requant lane (the 24x24 significand multiply on 25x18 DSP48E1s; compute's and store's);
+        # the DMA units' address arithmetic adds more.
+        check(r["dsp"] >= 1 + 2, f"the PE's and the requant lane's multiplies map to DSP48E1 (dsp = {r['dsp']})")
         check(result["mode"] == "hier" and "-flatten" not in result["yosys_commands"][0],
               f"the default mode is hierarchical: {result['mode']}, {result['yosys_commands']}")
         sources = result["dsp_sources"]
         by_module = lambda name: sum(n for key, n in sources.items() if key.startswith(name + " "))  # noqa: E731
-        check(sum(sources.values()) == r["dsp"] and by_module("pe") == 1 and by_module("requant") == 2 * 4,
+        check(sum(sources.values()) == r["dsp"] and by_module("pe") == 1 and by_module("requant") == 2 * 2,
               f"every DSP is traced to its module and source line, times its instances: {sources}")
         # The totals are each module's own cells times its instances, summed over the hierarchy.
         hier = result["hierarchy"]

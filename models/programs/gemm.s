@@ -55,14 +55,12 @@
 .const i8 -121 -33 -62 -119 -84 -109 -81 5 6 -34 102 65 117 9 -80 -66 -7 2 -85 91 -96 -106 85 -22 -116 -40 -109 -126 -80 -100 17 -90
 .label bias  # folded bias, one acc row per n-tile
 .const i32 -1568 -1714 -1330 -580 -150 2066 1795 615 -1557 -295 -1475 -748 1322 153 -1296 -382 1912 -2671 354 446 2287 2935 -2652 -2738 -2010 2233 485 1192 4151 1225 3202 -3369
-.label params  # per n-tile: multiplier row, shift row, zero-point row
-.const i32 1806312288 1253001656 1434702457 1641109384 1914287847 2115629170 2056691553 1839964521 2105889467 1609470328 1213031256 1258774538 1980170896 1250304161 1353313078 1078898335
-.const i32 -10 -9 -11 -11 -9 -10 -9 -11 -9 -10 -8 -8 -9 -9 -11 -8
+.label params  # per n-tile: scale row (fp32 bit patterns), zero-point row
+.const f32 8.2141574e-04 1.1395983e-03 3.262136e-04 3.7314507e-04 1.7410347e-03 9.620768e-04 1.8705502e-03 4.1835953e-04 1.9152953e-03 7.319024e-04 2.206491e-03 2.2896975e-03 1.8009549e-03 1.137145e-03 3.0770779e-04 1.9625046e-03
 .const i32 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5
-.const i32 1667232950 1913833298 1686825297 1160425698 1391539022 1792014325 1130288007 1987616400 1697871158 1093970949 1685278449 1289657760 1226741029 1764503278 1837599290 1927057804
-.const i32 -9 -11 -9 -11 -9 -9 -8 -10 -10 -9 -11 -8 -8 -9 -11 -11
+.const f32 1.5163395e-03 4.3515535e-04 1.5341588e-03 2.6385026e-04 1.2655974e-03 1.6298275e-03 2.055982e-03 9.0386334e-04 7.7210244e-04 9.949608e-04 3.83188e-04 2.3458737e-03 2.2314289e-03 1.6048064e-03 4.178217e-04 4.381622e-04
 .const i32 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5 -5
-# acc rows: 0-31 y tile nt=0, 32-63 nt=1, 64-65 bias rows, 66-71 requant parameters.
+# acc rows: 0-31 y tile nt=0, 32-63 nt=1, 64-65 bias rows, 66-69 requant parameters.
 # Load unit: the three k-tiles of a into inp rows kt*32.., the six B tiles into wgt rows (kt*2+nt)*16.
 load mem=inp region=act sram_addr=0 dram_offset=a+0 y_size=32 x_size=1 lanes=16 y_stride=48
 load mem=inp region=act sram_addr=32 dram_offset=a+16 y_size=32 x_size=1 lanes=16 y_stride=48
@@ -75,7 +73,7 @@ load mem=wgt region=const sram_addr=64 dram_offset=weights+1024 y_size=16 x_size
 load push_next mem=wgt region=const sram_addr=80 dram_offset=weights+1040 y_size=16 x_size=1 lanes=16 y_stride=32
 # Compute unit: bias and parameters into acc, broadcast the bias, then accumulate the GEMM tiles.
 load mem=acc region=const dtype=int32 sram_addr=64 dram_offset=bias y_size=2 x_size=1 lanes=16 y_stride=64
-load mem=acc region=const dtype=int32 sram_addr=66 dram_offset=params y_size=6 x_size=1 lanes=16 y_stride=64
+load mem=acc region=const dtype=int32 sram_addr=66 dram_offset=params y_size=4 x_size=1 lanes=16 y_stride=64
 vec op=copy dst_addr=0 src_addr=64 outer=1 inner=32 dst_stride_inner=1
 vec op=copy dst_addr=32 src_addr=65 outer=1 inner=32 dst_stride_inner=1
 gemm pop_prev accumulate=1 wgt_addr=0 inp_addr=0 acc_addr=0 outer=1 inner=32 inp_stride_inner=1 acc_stride_inner=1
@@ -86,5 +84,5 @@ gemm accumulate=1 wgt_addr=64 inp_addr=64 acc_addr=0 outer=1 inner=32 inp_stride
 gemm push_next accumulate=1 wgt_addr=80 inp_addr=64 acc_addr=32 outer=1 inner=32 inp_stride_inner=1 acc_stride_inner=1
 # Store unit: requantize with ReLU (clamp at the output zero point) into y's column block.
 store pop_prev region=act dtype=int8 requant=1 sram_addr=0 param_addr=66 dram_offset=y+0 y_size=32 x_size=1 lanes=16 y_stride=32 clamp_min=-5 clamp_max=127
-store region=act dtype=int8 requant=1 sram_addr=32 param_addr=69 dram_offset=y+16 y_size=32 x_size=1 lanes=16 y_stride=32 clamp_min=-5 clamp_max=127
+store region=act dtype=int8 requant=1 sram_addr=32 param_addr=68 dram_offset=y+16 y_size=32 x_size=1 lanes=16 y_stride=32 clamp_min=-5 clamp_max=127
 finish

@@ -5,11 +5,11 @@
 
 for the `default` arch (16x16 array): 3 k-tiles x 2 n-tiles, B loaded by 2-D strided DMA straight from its
 row-major layout. Writes gemm.s (the program), gemm_a.npy (an input) and gemm_y_expected.npy, the expected output
-computed here with Python integers from the same gemmlowp rules as sim/isa/quant.hpp: an independent oracle.
+computed here in numpy float32 with ONNX Runtime's arithmetic (QLinearMatMul's scale (a_scale * w_scale) / y_scale,
+then rne(float32(acc) * scale) + zero_point, as sim/isa/quant.hpp defines it): an independent oracle.
 
 Usage: gen_gemm.py OUT_DIR   (deterministic: fixed seed)
 """
-import math
 import pathlib
 import sys
 
@@ -19,37 +19,11 @@ M, K, N, T = 32, 48, 32, 16
 A_ZP, A_SCALE, Y_ZP, Y_SCALE = 3, 0.05, -5, 0.4
 
 
-def quantize_multiplier(real):
-    q, e = math.frexp(real)
-    m = math.floor(q * (1 << 31) + 0.5)
-    if m == 1 << 31:
-        m //= 2
-        e += 1
-    return m, e
-
-
-def srdhm(a, b):
-    if a == b == -(1 << 31):
-        return (1 << 31) - 1
-    ab = a * b
-    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
-    return _trunc_div(ab + nudge, 1 << 31)
-
-
-def _trunc_div(x, d):
-    return -((-x) // d) if x < 0 else x // d
-
-
-def rdbpot(x, e):
-    mask = (1 << e) - 1
-    rem = x & mask
-    thr = (mask >> 1) + (1 if x < 0 else 0)
-    return (x >> e) + (1 if rem > thr else 0)
-
-
-def mbqm(x, m, shift):
-    left, right = max(shift, 0), max(-shift, 0)
-    return rdbpot(srdhm(x * (1 << left), m), right)
+def f32_text(v):
+    """The shortest decimal that strtof reads back as exactly this float32 (the assembler's `.const f32`)."""
+    text = np.format_float_scientific(v, unique=True, trim="-")
+    assert np.float32(text) == v, (text, v)
+    return text
 
 
 def main():
@@ -62,14 +36,15 @@ def main():
 
     # Fold the input zero point into the bias: sum((a - za) * b) + bias = sum(a * b) + (bias - za * sum_k b).
     folded = bias - A_ZP * b.astype(np.int64).sum(axis=0)
-    mults = [quantize_multiplier(A_SCALE * w_scale[n] / Y_SCALE) for n in range(N)]
+    # The per-channel scale, each step in float32 in ONNX Runtime's order: (a_scale * w_scale[n]) / y_scale.
+    scale = (np.float32(A_SCALE) * w_scale.astype(np.float32)) / np.float32(Y_SCALE)
+    assert scale.dtype == np.float32
 
     acc = a.astype(np.int64) @ b.astype(np.int64) + folded
-    y = np.empty((M, N), dtype=np.int8)
-    for i in range(M):
-        for n in range(N):
-            v = mbqm(int(acc[i, n]), *mults[n]) + Y_ZP
-            y[i, n] = min(max(v, Y_ZP), 127)  # ReLU in the quantized domain: clamp at the zero point
+    assert np.abs(acc).max() < 2**31
+    # float32(acc) * scale rounds to nearest even in float32; np.rint rounds half to even to an integer.
+    v = np.rint(acc.astype(np.int32).astype(np.float32) * scale).astype(np.int64) + Y_ZP
+    y = np.clip(v, Y_ZP, 127).astype(np.int8)  # ReLU in the quantized domain: clamp at the zero point
 
     np.save(out / "gemm_a.npy", a)
     np.save(out / "gemm_y_expected.npy", y)
@@ -87,14 +62,13 @@ def main():
         lines.append(".const i8 " + " ".join(str(int(v)) for v in b[k]))
     lines.append(".label bias  # folded bias, one acc row per n-tile")
     lines.append(".const i32 " + " ".join(str(int(v)) for v in folded))
-    lines.append(".label params  # per n-tile: multiplier row, shift row, zero-point row")
+    lines.append(".label params  # per n-tile: scale row (fp32 bit patterns), zero-point row")
     for nt in range(N // T):
         cols = range(nt * T, nt * T + T)
-        lines.append(".const i32 " + " ".join(str(mults[n][0]) for n in cols))
-        lines.append(".const i32 " + " ".join(str(mults[n][1]) for n in cols))
+        lines.append(".const f32 " + " ".join(f32_text(scale[n]) for n in cols))
         lines.append(".const i32 " + " ".join(str(Y_ZP) for _ in cols))
     lines += [
-        "# acc rows: 0-31 y tile nt=0, 32-63 nt=1, 64-65 bias rows, 66-71 requant parameters.",
+        "# acc rows: 0-31 y tile nt=0, 32-63 nt=1, 64-65 bias rows, 66-69 requant parameters.",
         "# Load unit: the three k-tiles of a into inp rows kt*32.., the six B tiles into wgt rows (kt*2+nt)*16.",
     ]
     for kt in range(K // T):
@@ -109,8 +83,8 @@ def main():
         "# Compute unit: bias and parameters into acc, broadcast the bias, then accumulate the GEMM tiles.",
         f"load mem=acc region=const dtype=int32 sram_addr=64 dram_offset=bias y_size=2 x_size=1 lanes={T} "
         f"y_stride={4 * T}",
-        f"load mem=acc region=const dtype=int32 sram_addr=66 dram_offset=params y_size=6 x_size=1 lanes={T} "
-        f"y_stride={4 * T}",
+        f"load mem=acc region=const dtype=int32 sram_addr=66 dram_offset=params y_size={2 * (N // T)} x_size=1 "
+        f"lanes={T} y_stride={4 * T}",
     ]
     for nt in range(N // T):
         lines.append(f"vec op=copy dst_addr={nt * M} src_addr={64 + nt} outer=1 inner={M} dst_stride_inner=1")
@@ -121,7 +95,7 @@ def main():
     lines.append("# Store unit: requantize with ReLU (clamp at the output zero point) into y's column block.")
     for nt in range(N // T):
         pop = " pop_prev" if nt == 0 else ""
-        lines.append(f"store{pop} region=act dtype=int8 requant=1 sram_addr={nt * M} param_addr={66 + 3 * nt} "
+        lines.append(f"store{pop} region=act dtype=int8 requant=1 sram_addr={nt * M} param_addr={66 + 2 * nt} "
                      f"dram_offset=y+{nt * T} y_size={M} x_size=1 lanes={T} y_stride={N} "
                      f"clamp_min={Y_ZP} clamp_max=127")
     lines.append("finish")

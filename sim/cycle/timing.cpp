@@ -118,9 +118,9 @@ std::size_t memory_of(spec::Mem mem) {
 }
 
 // The vector unit reads, per element, the accumulator rows its op needs; each bank serves one read per cycle, so an
-// element whose reads hit one bank k times takes k cycles. Requant latches its three parameter rows (src, src+1,
-// src+2) and rereads them when the source address changes or an element has written one of them. Returns the rows read
-// and adds the extra cycles to `bank_stall`.
+// element whose reads hit one bank k times takes k cycles. Requant latches its parameter rows (src .. src +
+// spec::kRequantParamRows - 1) and rereads them when the source address changes or an element has written one of them.
+// Returns the rows read and adds the extra cycles to `bank_stall`.
 std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint64_t& bank_stall) {
   const bool reads_dst = f.op != spec::VecOp::kCopy;
   const bool reads_src = f.op == spec::VecOp::kCopy || f.op == spec::VecOp::kAdd || f.op == spec::VecOp::kMax;
@@ -128,7 +128,7 @@ std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint
   if (f.op != spec::VecOp::kRequant && !(reads_dst && reads_src)) return n;  // one read per element: no conflict
   std::uint64_t reads = 0;
   std::uint64_t latched = UINT64_MAX;  // the requant parameter rows held in registers; none at the start
-  std::uint64_t rows[4];
+  std::uint64_t rows[1 + spec::kRequantParamRows];
   for (std::uint64_t o = 0; o < f.outer; ++o) {
     for (std::uint64_t i = 0; i < f.inner; ++i) {
       const std::uint64_t dst = f.dst_addr + o * f.dst_stride_outer + i * f.dst_stride_inner;
@@ -137,7 +137,7 @@ std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint
       rows[k++] = dst;
       if (f.op == spec::VecOp::kRequant) {
         if (src != latched) {
-          for (std::uint64_t r = 0; r < 3; ++r) rows[k++] = src + r;
+          for (std::uint64_t r = 0; r < spec::kRequantParamRows; ++r) rows[k++] = src + r;
           latched = src;
         }
       } else {
@@ -151,7 +151,8 @@ std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint
       }
       bank_stall += worst - 1;
       reads += static_cast<std::uint64_t>(k);
-      if (latched != UINT64_MAX && dst - latched < 3) latched = UINT64_MAX;  // the write hits the latched rows
+      if (latched != UINT64_MAX && dst - latched < spec::kRequantParamRows)
+        latched = UINT64_MAX;  // the write hits the latched rows
     }
   }
   return reads;
@@ -211,14 +212,14 @@ InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t 
       break;
     }
     case spec::Opcode::kStore: {
-      // The requant parameter rows are read in the first three cycles, then one accumulator row per cycle; an
-      // element's write is requested the cycle after its row was read (requantized on the way), and the next row is
-      // read no earlier than the cycle that write issued (one element buffered ahead of the address channel). Done
-      // when the last write completes.
+      // The requant parameter rows (scales, zero points) are read in the first cycles, one per cycle, then one
+      // accumulator row per cycle; an element's write is requested the cycle after its row was read (requantized on the
+      // way), and the next row is read no earlier than the cycle that write issued (one element buffered ahead of the
+      // address channel). Done when the last write completes.
       const auto f = spec::decode_store(insn);
       const isa::DramWalk walk = isa::store_walk(f);
       const std::uint64_t rows = std::uint64_t{f.y_size} * f.x_size;
-      const std::uint64_t params = f.requant ? 3 : 0;
+      const std::uint64_t params = f.requant ? spec::kRequantParamRows : 0;
       std::uint64_t read = start + params;  // cycle the current row is read
       std::uint64_t end = read;
       std::uint64_t next_request = read + 1;

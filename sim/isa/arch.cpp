@@ -104,8 +104,9 @@ ArchConfig parse_arch_config(std::string_view toml_text, const std::string& orig
     fail(origin, "memory.wgt_kib",
          "too small for one " + std::to_string(cfg.rows()) + "x" + std::to_string(cfg.cols()) + " weight tile");
   }
-  if (cfg.acc_rows() < 3) {
-    fail(origin, "memory.acc_kib", "needs at least 3 rows (one set of requant parameters)");
+  if (cfg.acc_rows() < spec::kRequantParamRows + 1) {
+    fail(origin, "memory.acc_kib",
+         "needs at least " + std::to_string(spec::kRequantParamRows + 1) + " rows (one set of requant parameters)");
   }
   // The hardware selects banks, beat words and burst boundaries by address bits; an AXI burst has at most 256 beats.
   const auto power_of_two = [](std::int64_t v) { return v > 0 && (v & (v - 1)) == 0; };

@@ -144,9 +144,9 @@ void Machine::store(const spec::StoreFields& f, DramImage dram) {
     lo = std::clamp(f.clamp_min, type_lo, type_hi);
     hi = std::max(lo, std::clamp(f.clamp_max, type_lo, type_hi));
   }
-  const std::int32_t* mult = &acc_[static_cast<std::size_t>(f.param_addr * static_cast<std::uint64_t>(cols_))];
-  const std::int32_t* shift = mult + cols_;
-  const std::int32_t* zp = shift + cols_;
+  // The parameter rows: each lane's fp32 scale (bit pattern), then its zero point.
+  const std::int32_t* scale = &acc_[static_cast<std::size_t>(f.param_addr * static_cast<std::uint64_t>(cols_))];
+  const std::int32_t* zp = scale + cols_;
   for (std::uint64_t y = 0; y < f.y_size; ++y) {
     for (std::uint64_t x = 0; x < f.x_size; ++x) {
       const std::uint64_t row = f.sram_addr + y * f.x_size + x;
@@ -154,7 +154,7 @@ void Machine::store(const spec::StoreFields& f, DramImage dram) {
       std::uint8_t* dst = dram.act_region.data() + f.dram_offset + y * f.y_stride + x * f.x_stride;
       for (std::uint64_t l = 0; l < f.lanes; ++l) {
         std::int32_t v = src[l];
-        if (f.requant) v = quant::requantize(v, {mult[l], shift[l]}, zp[l], quant::kInt32Min, quant::kInt32Max);
+        if (f.requant) v = quant::requantize_bits(v, scale[l], zp[l], quant::kInt32Min, quant::kInt32Max);
         v = std::clamp(v, lo, hi);
         if (f.dtype == spec::Dtype::kInt32) {
           const auto u = static_cast<std::uint32_t>(v);
@@ -232,7 +232,7 @@ void Machine::vec(const spec::VecFields& f) {
           break;
         case spec::VecOp::kRequant:
           for (std::size_t c = 0; c < C; ++c) {
-            d[c] = quant::requantize(d[c], {s[c], s[C + c]}, s[2 * C + c], f.imm_a, f.imm_b);
+            d[c] = quant::requantize_bits(d[c], s[c], s[C + c], f.imm_a, f.imm_b);
           }
           break;
       }

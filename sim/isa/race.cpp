@@ -159,7 +159,7 @@ void RaceChecker::execute(std::uint32_t pc) {
         access_rows(acc_, f.sram_addr + r, true, false, "acc");
       }
       if (f.requant) {
-        for (int r = 0; r < 3; ++r) access_rows(acc_, f.param_addr + r, true, false, "acc");
+        for (int r = 0; r < spec::kRequantParamRows; ++r) access_rows(acc_, f.param_addr + r, true, false, "acc");
       }
       store_walk(f).for_each_range([&](std::uint64_t lo, std::uint64_t hi) { access_dram(lo, hi, true); });
       break;

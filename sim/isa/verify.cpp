@@ -92,7 +92,10 @@ void check_insn(const Insn& insn, std::uint32_t pc, const ArchConfig& arch, Regi
       need(f.dtype == spec::Dtype::kInt32 || f.clamp_min <= f.clamp_max, pc, insn, "clamp_min > clamp_max");
       check_rows(f.sram_addr, f.sram_addr + std::int64_t{f.y_size} * f.x_size - 1, arch.acc_rows(), "acc", "sram_addr",
                  pc, insn);
-      if (f.requant) check_rows(f.param_addr, f.param_addr + 2, arch.acc_rows(), "acc", "param_addr", pc, insn);
+      if (f.requant) {
+        check_rows(f.param_addr, f.param_addr + spec::kRequantParamRows - 1, arch.acc_rows(), "acc", "param_addr", pc,
+                   insn);
+      }
       break;
     }
     case Opcode::kGemm: {
@@ -111,7 +114,7 @@ void check_insn(const Insn& insn, std::uint32_t pc, const ArchConfig& arch, Regi
       check_rows(f.dst_addr, loop_last(f.dst_addr, f.outer, f.dst_stride_outer, f.inner, f.dst_stride_inner),
                  arch.acc_rows(), "acc", "dst_addr", pc, insn);
       const bool uses_src = f.op != spec::VecOp::kAddi && f.op != spec::VecOp::kClip;
-      const int extra = f.op == spec::VecOp::kRequant ? 2 : 0;  // multiplier, shift, zero-point rows
+      const int extra = f.op == spec::VecOp::kRequant ? spec::kRequantParamRows - 1 : 0;  // the zero-point row
       if (uses_src) {
         check_rows(f.src_addr, loop_last(f.src_addr, f.outer, f.src_stride_outer, f.inner, f.src_stride_inner) + extra,
                    arch.acc_rows(), "acc", "src_addr", pc, insn);

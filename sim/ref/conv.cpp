@@ -1,4 +1,9 @@
 // QLinearConv: 2-D convolution with groups, asymmetric padding and dilation, as plain loops.
+//
+// ONNX Runtime (onnxruntime/core/providers/cpu/quantization/qlinearconv.cc): an exact int32 accumulation of
+// (x - zx) * (w - zw[m]) plus the bias, then MlasRequantizeOutput with the fp32 scale (sx * sw[m]) / sy
+// (ComputeOutputScale) -- quant::requantize with quant::requant_scale. QDQ Conv with uint8 activations fuses to
+// this operator; with int8 activations ORT on x86 keeps DQ -> float Conv -> Q, which this kernel does not model.
 #include <algorithm>
 #include <string>
 
@@ -74,7 +79,7 @@ QTensor qlinear_conv(const QTensor& x, const QTensor& w, const std::vector<std::
   for (std::int64_t m = 0; m < out_channels; ++m) {
     const std::size_t qc = w.q.scale.size() > 1 ? static_cast<std::size_t>(m) : 0;
     const std::int32_t zw = w.q.zero_point[qc];
-    const quant::Multiplier mult = quant::quantize_multiplier(static_cast<double>(sx) * w.q.scale[qc] / out.scale);
+    const float scale = quant::requant_scale(sx, w.q.scale[qc], out.scale);
     const std::int64_t first_c = (m / m_per_group) * group_channels;  // first input channel of m's group
     for (std::int64_t n = 0; n < n_batch; ++n) {
       for (std::int64_t oh = 0; oh < out_h; ++oh) {
@@ -94,7 +99,7 @@ QTensor qlinear_conv(const QTensor& x, const QTensor& w, const std::vector<std::
             }
           }
           y.values[((n * out_channels + m) * out_h + oh) * out_w + ow] =
-              quant::requantize(detail::to_accumulator(acc, kOp), mult, out.zero_point, lo, hi);
+              quant::requantize(detail::to_accumulator(acc, kOp), scale, out.zero_point, lo, hi);
         }
       }
     }

@@ -1,4 +1,9 @@
 // QLinearMatMul (numpy-broadcast batches) and com.microsoft QGemm, as plain loops.
+//
+// ONNX Runtime: an exact int32 accumulation (MlasGemm), then MlasRequantizeOutput with one fp32 scale per output
+// column -- quant::requantize. QLinearMatMul (quantize_linear_matmul.cc) forms it as (sa * sb[n]) / sy; QGemm
+// (contrib_ops/cpu/quantization/quant_gemm.cc, ComputeOutputScale) as ((alpha * sa) * sb[n]) / sy, every step
+// rounded to fp32 -- quant::requant_scale(alpha * sa, sb[n], sy).
 #include <cmath>
 #include <string>
 
@@ -10,24 +15,24 @@ namespace systole::ref {
 
 namespace {
 
-// Per-column quantization of b: one multiplier and zero point per output column n. b must be per tensor or
-// per channel along `column_axis` (the axis of b that holds N).
+// Per-column quantization of b: one fp32 requantization scale and zero point per output column n. b must be per tensor
+// or per channel along `column_axis` (the axis of b that holds N).
 struct ColumnQuant {
-  std::vector<quant::Multiplier> mult;
+  std::vector<float> scale;
   std::vector<std::int32_t> zero_point;
 };
 
-ColumnQuant column_quant(const QTensor& a, const QTensor& b, int column_axis, std::int64_t n_cols, double alpha,
+ColumnQuant column_quant(const QTensor& a, const QTensor& b, int column_axis, std::int64_t n_cols, float alpha,
                          const OutSpec& out, std::string_view op) {
   if (b.q.scale.size() > 1 && detail::channel_axis(b) != column_axis) {
     detail::fail(op, "per-channel b must be quantized along axis " + std::to_string(column_axis) +
                          " (its output columns), not axis " + std::to_string(b.q.axis));
   }
   ColumnQuant cq;
+  const float a_scale = alpha * a.q.scale[0];  // QGemm: alpha * a_scale first, in fp32; exact for alpha = 1
   for (std::int64_t n = 0; n < n_cols; ++n) {
     const std::size_t qc = b.q.scale.size() > 1 ? static_cast<std::size_t>(n) : 0;
-    cq.mult.push_back(
-        quant::quantize_multiplier(alpha * a.q.scale[0] * static_cast<double>(b.q.scale[qc]) / out.scale));
+    cq.scale.push_back(quant::requant_scale(a_scale, b.q.scale[qc], out.scale));
     cq.zero_point.push_back(b.q.zero_point[qc]);
   }
   return cq;
@@ -57,7 +62,7 @@ QTensor qlinear_matmul(const QTensor& a, const QTensor& b, const OutSpec& out) {
     detail::fail(kOp, "inner dimensions differ: a " + detail::shape_str(a.shape) + " has K = " + std::to_string(depth) +
                           ", b " + detail::shape_str(b.shape) + " has K = " + std::to_string(b.shape[rb - 2]));
   }
-  const ColumnQuant cq = column_quant(a, b, static_cast<int>(rb) - 1, cols, 1.0, out, kOp);
+  const ColumnQuant cq = column_quant(a, b, static_cast<int>(rb) - 1, cols, 1.0f, out, kOp);
 
   const std::vector<std::int64_t> batch_a(a.shape.begin(), a.shape.end() - 2);
   const std::vector<std::int64_t> batch_b(b.shape.begin(), b.shape.end() - 2);
@@ -83,7 +88,7 @@ QTensor qlinear_matmul(const QTensor& a, const QTensor& b, const OutSpec& out) {
                  detail::centered(b.values[b_base + k * cols + j], cq.zero_point[j]);
         }
         y.values[(batch * rows + i) * cols + j] =
-            quant::requantize(detail::to_accumulator(acc, kOp), cq.mult[j], out.zero_point, lo, hi);
+            quant::requantize(detail::to_accumulator(acc, kOp), cq.scale[j], out.zero_point, lo, hi);
       }
     }
   }
@@ -125,7 +130,7 @@ QTensor qgemm(const QTensor& a, const QTensor& b, const std::vector<std::int32_t
         const std::int32_t bv = attrs.trans_b ? b.values[j * depth + k] : b.values[k * cols + j];
         acc += std::int64_t{detail::centered(av, za)} * detail::centered(bv, cq.zero_point[j]);
       }
-      y.values[i * cols + j] = quant::requantize(detail::to_accumulator(acc, kOp), cq.mult[j], out.zero_point, lo, hi);
+      y.values[i * cols + j] = quant::requantize(detail::to_accumulator(acc, kOp), cq.scale[j], out.zero_point, lo, hi);
     }
   }
   return y;

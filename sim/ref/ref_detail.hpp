@@ -1,8 +1,11 @@
-// Helpers shared by the reference kernels' .cpp files (validation, index arithmetic); not part of the API.
+// Helpers shared by the reference kernels' .cpp files (validation, index arithmetic, the float steps of ONNX
+// Runtime's quantized operators); not part of the API.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +39,25 @@ std::size_t channel_of(const QTensor& t, std::int64_t i);
 // x - zero_point of a validated tensor; fits int32 because 8-bit values and zero points stay within 9 bits and
 // int32 tensors have zero point 0.
 std::int32_t centered(std::int32_t x, std::int32_t zero_point);
+
+// float -> int32 as x86's CVTPS2DQ / CVTTSS2SI do it in ONNX Runtime's kernels (MXCSR default: round half to even):
+// NaN and every value outside [-2^31, 2^31) give the "integer indefinite" INT32_MIN, which the saturating packs
+// and clamps that follow turn into the type's minimum, even for a large positive value.
+inline std::int32_t x86_to_int32(float v) {
+  if (!(v >= -2147483648.0f && v < 2147483648.0f)) return std::numeric_limits<std::int32_t>::min();
+  return static_cast<std::int32_t>(std::nearbyint(v));  // exact: v is integral or |v| < 2^31
+}
+
+// DequantizeLinear of one value: an exact integer subtraction, then one fp32 multiply
+// (onnxruntime/core/providers/cpu/quantization/quantize_linear.cc).
+inline float dequantize(std::int32_t x, std::int32_t zero_point, float scale) {
+  return static_cast<float>(x - zero_point) * scale;
+}
+
+// QuantizeLinear of one value (MLAS MlasQuantizeLinear, onnxruntime/core/mlas/lib/quantize.cpp): a true fp32
+// division, a clamp to [lo - zp, hi - zp] in float (MAXPS then MINPS: NaN yields the lower bound), round half to
+// even, add the zero point. The bounds are integers, so this is saturate(rne(v / scale) + zp).
+std::int32_t quantize(float v, float scale, std::int32_t zero_point, ElemType type);
 
 // An exact int64 sum as the int32 accumulator; throws when it does not fit.
 std::int32_t to_accumulator(std::int64_t sum, std::string_view op);

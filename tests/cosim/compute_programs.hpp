@@ -70,11 +70,16 @@ inline spec::Insn random_insn(std::mt19937& rng) {
   return spec::encode(f);
 }
 
-// Requant parameters worth testing: multipliers in [2^30, 2^31) and shifts around [-31, 31] in some rows, raw
-// random words elsewhere (the RTL must match the functional model on every register value).
+// Requant parameters worth testing: fp32 scales between 2^-24 and 2^4 (bit patterns, either sign) in some rows, raw
+// random words elsewhere (the RTL must match the functional model on every register value, NaN and infinity
+// patterns included).
 inline std::int32_t random_acc_word(std::mt19937& rng) {
   switch (std::uniform_int_distribution<int>(0, 5)(rng)) {
-    case 0: return std::uniform_int_distribution<std::int32_t>(1 << 30, INT32_MAX)(rng);
+    case 0: {
+      const auto exponent = static_cast<std::uint32_t>(std::uniform_int_distribution<int>(127 - 24, 127 + 4)(rng));
+      const std::uint32_t bits = (static_cast<std::uint32_t>(rng()) & 0x807fffffu) | (exponent << 23);
+      return static_cast<std::int32_t>(bits);
+    }
     case 1: return std::uniform_int_distribution<std::int32_t>(-40, 40)(rng);
     case 2: return std::uniform_int_distribution<std::int32_t>(-300000, 300000)(rng);
     case 3: return chance(rng, 0.5) ? INT32_MIN : INT32_MAX;

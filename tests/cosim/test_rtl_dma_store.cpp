@@ -31,7 +31,7 @@ spec::StoreFields random_store(std::mt19937& rng) {
     f.y_size = static_cast<std::uint32_t>(chance(rng, 0.05) ? 0 : pick(1, 4));
     f.x_size = static_cast<std::uint32_t>(chance(rng, 0.05) ? 0 : pick(1, 5));
     f.requant = chance(rng, 0.5);
-    f.param_addr = static_cast<std::uint32_t>(pick(0, kMemRows - 3));
+    f.param_addr = static_cast<std::uint32_t>(pick(0, kMemRows - spec::kRequantParamRows));
     f.clamp_min = pick(-300, 300);
     f.clamp_max = pick(-300, 300);
     if (f.clamp_min > f.clamp_max) std::swap(f.clamp_min, f.clamp_max);
@@ -59,7 +59,7 @@ TEST_CASE("store DMA RTL: random stores match the functional model and the timin
   REQUIRE(arch.cols() == kCols);
   std::vector<std::uint8_t> image(kConstBase + kConstSize);
   for (auto& b : image) b = static_cast<std::uint8_t>(rng());
-  // Accumulator rows worth requantizing with (multipliers, shifts, zero points among them).
+  // Accumulator rows worth requantizing with (fp32 scales and zero points among them).
   std::vector<std::int32_t> acc(kMemRows * kCols);
   for (auto& v : acc) v = random_acc_word(rng);
   std::memcpy(image.data() + kConstBase, acc.data(), acc.size() * 4);

@@ -1,20 +1,24 @@
-// Agreement with ONNX Runtime (onnxruntime-node from the npm registry, run out of process): every digits model is
-// compiled for `default`, run on the 360 held-back digits on the functional backend, and run by ONNX Runtime on the
-// same inputs; the logits must agree within 1 LSB of the output quantization. Prints the share of exact values.
+// Agreement with ONNX Runtime (onnxruntime-node from the npm registry, run out of process), value for value:
+//  1. every digits model is compiled for `default`, run on the 360 held-back digits on the functional backend and by
+//     ONNX Runtime on the same inputs; every logit must be equal (bit for bit);
+//  2. the generated suite (tests/e2e/agreement): >= 1,000 quantized layers and small networks built from seeds, run
+//     by ONNX Runtime and by Systole on the functional and SystemC backends; every value must be equal. A failing
+//     case prints the one line that reproduces it (`--first SEED --count 1`).
 //
-//   ort_agreement SOURCE_DIR WORK_DIR
-// Exit 0: agreement; 1: disagreement or failure; 77: skipped because the npm registry is unreachable (CTest shows
-// the test as skipped, not passed).
-#include <cmath>
+//   ort_agreement SOURCE_DIR WORK_DIR [--first K --count N]
+// With --first/--count only the suite's seeds [K, K+N) run (no digits). Exit 0: agreement; 1: disagreement or
+// failure; 77: skipped because the npm registry is unreachable (CTest shows the test as skipped, not passed).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <string>
 
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
 #include "systole/runtime.hpp"
+#include "tests/e2e/agreement/suite.hpp"
 
 namespace fs = std::filesystem;
 using namespace systole;
@@ -47,72 +51,86 @@ int ensure_ort(const fs::path& source, const fs::path& work) {
   return 1;
 }
 
-float at(const Tensor& t, std::size_t i) {
-  float f;
-  std::memcpy(&f, &t.data[4 * i], 4);
-  return f;
+// The four digits models on the functional backend: every logit must equal ONNX Runtime's.
+bool digits_agree(const fs::path& source, const fs::path& work) {
+  const fs::path digits = source / "models" / "digits";
+  const Tensor x = read_npy(digits / "digits_test_x.npy");
+  bool ok = true;
+  for (const char* model : {"digits_mlp_qdq_b8", "digits_mlp_qop_b8", "digits_cnn_qdq_b8", "digits_cnn_qop_b8"}) {
+    const fs::path onnx = digits / (std::string(model) + ".onnx");
+    compiler::Graph g = compiler::import_onnx(onnx);
+    auto device = Device::open("functional", {.arch = "default"});
+    const compiler::CompileResult compiled = compiler::compile(g, device->arch());
+    auto loaded = device->load(compiled.program);
+    const std::string in_name = g.values[static_cast<std::size_t>(g.inputs.at(0))].name;
+    const RunResult ours = run_dataset(*loaded, {{in_name, x}});
+    const fs::path out = work / "ort_out" / model;
+    fs::create_directories(out);
+    // The data set shaped as the model's input ([360, 64] -> [360, 1, 8, 8] for the CNN).
+    Tensor shaped = x;
+    shaped.shape = g.values[static_cast<std::size_t>(g.inputs.at(0))].shape;
+    shaped.shape[0] = x.elements() / (shaped.elements() / shaped.shape[0]);
+    write_npy(out / "input.npy", shaped);
+    const std::string cmd = "NODE_PATH='" + (work / "ort" / "node_modules").string() + "' node '" +
+                            (source / "tools" / "ort" / "run_ort.js").string() + "' --chunk 8 '" + onnx.string() +
+                            "' '" + out.string() + "' " + in_name + "='" + (out / "input.npy").string() + "' > '" +
+                            (out / "log.txt").string() + "' 2>&1";
+    if (sh(cmd) != 0) {
+      std::cerr << model << ": ONNX Runtime failed, see " << (out / "log.txt") << "\n";
+      return false;
+    }
+    const auto& [out_name, mine] = *ours.outputs.begin();
+    const Tensor theirs = read_npy(out / (out_name + ".npy"));
+    if (theirs.data.size() != mine.data.size() || theirs.dtype != mine.dtype) {
+      std::cerr << model << ": output sizes or types differ\n";
+      return false;
+    }
+    const std::size_t size = dtype_size(mine.dtype), n = mine.data.size() / size;
+    std::size_t exact = 0, first = n;
+    for (std::size_t i = 0; i < n; ++i) {
+      const bool same = std::memcmp(&mine.data[i * size], &theirs.data[i * size], size) == 0;
+      exact += same;
+      if (!same && first == n) first = i;
+    }
+    std::printf("%-20s %zu logits: %zu exact (%.2f%%)", model, n, exact,
+                100.0 * static_cast<double>(exact) / static_cast<double>(n));
+    if (first < n) std::printf(", first difference at index %zu", first);
+    std::printf("\n");
+    ok = ok && exact == n;
+  }
+  return ok;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::cerr << "usage: ort_agreement SOURCE_DIR WORK_DIR\n";
+  if (argc != 3 && argc != 7) {
+    std::cerr << "usage: ort_agreement SOURCE_DIR WORK_DIR [--first K --count N]\n";
     return 1;
   }
-  const fs::path source = argv[1], work = argv[2];
+  agreement::SuiteOptions suite;
+  suite.source = argv[1];
+  suite.work = argv[2];
+  suite.python = SYSTOLE_PYTHON;
+  const bool slice = argc == 7;
   try {
-    if (const int rc = ensure_ort(source, work); rc != 0) return rc;
-    const fs::path digits = source / "models" / "digits";
-    const Tensor x = read_npy(digits / "digits_test_x.npy");
-    bool ok = true;
-    for (const char* model : {"digits_mlp_qdq_b8", "digits_mlp_qop_b8", "digits_cnn_qdq_b8", "digits_cnn_qop_b8"}) {
-      const fs::path onnx = digits / (std::string(model) + ".onnx");
-      compiler::Graph g = compiler::import_onnx(onnx);
-      auto device = Device::open("functional", {.arch = "default"});
-      const compiler::CompileResult compiled = compiler::compile(g, device->arch());
-      auto loaded = device->load(compiled.program);
-      const std::string in_name = g.values[static_cast<std::size_t>(g.inputs.at(0))].name;
-      const RunResult ours = run_dataset(*loaded, {{in_name, x}});
-      // The LSB of the logits: the scale of the quantized value the final dequantize reads.
-      float lsb = 0;
-      for (const auto& n : g.nodes) {
-        if (n.op.kind == OpKind::kDequantize) lsb = g.values[static_cast<std::size_t>(n.inputs[0])].scale;
-      }
-      const fs::path out = work / "ort_out" / model;
-      fs::create_directories(out);
-      // The data set shaped as the model's input ([360, 64] -> [360, 1, 8, 8] for the CNN).
-      Tensor shaped = x;
-      shaped.shape = g.values[static_cast<std::size_t>(g.inputs.at(0))].shape;
-      shaped.shape[0] = x.elements() / (shaped.elements() / shaped.shape[0]);
-      write_npy(out / "input.npy", shaped);
-      const std::string cmd = "NODE_PATH='" + (work / "ort" / "node_modules").string() + "' node '" +
-                              (source / "tools" / "ort" / "run_ort.js").string() + "' --chunk 8 '" + onnx.string() +
-                              "' '" + out.string() + "' " + in_name + "='" + (out / "input.npy").string() + "' > '" +
-                              (out / "log.txt").string() + "' 2>&1";
-      if (sh(cmd) != 0) {
-        std::cerr << model << ": ONNX Runtime failed, see " << (out / "log.txt") << "\n";
+    for (int i = 3; i + 1 < argc; i += 2) {
+      const std::string flag = argv[i];
+      const std::int64_t v = std::stoll(argv[i + 1]);
+      if (flag == "--first") {
+        suite.first = v;
+      } else if (flag == "--count" && v > 0) {
+        suite.count = v;
+      } else {
+        std::cerr << "ort_agreement: bad option " << flag << " " << argv[i + 1] << "\n";
         return 1;
       }
-      const auto& [out_name, mine] = *ours.outputs.begin();
-      const Tensor theirs = read_npy(out / (out_name + ".npy"));
-      if (theirs.data.size() != mine.data.size()) {
-        std::cerr << model << ": output sizes differ\n";
-        return 1;
-      }
-      std::size_t exact = 0, n = mine.data.size() / 4;
-      double worst = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const double d = std::fabs(static_cast<double>(at(mine, i)) - at(theirs, i)) / lsb;
-        exact += d < 0.5;
-        worst = std::max(worst, d);
-      }
-      std::printf("%-20s %zu logits: %.2f%% exact, max difference %.0f LSB (LSB %.5g)\n", model, n,
-                  100.0 * static_cast<double>(exact) / static_cast<double>(n), std::round(worst),
-                  static_cast<double>(lsb));
-      ok = ok && worst < 1.5;
     }
-    return ok ? 0 : 1;
+    if (const int rc = ensure_ort(suite.source, suite.work); rc != 0) return rc;
+    const bool digits_ok = slice || digits_agree(suite.source, suite.work);
+    const int rc = agreement::run_suite(suite);
+    if (!digits_ok) std::cout << "FAILED: the digits models differ from ONNX Runtime (see above)\n";
+    return digits_ok && rc == 0 ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "ort_agreement: " << e.what() << "\n";
     return 1;

@@ -151,7 +151,8 @@ inline RandomLayer random_gemm(std::mt19937& rng) {
   return r;
 }
 
-// Elementwise add of an int8 and a uint8 tensor with different scales.
+// Elementwise add of an int8 and a uint8 tensor with different scales (a host step: ONNX Runtime's QLinearAdd is
+// fp32 fused multiply-adds).
 inline RandomLayer random_add(std::mt19937& rng) {
   Builder b{{}, rng};
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -170,7 +171,8 @@ inline RandomLayer random_add(std::mt19937& rng) {
   return r;
 }
 
-// Max pool then global average pool (both outputs kept).
+// Max pool (its input's quantization, as ONNX Runtime drops the Q/DQ pair around it), then an average pool over the
+// whole pooled plane and a global average pool of it (all three outputs kept): every one on the vector unit.
 inline RandomLayer random_pools(std::mt19937& rng) {
   Builder b{{}, rng};
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -180,12 +182,14 @@ inline RandomLayer random_pools(std::mt19937& rng) {
   const int x = b.input(pick(0, 1) ? DType::kUint8 : DType::kInt8, {1, ch, h, w});
   const Value xv = b.g.values[static_cast<std::size_t>(x)];
   const std::int64_t oh = out_dim(h, k, s, 1, p, p), ow = out_dim(w, k, s, 1, p, p);
-  const bool same_q = pick(0, 1);
-  const int mp = b.activation("mp", xv.dtype, {1, ch, oh, ow}, same_q ? xv.scale : 0.07f, same_q ? xv.zero_point : 5);
+  const int mp = b.activation("mp", xv.dtype, {1, ch, oh, ow}, xv.scale, xv.zero_point);
   b.node(OpKind::kMaxPool, {x}, mp, {{"kernel", {k, k}}, {"strides", {s, s}}, {"pads", {p, p, p, p}}});
+  const int avg = b.activation("avg", DType::kUint8, {1, ch, 1, 1}, 0.02f, 9);
+  b.node(OpKind::kAveragePool, {mp}, avg, {{"kernel", {oh, ow}}});
   const int gap = b.activation("gap", DType::kInt8, {1, ch, 1, 1}, 0.03f, -4);
   b.node(OpKind::kGlobalAveragePool, {mp}, gap);
   b.g.outputs.push_back(gap);
+  b.g.outputs.push_back(avg);
   b.g.outputs.push_back(mp);
   RandomLayer r{{},
                 {{xv.name, b.random_input(x)}},

@@ -11,7 +11,7 @@ using namespace systole::ref;
 using V = std::vector<std::int32_t>;
 
 TEST_CASE("qlinear_conv uint8, 2x2 kernel, stride 1, bias", "[unit]") {
-  // x - 128 = [2 0 -2; 4 1 0; 0 -1 3], w = [1 -1; 2 0]; multiplier 0.5 * 0.25 / 0.125 = 1.
+  // x - 128 = [2 0 -2; 4 1 0; 0 -1 3], w = [1 -1; 2 0]; scale 0.5 * 0.25 / 0.125 = 1.
   const QTensor x{{1, 1, 3, 3}, ElemType::kUint8, {130, 128, 126, 132, 129, 128, 128, 127, 131}, per_tensor(0.5f, 128)};
   const QTensor w{{1, 1, 2, 2}, ElemType::kInt8, {1, -1, 2, 0}, per_tensor(0.25f, 0)};
   const OutSpec out{0.125f, 100, ElemType::kUint8};
@@ -45,10 +45,10 @@ TEST_CASE("qlinear_conv int8, stride 2, asymmetric padding", "[unit]") {
   // (0,1): rows -1..1, cols 2..4: 2*c(0,3) - c(1,2) + pad = 8 - 7 = 1
   // (1,0): rows 1..3, cols 0..2: c(1,0) - c(1,2) + 2*c(2,1) - c(3,0) + c(3,2) = 5 - 7 + 20 - 13 + 15 = 20
   // (1,1): rows 1..3, cols 2..4: c(1,2) + 2*c(2,3) - c(3,2) = 7 + 24 - 15 = 16
-  // multiplier 0.5 * 0.5 / 0.5 = 0.5: 3, 0.5 -> 1, 10, 8; plus zero point -5.
+  // scale 0.5 * 0.5 / 0.5 = 0.5: 3, 0.5 -> 0 (half to even), 10, 8; plus zero point -5.
   const QTensor y = qlinear_conv(x, w, {}, attrs, OutSpec{0.5f, -5, ElemType::kInt8});
   CHECK(y.shape == std::vector<std::int64_t>{1, 1, 2, 2});
-  CHECK(y.values == V{-2, -4, 5, 3});
+  CHECK(y.values == V{-2, -5, 5, 3});
 }
 
 TEST_CASE("qlinear_conv dilation 2 with uint8 weights and saturation", "[unit]") {
@@ -59,7 +59,7 @@ TEST_CASE("qlinear_conv dilation 2 with uint8 weights and saturation", "[unit]")
   ConvAttrs attrs;
   attrs.dilations = {2, 2};
   // acc = c + 2 (c + 2) + 3 (c + 10) + 4 (c + 12) = 10 c + 82 with c = 5 oh + ow:
-  // 82 92 102 / 132 142 152 / 182 192 202; multiplier 1, zero point 60: the last, 262, saturates to 255.
+  // 82 92 102 / 132 142 152 / 182 192 202; scale 1, zero point 60: the last, 262, saturates to 255.
   const QTensor y = qlinear_conv(x, w, {}, attrs, OutSpec{1.0f, 60, ElemType::kUint8});
   CHECK(y.shape == std::vector<std::int64_t>{1, 1, 3, 3});
   CHECK(y.values == V{142, 152, 162, 192, 202, 212, 242, 252, 255});
@@ -80,7 +80,7 @@ TEST_CASE("qlinear_conv groups = 2 picks each group's input channels", "[unit]")
 
 TEST_CASE("qlinear_conv depthwise with per-channel weights and top-left padding", "[unit]") {
   // x - 128: ch0 = [1 2; 3 4], ch1 = [-1 0; 2 -3]. Per-channel w: ch0 sw 0.5 zw 1, w - 1 = [1 0; 0 1];
-  // ch1 sw 0.25 zw -2, w + 2 = [0 2; 2 0]. Multipliers 0.25 * sw / 0.125: ch0 1.0, ch1 0.5.
+  // ch1 sw 0.25 zw -2, w + 2 = [0 2; 2 0]. Scales 0.25 * sw / 0.125: ch0 1.0, ch1 0.5.
   const QTensor x{{1, 2, 2, 2}, ElemType::kUint8, {129, 130, 131, 132, 127, 128, 130, 125}, per_tensor(0.25f, 128)};
   const QTensor w{{2, 1, 2, 2}, ElemType::kInt8, {2, 1, 1, 2, -2, 0, 0, -2}, per_channel({0.5f, 0.25f}, {1, -2}, 0)};
   ConvAttrs attrs;
@@ -91,6 +91,17 @@ TEST_CASE("qlinear_conv depthwise with per-channel weights and top-left padding"
   const QTensor y = qlinear_conv(x, w, {}, attrs, OutSpec{0.125f, 3, ElemType::kInt8});
   CHECK(y.shape == std::vector<std::int64_t>{1, 2, 2, 2});
   CHECK(y.values == V{4, 5, 6, 8, 3, 2, 2, 5});
+}
+
+TEST_CASE("qlinear_conv requantizes with (sx * sw) / sy in fp32", "[unit]") {
+  // 0.01f * 0.001f / 0.03f = 0x1.5d867ep-12, one ulp above 0.01f * (0.001f / 0.03f). acc 1500 gives 0.50000006 -> 1
+  // (the other order: exactly 0.5 -> 0); acc 7500 gives 2.5000002 -> 3 (the other order: 2.5 -> 2).
+  const QTensor x{{1, 1, 1, 2}, ElemType::kInt8, {15, 75}, per_tensor(0.01f, 0)};
+  const QTensor w{{2, 1, 1, 1}, ElemType::kInt8, {100, 100}, per_channel({0.001f, 0.002f}, {0, 0}, 0)};
+  const QTensor y = qlinear_conv(x, w, {}, ConvAttrs{}, OutSpec{0.03f, 0, ElemType::kInt8});
+  // Channel 1: 0.01f * 0.002f / 0.03f is twice channel 0's scale (powers of two commute): 1500 -> 1.0000001 -> 1,
+  // 7500 -> 5.0000005 -> 5.
+  CHECK(y.values == V{1, 3, 1, 5});
 }
 
 TEST_CASE("qlinear_conv pointwise over a batch of 2", "[unit]") {

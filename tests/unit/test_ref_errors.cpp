@@ -136,6 +136,13 @@ TEST_CASE("elementwise and quantization errors", "[unit]") {
                       Contains("qlinear_add: shapes [2, 3] and [2] do not broadcast (3 vs 2)"));
   REQUIRE_THROWS_WITH(qlinear_add(image({2}, ElemType::kInt32), image({2}), kOut),
                       Contains("qlinear_add: a is int32; expected int8 or uint8"));
+  REQUIRE_THROWS_WITH(qlinear_mul(image({2}), image({3}), kOut),
+                      Contains("qlinear_mul: shapes [2] and [3] do not broadcast"));
+  QTensor bc = image({2});
+  bc.q = per_channel({1.0f, 1.0f}, {0, 0}, 0);
+  REQUIRE_THROWS_WITH(qlinear_mul(image({2}), bc, kOut), Contains("qlinear_mul: b has 2 per-channel scales"));
+  REQUIRE_THROWS_WITH(qlinear_mul(image({2}), image({2}), OutSpec{0.0f, 0, ElemType::kInt8}),
+                      Contains("qlinear_mul: output scale 0 must be finite and > 0"));
   REQUIRE_THROWS_WITH(clip(image({2}), -129, 0), Contains("clip: min = -129 is outside the int8 range of x"));
   REQUIRE_THROWS_WITH(clip(image({2}, ElemType::kUint8), 0, 256), Contains("clip: max = 256"));
   REQUIRE_THROWS_WITH(quantize_linear({1.0f, 2.0f}, {3}, kOut),
@@ -165,8 +172,9 @@ TEST_CASE("pooling errors", "[unit]") {
   attrs.strides = {1, 1};
   REQUIRE_THROWS_WITH(max_pool(image({1, 1, 1, 1}), attrs, kOut),
                       Contains("max_pool: window (0, 0) covers no input element, only padding"));
+  // ONNX Runtime's QLinearAveragePool ignores dilations; the reference refuses them.
   REQUIRE_THROWS_WITH(average_pool(image({1, 1, 1, 1}), attrs, kOut),
-                      Contains("average_pool: window (0, 0) covers no input element"));
+                      Contains("average_pool: dilations (2, 1) must be 1: ONNX Runtime's QLinearAveragePool"));
   REQUIRE_THROWS_WITH(max_pool(image({1, 3, 3}), PoolAttrs{}, kOut),
                       Contains("max_pool: x has shape [1, 3, 3]; expected rank 4"));
   REQUIRE_THROWS_WITH(global_average_pool(image({1, 3}), kOut),
@@ -175,4 +183,23 @@ TEST_CASE("pooling errors", "[unit]") {
   xc.q = per_channel({1.0f, 1.0f}, {0, 0}, 1);
   REQUIRE_THROWS_WITH(global_average_pool(xc, kOut),
                       Contains("global_average_pool: x has 2 per-channel scales; it must be quantized per tensor"));
+
+  // MLAS's range for QLinearGlobalAveragePool: scale x_scale / (y_scale * count) in [2^-32, 256).
+  QTensor big = image({1, 1, 2, 2});
+  big.q = per_tensor(1024.0f, 0);  // 1024 / (1 * 4) = 256
+  REQUIRE_THROWS_WITH(global_average_pool(big, kOut),
+                      Contains("global_average_pool: x_scale / (y_scale * 4) = 256 is outside [2^-32, 256)"));
+  big.q = per_tensor(1023.0f, 0);  // 255.75: accepted
+  CHECK(global_average_pool(big, kOut).values == std::vector<std::int32_t>{0});
+  big.q = per_tensor(0x1p-30f, 0);  // 2^-32: accepted; half of it is not
+  CHECK_NOTHROW(global_average_pool(big, kOut));
+  big.q = per_tensor(0x1p-31f, 0);
+  REQUIRE_THROWS_WITH(global_average_pool(big, kOut), Contains("is outside [2^-32, 256)"));
+  // The kernel covering the whole image takes the same path in average_pool.
+  PoolAttrs whole;
+  whole.kernel = {2, 2};
+  big.q = per_tensor(1024.0f, 0);
+  REQUIRE_THROWS_WITH(average_pool(big, whole, kOut), Contains("average_pool: x_scale / (y_scale * 4) = 256"));
+  REQUIRE_THROWS_WITH(global_average_pool(image({1, 1, 4096, 4096}), kOut),
+                      Contains("global_average_pool: averaging 16777216 elements; ONNX Runtime's"));
 }

@@ -1,4 +1,5 @@
-// qlinear_matmul and qgemm on hand-worked cases.
+// qlinear_matmul and qgemm on hand-worked cases: exact int32 sums, then quant::requantize with ONNX Runtime's
+// fp32 scale.
 #include <catch2/catch.hpp>
 
 #include "sim/ref/ref_kernels.hpp"
@@ -12,7 +13,7 @@ TEST_CASE("qlinear_matmul int8 2-D, per tensor", "[unit]") {
   const QTensor a{{2, 3}, ElemType::kInt8, {2, 3, 0, 1, -1, 5}, per_tensor(0.5f, 1)};
   const QTensor b{{3, 2}, ElemType::kInt8, {0, 1, 2, -1, -1, 3}, per_tensor(0.5f, -1)};
   // row 0: [1 + 6 + 0, 2 + 0 - 4] = [7, -2]; row 1: [0 - 6 + 0, 0 + 0 + 16] = [-6, 16].
-  // multiplier 0.5 * 0.5 / 0.25 = 1; zero point 2.
+  // scale 0.5 * 0.5 / 0.25 = 1; zero point 2.
   const QTensor y = qlinear_matmul(a, b, OutSpec{0.25f, 2, ElemType::kInt8});
   CHECK(y.shape == Shape{2, 2});
   CHECK(y.values == V{9, 0, -4, 18});
@@ -65,10 +66,24 @@ TEST_CASE("qgemm with trans_b, bias and alpha", "[unit]") {
   GemmAttrs attrs;
   attrs.trans_b = true;
   attrs.alpha = 0.5f;
-  // A B = [3 0; -1 -2]; + bias [10, -4] = [13 -4; 9 -6]; x alpha 0.5: 6.5 -> 7, -2, 4.5 -> 5, -3.
+  // A B = [3 0; -1 -2]; + bias [10, -4] = [13 -4; 9 -6]; x alpha 0.5: 6.5 -> 6, -2, 4.5 -> 4, -3 (half to even).
   const QTensor y = qgemm(a, b, {10, -4}, attrs, OutSpec{1.0f, 0, ElemType::kInt8});
   CHECK(y.shape == Shape{2, 2});
-  CHECK(y.values == V{7, -2, 5, -3});
+  CHECK(y.values == V{6, -2, 4, -3});
+}
+
+TEST_CASE("qgemm forms the scale as ((alpha * sa) * sb) / sy in fp32", "[unit]") {
+  // alpha 0.3, sa 0.01, sb 0.1, sy 0.01: ((0.3f * 0.01f) * 0.1f) / 0.01f = 0x1.eb852p-6; acc 15 * 10 = 150 gives 4.5
+  // -> 4. alpha * ((sa * sb) / sy) is one ulp larger and would give 4.5000005 -> 5.
+  const QTensor a{{1, 1}, ElemType::kInt8, {15}, per_tensor(0.01f, 0)};
+  const QTensor b{{1, 1}, ElemType::kInt8, {10}, per_tensor(0.1f, 0)};
+  GemmAttrs attrs;
+  attrs.alpha = 0.3f;
+  CHECK(qgemm(a, b, {}, attrs, OutSpec{0.01f, 0, ElemType::kInt8}).values == V{4});
+  // QLinearMatMul: (sa * sb) / sy. 0.01f * 0.001f / 0.03f, acc 1500 -> 0.50000006 -> 1.
+  const QTensor a2{{1, 1}, ElemType::kInt8, {15}, per_tensor(0.01f, 0)};
+  const QTensor b2{{1, 1}, ElemType::kInt8, {100}, per_tensor(0.001f, 0)};
+  CHECK(qlinear_matmul(a2, b2, OutSpec{0.03f, 0, ElemType::kInt8}).values == V{1});
 }
 
 TEST_CASE("qgemm with trans_a and per-column b", "[unit]") {
@@ -77,7 +92,7 @@ TEST_CASE("qgemm with trans_a and per-column b", "[unit]") {
   const QTensor b{{2, 2}, ElemType::kInt8, {1, 0, 0, 1}, per_channel({1.0f, 0.5f}, {0, 0}, 1)};
   GemmAttrs attrs;
   attrs.trans_a = true;
-  // A I = [1 3; 2 4]; column 1 x 0.5: 1.5 -> 2, 2.
+  // A I = [1 3; 2 4]; column 1 x 0.5: 1.5 -> 2 (even), 2.
   const QTensor y = qgemm(a, b, {}, attrs, OutSpec{1.0f, 0, ElemType::kInt8});
   CHECK(y.shape == Shape{2, 2});
   CHECK(y.values == V{1, 2, 2, 2});

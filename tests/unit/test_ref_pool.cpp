@@ -1,4 +1,4 @@
-// max_pool, average_pool and global_average_pool on hand-worked cases.
+// max_pool, average_pool and global_average_pool on hand-worked cases, with ONNX Runtime's arithmetic.
 #include <catch2/catch.hpp>
 
 #include "sim/ref/ref_kernels.hpp"
@@ -66,8 +66,17 @@ TEST_CASE("max_pool requantizes when the output quantization differs", "[unit]")
   CHECK(y.values == V{0, 16, 130, 255});
 }
 
+TEST_CASE("max_pool between different quantizations is DequantizeLinear, max, QuantizeLinear in fp32", "[unit]") {
+  // Maxima 15 and -15: 15 * 0.01f = 0x1.333332p-3, / 0.02f = 7.4999995 -> 7 (the real 7.5 would round to 8).
+  const QTensor x{{1, 1, 1, 4}, ElemType::kInt8, {15, 2, -15, -16}, per_tensor(0.01f, 0)};
+  CHECK(max_pool(x, pool(1, 2, 1, 2), OutSpec{0.02f, 0, ElemType::kInt8}).values == V{7, -7});
+  // A zero point only (same scale): x - 3 + 100, exact.
+  const QTensor xz{{1, 1, 1, 2}, ElemType::kInt8, {-128, 127}, per_tensor(0.37f, 3)};
+  CHECK(max_pool(xz, pool(1, 1, 1, 1), OutSpec{0.37f, 100, ElemType::kUint8}).values == V{0, 224});
+}
+
 TEST_CASE("max_pool with the input's quantization is the identity", "[unit]") {
-  // A 1x1 window passes each value through requantize with quantize_multiplier(1.0): exact for every value.
+  // A 1x1 window: ORT drops the Q/DQ pair, so every value passes through unchanged.
   for (const ElemType t : {ElemType::kInt8, ElemType::kUint8}) {
     QTensor x{{1, 1, 1, 256}, t, {}, per_tensor(0.0371f, t == ElemType::kInt8 ? -7 : 131)};
     for (std::int32_t v = type_min(t); v <= type_max(t); ++v) x.values.push_back(v);
@@ -104,13 +113,35 @@ TEST_CASE("average_pool ceil_mode clips windows at the padded edge", "[unit]") {
   attrs.pads = {0, 1, 0, 0};
   attrs.ceil_mode = true;
   const OutSpec out{1.0f, 0, ElemType::kInt8};
-  // Excluding padding: 15 / 2 = 7.5 -> 8; 24 / 3 = 8; 12 / 2 = 6.
+  // Excluding padding: 15 / 2 = 7.5 -> 8 (even); 24 / 3 = 8; 12 / 2 = 6.
   const QTensor y = average_pool(x, attrs, out);
   CHECK(y.shape == Shape{1, 1, 1, 3});
   CHECK(y.values == V{8, 8, 6});
-  // Including padding: 15 / 3 = 5; 24 / 3 = 8; 12 / 2 = 6 (the clipped window counts 2, not 3).
+  // Including padding ORT divides by the whole kernel, 3, even for the last window, which runs past the padded
+  // edge: 15 / 3 = 5; 24 / 3 = 8; 12 / 3 = 4.
   attrs.count_include_pad = true;
-  CHECK(average_pool(x, attrs, out).values == V{5, 8, 6});
+  CHECK(average_pool(x, attrs, out).values == V{5, 8, 4});
+  // Ties to even (kernel 2, stride 2): [9, 6] -> 7.5 -> 8, [13, 0] -> 6.5 -> 6.
+  const QTensor x4{{1, 1, 1, 4}, ElemType::kInt8, {9, 6, 13, 0}, per_tensor(1.0f, 0)};
+  CHECK(average_pool(x4, pool(1, 2, 1, 2), out).values == V{8, 6});
+}
+
+TEST_CASE("average_pool sums dequantized values in fp32 unless the kernel covers the image", "[unit]") {
+  // sx = sy = 0.01, x = [-10, -5, 0]. Window [-10, -5]: -0.1f + -0.05f = -0.15000001, / 2 = -0.075000003,
+  // / 0.01f = -7.4999995 -> -7. The integer path would give rne(-15 * 0.5) = -8.
+  const OutSpec out{0.01f, 0, ElemType::kInt8};
+  const QTensor x{{1, 1, 1, 3}, ElemType::kInt8, {-10, -5, 0}, per_tensor(0.01f, 0)};
+  CHECK(average_pool(x, pool(1, 2, 1, 1), out).values == V{-7, -2});  // [-5, 0]: -2.5 -> -2
+  // The same window as the whole image without padding: QLinearGlobalAveragePool's integer path, -7.5 -> -8.
+  const QTensor x2{{1, 1, 1, 2}, ElemType::kInt8, {-10, -5}, per_tensor(0.01f, 0)};
+  CHECK(average_pool(x2, pool(1, 2, 1, 1), out).values == V{-8});
+  CHECK(global_average_pool(x2, out).values == V{-8});
+  // A pad brings the fp32 path back: pad left 1 gives the windows [pad, -10] -> -10 and [-10, -5] -> -7.
+  PoolAttrs padded = pool(1, 2, 1, 1);
+  padded.pads = {0, 1, 0, 0};
+  CHECK(average_pool(x2, padded, out).values == V{-10, -7});
+  // The zero point is added in fp32 before rounding: -7.4999995 + 100 = 92.5 in fp32 -> 92 (even).
+  CHECK(average_pool(x, pool(1, 2, 1, 1), OutSpec{0.01f, 100, ElemType::kUint8}).values == V{92, 98});
 }
 
 TEST_CASE("global_average_pool", "[unit]") {
@@ -121,15 +152,18 @@ TEST_CASE("global_average_pool", "[unit]") {
     CHECK(y.shape == Shape{1, 2, 1, 1});
     CHECK(y.values == V{9, -1});  // 6 + 3, -4 + 3
   }
-  SECTION("uint8 over 9 elements: a multiplier that is not a power of two") {
-    // Multiplier 1/9 = {1908874354, -3} (8/9 * 2^31, then 2^-3).
-    // Image 0: x - 128 = 9 on the diagonal, sum 27: 27 * 8/9 = 24.000000003 -> 24, / 8 = 3 -> 131.
-    // Image 1: one 13, sum 13: 13 * 8/9 = 11.56 -> 12, / 8 = 1.5 -> 2 -> 130. The exact 13/9 = 1.44 would give 1:
-    // this is the double rounding of the gemmlowp scheme (high multiply, then rounding shift), within 1 LSB.
+  SECTION("uint8 over 9 elements: a scale that is not a power of two") {
+    // scale = 1 / (1 * 9.0f) = 0x1.c71c72p-4. Image 0: x - 128 = 9 on the diagonal, sum 27: 27 * scale = 3.0000000
+    // in fp32 -> 3 -> 131. Image 1: one 13: 13 * scale = 1.44 -> 1 -> 129.
     const QTensor x{{2, 1, 3, 3},
                     ElemType::kUint8,
                     {137, 128, 128, 128, 137, 128, 128, 128, 137, 141, 128, 128, 128, 128, 128, 128, 128, 128},
                     per_tensor(1.0f, 128)};
-    CHECK(global_average_pool(x, OutSpec{1.0f, 128, ElemType::kUint8}).values == V{131, 130});
+    CHECK(global_average_pool(x, OutSpec{1.0f, 128, ElemType::kUint8}).values == V{131, 129});
+  }
+  SECTION("ties to even after one fp32 multiply") {
+    // Sums 2, 6, 10 over 4 elements, scale 1 / 4: 0.5 -> 0, 1.5 -> 2, 2.5 -> 2.
+    const QTensor x{{1, 3, 2, 2}, ElemType::kInt8, {2, 0, 0, 0, 3, 3, 0, 0, 10, 0, 0, 0}, per_tensor(1.0f, 0)};
+    CHECK(global_average_pool(x, OutSpec{1.0f, 0, ElemType::kInt8}).values == V{0, 2, 2});
   }
 }
