@@ -103,12 +103,7 @@ struct BinaryOperands {
 };
 
 BinaryOperands check_binary(const QTensor& a, const QTensor& b, const OutSpec& out, std::string_view op) {
-  validate_tensor(a, op, "a");
-  validate_tensor(b, op, "b");
-  detail::check_out_spec(out, op);
-  detail::require_8bit(a, op, "a");
-  detail::require_8bit(b, op, "b");
-  detail::require_per_tensor(a, op, "a");
+  detail::check_8bit_operands(a, b, out, op);
   detail::require_per_tensor(b, op, "b");
   return {detail::broadcast_shapes(a.shape, b.shape, op, "shapes"),
           span_plan(a.shape, b.shape),

@@ -38,20 +38,11 @@ ColumnQuant column_quant(const QTensor& a, const QTensor& b, int column_axis, st
   return cq;
 }
 
-void check_operands(const QTensor& a, const QTensor& b, const OutSpec& out, std::string_view op) {
-  validate_tensor(a, op, "a");
-  validate_tensor(b, op, "b");
-  detail::check_out_spec(out, op);
-  detail::require_8bit(a, op, "a");
-  detail::require_8bit(b, op, "b");
-  detail::require_per_tensor(a, op, "a");
-}
-
 }  // namespace
 
 QTensor qlinear_matmul(const QTensor& a, const QTensor& b, const OutSpec& out) {
   constexpr std::string_view kOp = "qlinear_matmul";
-  check_operands(a, b, out, kOp);
+  detail::check_8bit_operands(a, b, out, kOp);
   if (a.shape.size() < 2 || b.shape.size() < 2) {
     detail::fail(kOp, "a " + detail::shape_str(a.shape) + " and b " + detail::shape_str(b.shape) +
                           " must both have rank >= 2 ([..., M, K] and [..., K, N])");
@@ -98,7 +89,7 @@ QTensor qlinear_matmul(const QTensor& a, const QTensor& b, const OutSpec& out) {
 QTensor qgemm(const QTensor& a, const QTensor& b, const std::vector<std::int32_t>& bias, const GemmAttrs& attrs,
               const OutSpec& out) {
   constexpr std::string_view kOp = "qgemm";
-  check_operands(a, b, out, kOp);
+  detail::check_8bit_operands(a, b, out, kOp);
   detail::require_rank(a, 2, attrs.trans_a ? "([K, M] with trans_a)" : "([M, K])", kOp, "a");
   detail::require_rank(b, 2, attrs.trans_b ? "([N, K] with trans_b)" : "([K, N])", kOp, "b");
   if (!std::isfinite(attrs.alpha) || !(attrs.alpha > 0.0f)) {

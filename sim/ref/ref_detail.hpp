@@ -27,6 +27,8 @@ void require_rank(const QTensor& t, std::size_t rank, std::string_view layout, s
                   std::string_view name);
 void require_8bit(const QTensor& t, std::string_view op, std::string_view name);
 void require_per_tensor(const QTensor& t, std::string_view op, std::string_view name);
+// The checks of a two-operand kernel: a and b valid 8-bit tensors, a per tensor, the output spec valid.
+void check_8bit_operands(const QTensor& a, const QTensor& b, const OutSpec& out, std::string_view op);
 
 // An integer attribute must lie in [lo, 2^31); the upper bound keeps all index arithmetic far inside int64.
 void check_attr(std::int64_t value, std::int64_t lo, std::string_view op, std::string_view name);

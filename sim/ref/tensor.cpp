@@ -171,6 +171,15 @@ void require_per_tensor(const QTensor& t, std::string_view op, std::string_view 
   }
 }
 
+void check_8bit_operands(const QTensor& a, const QTensor& b, const OutSpec& out, std::string_view op) {
+  validate_tensor(a, op, "a");
+  validate_tensor(b, op, "b");
+  check_out_spec(out, op);
+  require_8bit(a, op, "a");
+  require_8bit(b, op, "b");
+  require_per_tensor(a, op, "a");
+}
+
 void check_attr(std::int64_t value, std::int64_t lo, std::string_view op, std::string_view name) {
   if (value < lo || value >= (std::int64_t{1} << 31)) {
     fail(op, std::string(name) + " = " + std::to_string(value) + " is outside [" + std::to_string(lo) + ", 2^31)");
