@@ -1,6 +1,6 @@
 // Agreement with ONNX Runtime (onnxruntime-node from the npm registry, run out of process), value for value:
-//  1. every digits model is compiled for `default`, run on the 360 held-back digits on the functional backend and by
-//     ONNX Runtime on the same inputs; every logit must be equal (bit for bit);
+//  1. every digits model is compiled for tiny, default and large, run on the 360 held-back digits on the functional
+//     backend and by ONNX Runtime on the same inputs; every logit must be equal (bit for bit);
 //  2. the generated suite (tests/e2e/agreement): >= 1,000 quantized layers and small networks built from seeds, run
 //     by ONNX Runtime and by Systole on the functional and SystemC backends; every value must be equal. A failing
 //     case prints the one line that reproduces it (`--first SEED --count 1`).
@@ -51,7 +51,8 @@ int ensure_ort(const fs::path& source, const fs::path& work) {
   return 1;
 }
 
-// The four digits models on the functional backend: every logit must equal ONNX Runtime's.
+// The four digits models compiled for tiny, default and large, on the functional backend: every logit must equal
+// ONNX Runtime's.
 bool digits_agree(const fs::path& source, const fs::path& work) {
   const fs::path digits = source / "models" / "digits";
   const Tensor x = read_npy(digits / "digits_test_x.npy");
@@ -59,11 +60,7 @@ bool digits_agree(const fs::path& source, const fs::path& work) {
   for (const char* model : {"digits_mlp_qdq_b8", "digits_mlp_qop_b8", "digits_cnn_qdq_b8", "digits_cnn_qop_b8"}) {
     const fs::path onnx = digits / (std::string(model) + ".onnx");
     compiler::Graph g = compiler::import_onnx(onnx);
-    auto device = Device::open("functional", {.arch = "default"});
-    const compiler::CompileResult compiled = compiler::compile(g, device->arch());
-    auto loaded = device->load(compiled.program);
     const std::string in_name = g.values[static_cast<std::size_t>(g.inputs.at(0))].name;
-    const RunResult ours = run_dataset(*loaded, {{in_name, x}});
     const fs::path out = work / "ort_out" / model;
     fs::create_directories(out);
     // The data set shaped as the model's input ([360, 64] -> [360, 1, 8, 8] for the CNN).
@@ -79,24 +76,30 @@ bool digits_agree(const fs::path& source, const fs::path& work) {
       std::cerr << model << ": ONNX Runtime failed, see " << (out / "log.txt") << "\n";
       return false;
     }
-    const auto& [out_name, mine] = *ours.outputs.begin();
-    const Tensor theirs = read_npy(out / (out_name + ".npy"));
-    if (theirs.data.size() != mine.data.size() || theirs.dtype != mine.dtype) {
-      std::cerr << model << ": output sizes or types differ\n";
-      return false;
+    for (const char* arch : {"tiny", "default", "large"}) {
+      auto device = Device::open("functional", {.arch = arch});
+      compiler::Graph placed = g;
+      auto loaded = device->load(compiler::compile(placed, device->arch()).program);
+      const RunResult ours = run_dataset(*loaded, {{in_name, x}});
+      const auto& [out_name, mine] = *ours.outputs.begin();
+      const Tensor theirs = read_npy(out / (out_name + ".npy"));
+      if (theirs.data.size() != mine.data.size() || theirs.dtype != mine.dtype) {
+        std::cerr << model << " on " << arch << ": output sizes or types differ\n";
+        return false;
+      }
+      const std::size_t size = dtype_size(mine.dtype), n = mine.data.size() / size;
+      std::size_t exact = 0, first = n;
+      for (std::size_t i = 0; i < n; ++i) {
+        const bool same = std::memcmp(&mine.data[i * size], &theirs.data[i * size], size) == 0;
+        exact += same;
+        if (!same && first == n) first = i;
+      }
+      std::printf("%-20s %-8s %zu logits: %zu exact (%.2f%%)", model, arch, n, exact,
+                  100.0 * static_cast<double>(exact) / static_cast<double>(n));
+      if (first < n) std::printf(", first difference at index %zu", first);
+      std::printf("\n");
+      ok = ok && exact == n;
     }
-    const std::size_t size = dtype_size(mine.dtype), n = mine.data.size() / size;
-    std::size_t exact = 0, first = n;
-    for (std::size_t i = 0; i < n; ++i) {
-      const bool same = std::memcmp(&mine.data[i * size], &theirs.data[i * size], size) == 0;
-      exact += same;
-      if (!same && first == n) first = i;
-    }
-    std::printf("%-20s %zu logits: %zu exact (%.2f%%)", model, n, exact,
-                100.0 * static_cast<double>(exact) / static_cast<double>(n));
-    if (first < n) std::printf(", first difference at index %zu", first);
-    std::printf("\n");
-    ok = ok && exact == n;
   }
   return ok;
 }
