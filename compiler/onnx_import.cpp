@@ -10,6 +10,7 @@
 #include "onnx/checker.h"
 #include "onnx/shape_inference/implementation.h"
 #include "sim/isa/error.hpp"
+#include "sim/isa/file_io.hpp"
 
 namespace systole::compiler {
 namespace onnx_detail {
@@ -307,10 +308,9 @@ void Importer::convert(const onnx::NodeProto& n) {
 
 Graph import_onnx(const std::filesystem::path& model) {
   const std::string where = "model " + model.string() + ": ";
+  isa::check_readable(model, isa::kMaxDataFileBytes, "model");
   std::ifstream in(model, std::ios::binary);
   if (!in) throw UserError(where + "cannot open the file; check the path");
-  std::error_code ec;
-  if (std::filesystem::is_directory(model, ec)) throw UserError(where + "cannot read the file: it is a directory");
   if (in.peek() == std::ifstream::traits_type::eof()) {
     if (in.bad()) throw UserError(where + "cannot read the file");
     throw UserError(where + "the file is empty; expected an ONNX model");

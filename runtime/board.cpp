@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "sim/isa/error.hpp"
+#include "sim/isa/file_io.hpp"
 
 namespace systole {
 namespace {
@@ -186,11 +187,7 @@ Board parse_board(std::string_view toml_text, const std::string& origin) {
 }
 
 Board read_board(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UserError("board " + file.string() + ": cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  Board board = parse_board(text.str(), file.string());
+  Board board = parse_board(isa::read_file(file, isa::kMaxTextFileBytes, "board"), file.string());
   if (board.name != file.stem().string()) {
     fail(file.string(), "name",
          "'" + board.name + "' differs from the file name; set it to '" + file.stem().string() + "'");

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "sim/isa/error.hpp"
+#include "sim/isa/file_io.hpp"
 #include "sim/isa/verify.hpp"
 
 namespace systole {
@@ -125,6 +126,10 @@ const TensorDesc* Program::find_tensor(std::string_view name) const {
 }
 
 std::vector<std::uint8_t> Program::serialize() const {
+  if (const std::string why = isa::arch_name_problem(arch_name); !why.empty()) {
+    throw UserError("program: arch name '" + arch_name.substr(0, 64) + "' " + why +
+                    "; a program file could not be read back");
+  }
   Writer meta;
   meta.str(arch_name);
   meta.put<std::uint64_t>(act_bytes);
@@ -213,21 +218,12 @@ std::vector<std::uint8_t> Program::serialize() const {
 
 void Program::write(const std::filesystem::path& file) const {
   const auto bytes = serialize();
-  // Write to a temporary name and rename, so a failed write never leaves a half program under the real name.
-  const auto tmp = std::filesystem::path(file.string() + ".tmp");
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) throw UserError("program file " + file.string() + ": cannot create file");
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw UserError("program file " + file.string() + ": write failed");
-  }
-  std::filesystem::rename(tmp, file);
+  isa::write_file_atomic(file, {reinterpret_cast<const char*>(bytes.data()), bytes.size()}, "program file");
 }
 
 Program Program::read(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UserError("program file " + file.string() + ": cannot open file");
-  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = isa::read_file(file, isa::kMaxDataFileBytes, "program file");
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
   return parse(bytes, "program file " + file.string());
 }
 
@@ -281,6 +277,9 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
 
   Reader meta(sections[0], origin + ": section meta");
   p.arch_name = meta.str("arch name");
+  if (const std::string why = isa::arch_name_problem(p.arch_name); !why.empty()) {
+    meta.fail("arch name '" + p.arch_name.substr(0, 64) + "' " + why);
+  }
   p.act_bytes = meta.get<std::uint64_t>("act region size");
   if (!meta.done()) meta.fail("trailing bytes");
 

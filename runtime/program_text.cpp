@@ -11,6 +11,7 @@
 
 #include "sim/isa/arch.hpp"
 #include "sim/isa/error.hpp"
+#include "sim/isa/file_io.hpp"
 #include "sim/isa/insn.hpp"
 
 namespace systole {
@@ -197,9 +198,17 @@ Program assemble_program(std::string_view text, const std::string& origin) {
       need_args(1, 2);
       if (have_arch) throw UserError(where + ": .arch given twice");
       have_arch = true;
-      p.arch_name = words[1];
-      p.fingerprint = words.size() == 3 ? parse_u64(words[2], where, ".arch fingerprint")
-                                        : isa::load_arch_config(words[1]).fingerprint();
+      if (words.size() == 3) {
+        p.arch_name = words[1];
+        if (const std::string why = isa::arch_name_problem(p.arch_name); !why.empty()) {
+          throw UserError(where + ": .arch name '" + p.arch_name.substr(0, 64) + "' " + why);
+        }
+        p.fingerprint = parse_u64(words[2], where, ".arch fingerprint");
+      } else {
+        const isa::ArchConfig cfg = isa::load_arch_config(words[1]);  // a name or a config file
+        p.arch_name = cfg.name;
+        p.fingerprint = cfg.fingerprint();
+      }
     } else if (d == ".act_bytes") {
       need_args(1, 1);
       if (have_act) throw UserError(where + ": .act_bytes given twice");
@@ -299,11 +308,7 @@ Program assemble_program(std::string_view text, const std::string& origin) {
 }
 
 Program assemble_program_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UserError("assembly file " + file.string() + ": cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return assemble_program(text.str(), file.string());
+  return assemble_program(isa::read_file(file, isa::kMaxTextFileBytes, "assembly file"), file.string());
 }
 
 std::string disassemble_program(const Program& p) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sim/isa/error.hpp"
+#include "sim/isa/file_io.hpp"
 
 namespace systole {
 
@@ -104,6 +105,7 @@ constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
 
 Tensor read_npy(const std::filesystem::path& file) {
   const std::string where = "npy file " + file.string();
+  isa::check_readable(file, isa::kMaxDataFileBytes, "npy file");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw UserError(where + ": cannot open file");
   char head[8];
@@ -206,17 +208,11 @@ void write_npy(const std::filesystem::path& file, const Tensor& t) {
   const std::size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
   header += '\n';
-  std::ofstream out(file, std::ios::binary);
-  if (!out) throw UserError("npy file " + file.string() + ": cannot create file");
-  out.write(kMagic, 6);
-  const char version[2] = {1, 0};
-  out.write(version, 2);
-  const unsigned char len[2] = {static_cast<unsigned char>(header.size() & 0xFF),
-                                static_cast<unsigned char>(header.size() >> 8)};
-  out.write(reinterpret_cast<const char*>(len), 2);
-  out << header;
-  out.write(reinterpret_cast<const char*>(t.data.data()), static_cast<std::streamsize>(t.data.size()));
-  if (!out) throw UserError("npy file " + file.string() + ": write failed");
+  std::string bytes(kMagic, 6);
+  bytes += {'\x01', '\x00', static_cast<char>(header.size() & 0xFF), static_cast<char>(header.size() >> 8)};
+  bytes += header;
+  bytes.append(reinterpret_cast<const char*>(t.data.data()), t.data.size());
+  isa::write_file_atomic(file, bytes, "npy file");
 }
 
 }  // namespace systole

@@ -11,6 +11,7 @@
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
 #include "sim/isa/error.hpp"
+#include "sim/isa/file_io.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
 
@@ -117,6 +118,8 @@ void print_accuracy(const systole::RunResult& result, const std::string& labels_
 int compile_model(const std::string& model, const std::string& arch_name, const std::string& output, bool dump_ir,
                   const std::string& report) {
   const auto arch = systole::isa::load_arch_config(arch_name);
+  if (!output.empty()) systole::isa::check_writable(output, "program file");  // before minutes of compiling
+  if (!report.empty()) systole::isa::check_writable(report, "--report");
   const auto start = std::chrono::steady_clock::now();
   systole::compiler::Graph graph = systole::compiler::import_onnx(model);
   const systole::compiler::CompileResult result = systole::compiler::compile(graph, arch);
@@ -125,9 +128,7 @@ int compile_model(const std::string& model, const std::string& arch_name, const 
   std::cout << systole::compiler::report_table(result, arch);
   std::printf("compiled %s for arch %s in %.3f s\n", model.c_str(), arch.name.c_str(), seconds);
   if (!report.empty()) {
-    std::ofstream out(report);
-    if (!(out << systole::compiler::report_json(result, arch) << "\n"))
-      throw UserError("--report " + report + ": cannot write");
+    systole::isa::write_file_atomic(report, systole::compiler::report_json(result, arch) + "\n", "--report");
   }
   if (!output.empty()) result.program.write(output);
   return 0;
@@ -163,8 +164,7 @@ class ProgressBar {
 };
 
 void write_text(const std::string& path, const std::string& option, const std::string& text) {
-  std::ofstream out(path);
-  if (!(out << text)) throw UserError(option + " " + path + ": cannot write");
+  systole::isa::write_file_atomic(path, text, option);
 }
 
 int run_program(const RunArgs& args) {
@@ -184,7 +184,8 @@ int run_program(const RunArgs& args) {
     if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
       std::filesystem::create_directories(parent, ec);
     }
-    if (ec || !std::ofstream(path, std::ios::app)) throw UserError(option + (" " + path) + ": cannot write");
+    if (ec) throw UserError(option + (" " + path) + ": cannot create its folder: " + ec.message());
+    systole::isa::check_writable(path, option);
   }
   const std::string& program_path = args.program;
   const std::string& backend = args.backend;
@@ -315,8 +316,7 @@ int main(int argc, char** argv) {
       if (dis_out.empty()) {
         std::cout << text;
       } else {
-        std::ofstream out(dis_out);
-        if (!(out << text)) throw UserError("disasm: cannot write " + dis_out);
+        systole::isa::write_file_atomic(dis_out, text, "disasm output");
       }
     } else if (*info_cmd) {
       if (is_program_file(info_target))

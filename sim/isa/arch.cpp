@@ -1,4 +1,5 @@
 #include "sim/isa/arch.hpp"
+#include <cctype>
 
 #include <toml++/toml.h>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <sstream>
 
 #include "sim/isa/error.hpp"
+#include "sim/isa/file_io.hpp"
 
 namespace systole::isa {
 namespace {
@@ -124,11 +126,18 @@ ArchConfig parse_arch_config(std::string_view toml_text, const std::string& orig
 }
 
 ArchConfig read_arch_config(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UserError("arch config " + file.string() + ": cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_arch_config(text.str(), file.string(), file.stem().string());
+  return parse_arch_config(read_file(file, kMaxTextFileBytes, "arch config"), file.string(), file.stem().string());
+}
+
+std::string arch_name_problem(std::string_view name) {
+  if (name.empty() || name.size() > 64) return "must be 1 to 64 characters";
+  for (const char c : name) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    if (!ok) return "may hold only letters, digits, '_', '-' and '.'";
+  }
+  if (name.front() == '.' || name.front() == '-') return "must start with a letter, a digit or '_'";
+  if (name.size() >= 5 && name.substr(name.size() - 5) == ".toml") return "must not end in \".toml\"";
+  return "";
 }
 
 std::filesystem::path arch_dir() {

@@ -43,4 +43,9 @@ ArchConfig load_arch_config(const std::string& name_or_path);
 // The directory of the named configs: $SYSTOLE_ARCH_DIR if set, else the source tree's hw/arch.
 std::filesystem::path arch_dir();
 
+// Why `name` is not an arch name as program files carry it, or an empty string when it is one: 1 to 64 characters
+// of [A-Za-z0-9_.-], starting with a letter, digit or '_', not ending in ".toml". A name is never a path, so
+// load_arch_config() looks it up in arch_dir() and nowhere else.
+std::string arch_name_problem(std::string_view name);
+
 }  // namespace systole::isa

@@ -55,7 +55,7 @@ TEST_CASE("systole run rejects bad arguments with one line", "[error]") {
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --wave /tmp/systole_w.fst"),
                         "--wave needs the RTL (--backend rtl)");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --vcd /etc/passwd/q.vcd"),
-                        "--vcd /etc/passwd/q.vcd: cannot write");
+                        "--vcd /etc/passwd/q.vcd: cannot create its folder");
 }
 
 TEST_CASE("a truncated .npy input and a corrupt program are rejected", "[error]") {
@@ -96,7 +96,7 @@ TEST_CASE("info and disasm describe a program", "[unit]") {
 
 TEST_CASE("systole compile rejects bad models with one line", "[error]") {
   const std::string models = std::string(SYSTOLE_SOURCE_DIR) + "/tests/e2e/models/";
-  expect_one_line_error(run("compile /nonexistent.onnx -o /tmp/x.sys"), "cannot open the file");
+  expect_one_line_error(run("compile /nonexistent.onnx -o /tmp/x.sys"), "cannot open file");
   expect_one_line_error(run("compile " + models + "bad_garbage.onnx -o /tmp/x.sys"), "bad_garbage.onnx");
   expect_one_line_error(run("compile " + models + "bad_float.onnx -o /tmp/x.sys"), "no quantized operators");
   expect_one_line_error(run("compile " + models + "bad_unsupported.onnx -o /tmp/x.sys"), "Hardmax");
@@ -121,4 +121,38 @@ TEST_CASE("systole compile writes a program, a report and the IR", "[e2e]") {
                         "/models/digits/digits_test_y.npy");
   CHECK(r.status == 0);
   CHECK_THAT(r.output, Contains("accuracy: 348/360"));
+}
+
+TEST_CASE("outputs go only over regular files; devices, FIFOs and directories are refused and left as they were",
+          "[error]") {
+  const fs::path dir = fs::temp_directory_path() / "systole_cli_outputs";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "a_dir");
+  // /dev/null stands for any device: writing a program "to" it must not replace the node with a regular file.
+  expect_one_line_error(run("asm " + std::string(SYSTOLE_SOURCE_DIR) + "/models/programs/gemm.s -o /dev/null"),
+                        "program file /dev/null: is a character device; outputs are written only as regular files");
+  CHECK(fs::is_character_file("/dev/null"));
+  expect_one_line_error(run("disasm " + kGemm + " -o " + (dir / "a_dir").string()), "is a directory");
+  CHECK(fs::is_directory(dir / "a_dir"));
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --stats /dev/null"),
+                        "--stats /dev/null: is a character device");
+  // A regular file is replaced whole, and no temporary file is left beside it.
+  std::ofstream(dir / "out.s") << "old";
+  CHECK(run("disasm " + kGemm + " -o " + (dir / "out.s").string()).status == 0);
+  std::ifstream in(dir / "out.s");
+  std::string first;
+  std::getline(in, first);
+  CHECK(first.rfind(".arch default", 0) == 0);
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 2);  // a_dir and out.s
+  fs::remove_all(dir);
+}
+
+TEST_CASE("inputs are read only from regular files of bounded size", "[error]") {
+  expect_one_line_error(run("info /dev/zero"), "arch config /dev/zero: is a character device");
+  expect_one_line_error(run("run /dev/zero"), "program file /dev/zero: is a character device");
+  expect_one_line_error(run("asm /dev/zero -o /tmp/systole_zero.sys"),
+                        "assembly file /dev/zero: is a character device");
+  expect_one_line_error(run("run " + kGemm + " --input a=/dev/zero"), "npy file /dev/zero: is a character device");
+  expect_one_line_error(run("compile /dev/zero"), "model /dev/zero: is a character device");
+  expect_one_line_error(run("run " + fs::temp_directory_path().string()), "is a directory");
 }

@@ -1,4 +1,7 @@
 // Bad programs are rejected with one clear message: deadlocks, races, bounds, arch mismatch, and malformed files.
+#include <zlib.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
@@ -206,4 +209,32 @@ TEST_CASE("assembly errors name file and line", "[error]") {
   CHECK_THROWS_WITH(assemble_program(replace(kGood, ".const i8 2 0", ".const i8 200 0"), "t.s"),
                     Contains("200 does not fit in i8"));
   CHECK_THROWS_WITH(assemble_program(replace(kGood, ".arch tiny\n", ""), "t.s"), Contains("missing .arch"));
+}
+
+TEST_CASE("a program's arch name is a name, never a path", "[error]") {
+  // The assembler refuses such a name, and so do the writer and the reader of program files.
+  CHECK_THROWS_WITH(assemble_program(".arch ../../etc/passwd 0x1234\nfinish\n", "bad.s"),
+                    Contains(".arch name '../../etc/passwd' may hold only letters, digits"));
+  Program p = assemble_program(".arch tiny\nfinish\n", "ok.s");
+  CHECK(p.arch_name == "tiny");
+  for (const char* bad : {"../x", "a/b", ".hidden", "x.toml", ""}) {
+    INFO(bad);
+    p.arch_name = bad;
+    CHECK_THROWS_AS(p.serialize(), UserError);
+  }
+  // A file carrying such a name (written byte by byte here) is refused with the reason.
+  p.arch_name = "tinx";
+  std::vector<std::uint8_t> bytes = p.serialize();
+  const std::string good = "tinx", evil = "../x";
+  const auto at = std::search(bytes.begin(), bytes.end(), good.begin(), good.end());
+  REQUIRE(at != bytes.end());
+  std::copy(evil.begin(), evil.end(), at);
+  // The header CRC-32 (zlib) covers the file with its own 4 bytes (offset 28) as zeros.
+  const std::uint8_t zeros[4] = {};
+  uLong crc = crc32(0L, bytes.data(), 28);
+  crc = crc32(crc, zeros, 4);
+  crc = crc32(crc, bytes.data() + 32, static_cast<uInt>(bytes.size() - 32));
+  const auto crc32bits = static_cast<std::uint32_t>(crc);
+  std::memcpy(bytes.data() + 28, &crc32bits, 4);
+  CHECK_THROWS_WITH(Program::parse(bytes, "evil.sys"), Contains("arch name '../x' may hold only"));
 }
