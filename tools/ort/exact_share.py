@@ -2,11 +2,13 @@
 """The share of a network's output values that Systole computes exactly as ONNX Runtime does.
 
 Usage: /usr/bin/python3 tools/ort/exact_share.py MODEL.onnx INPUT.npy [--arch A] [--backend B] [--build DIR]
+                                                [--chunk N]
 
 Compiles MODEL for the arch with `systole compile`, runs it with `systole run` (functional backend by default) on
 INPUT (bound to the model's one graph input), runs the model in ONNX Runtime (tools/ort/run_ort.js, ORT_ENABLE_ALL,
 one thread; onnxruntime-node from DIR/ort, where the e2e:onnxruntime_agreement test installs it), and prints per
 output the values compared, the exact share and the largest difference in output LSBs. Needs a Release build.
+--chunk N runs a data set through a fixed-batch model N rows at a time on both sides (the digits models: --chunk 8).
 """
 import argparse
 import os
@@ -25,6 +27,7 @@ def main():
     ap.add_argument("input", type=pathlib.Path)
     ap.add_argument("--arch", default="default")
     ap.add_argument("--backend", default="functional")
+    ap.add_argument("--chunk", type=int, help="rows per run of a fixed-batch model over a data set")
     ap.add_argument("--build", type=pathlib.Path, default=pathlib.Path(__file__).resolve().parents[2] / "build")
     a = ap.parse_args()
     cli = a.build / "tools" / "systole"
@@ -45,8 +48,9 @@ def main():
                         "--output-dir", str(tmp / "ours")], check=True, stdout=subprocess.DEVNULL)
         env = dict(os.environ, NODE_PATH=str(node_modules))
         runner = pathlib.Path(__file__).resolve().parent / "run_ort.js"
-        subprocess.run(["node", str(runner), str(a.model), str(tmp / "ort"), f"{inputs[0]}={a.input}"], check=True,
-                       stdout=subprocess.DEVNULL, env=env)
+        chunk = ["--chunk", str(a.chunk)] if a.chunk else []
+        subprocess.run(["node", str(runner), *chunk, str(a.model), str(tmp / "ort"), f"{inputs[0]}={a.input}"],
+                       check=True, stdout=subprocess.DEVNULL, env=env)
         for out in graph.output:
             ours = np.load(tmp / "ours" / f"{out.name}.npy")
             ort = np.load(tmp / "ort" / f"{out.name}.npy")
