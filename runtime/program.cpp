@@ -213,6 +213,12 @@ std::vector<std::uint8_t> Program::serialize() const {
   std::memcpy(bytes.data() + 32, &size, 8);
   const std::uint32_t crc = file_crc(bytes);
   std::memcpy(bytes.data() + 28, &crc, 4);
+  // The writer applies every check of the reader: no file is written that Program::read would refuse.
+  try {
+    parse(bytes, "program");
+  } catch (const UserError& e) {
+    throw UserError(std::string(e.what()) + " (refused while writing: the file would not read back)");
+  }
   return bytes;
 }
 
@@ -247,6 +253,10 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
   const auto crc = hdr.get<std::uint32_t>("CRC");
   const auto size = hdr.get<std::uint64_t>("file size");
   if (bytes.size() < kHeaderBytes) hdr.fail("truncated header");
+  const auto reserved = hdr.take(kHeaderBytes - 40, "reserved bytes");
+  if (std::any_of(reserved.begin(), reserved.end(), [](std::uint8_t b) { return b != 0; })) {
+    hdr.fail("reserved bytes 40..63 are not zero (a newer or damaged file)");
+  }
   if (size != bytes.size()) {
     hdr.fail("file is " + std::to_string(bytes.size()) + " bytes but its header says " + std::to_string(size) +
              " (truncated or padded)");
@@ -260,7 +270,9 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
   std::uint64_t expected = kHeaderBytes + kSectionCount * kSectionEntryBytes;
   for (std::uint32_t i = 0; i < kSectionCount; ++i) {
     const auto id = table.get<std::uint32_t>("section id");
-    table.get<std::uint32_t>("reserved");
+    if (table.get<std::uint32_t>("reserved") != 0) {
+      table.fail("section " + std::to_string(i) + ": the reserved word is not zero (a newer or damaged file)");
+    }
     const auto off = table.get<std::uint64_t>("section offset");
     const auto len = table.get<std::uint64_t>("section size");
     if (id != i + 1)

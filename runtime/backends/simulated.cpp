@@ -1,3 +1,5 @@
+#include <unistd.h>
+
 #include "runtime/backends/simulated.hpp"
 
 #include "runtime/host_io.hpp"
@@ -36,6 +38,16 @@ class SimulatedProgram final : public LoadedProgram {
     for (const LayerSpan& l : program_.layers) {
       estimates_.push_back(
           sim::estimate_cycles(std::span<const spec::Insn>(program_.insns.data() + l.begin, l.end - l.begin), arch_));
+    }
+    // The simulated DRAM is host memory: a program whose act region cannot fit in it is refused here, with the
+    // sizes, instead of failing to allocate in the middle of a run.
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    const std::uint64_t host_bytes =
+        pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : UINT64_MAX;
+    if (program_.act_bytes > host_bytes / 2) {
+      throw UserError("program: its act region of " + std::to_string(program_.act_bytes) +
+                      " bytes exceeds half of this host's memory (" + std::to_string(host_bytes) +
+                      " bytes), which the simulated DRAM may use");
     }
     // Each accelerator segment is one ap_start..ap_done: verified on its own (tokens balance within it).
     const isa::RegionSizes regions{program_.constants.size(), program_.act_bytes};

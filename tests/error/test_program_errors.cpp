@@ -238,3 +238,27 @@ TEST_CASE("a program's arch name is a name, never a path", "[error]") {
   std::memcpy(bytes.data() + 28, &crc32bits, 4);
   CHECK_THROWS_WITH(Program::parse(bytes, "evil.sys"), Contains("arch name '../x' may hold only"));
 }
+
+TEST_CASE("reserved bytes must be zero, and the writer refuses what the reader would", "[error]") {
+  Program p = assemble_program(".arch tiny\nfinish\n", "ok.s");
+  const std::vector<std::uint8_t> good = p.serialize();
+  auto with_crc = [](std::vector<std::uint8_t> bytes) {
+    const std::uint8_t zeros[4] = {};
+    uLong crc = crc32(0L, bytes.data(), 28);
+    crc = crc32(crc, zeros, 4);
+    crc = crc32(crc, bytes.data() + 32, static_cast<uInt>(bytes.size() - 32));
+    const auto bits = static_cast<std::uint32_t>(crc);
+    std::memcpy(bytes.data() + 28, &bits, 4);
+    return bytes;
+  };
+  std::vector<std::uint8_t> header = good;
+  header[50] = 1;
+  CHECK_THROWS_WITH(Program::parse(with_crc(header), "h.sys"), Contains("reserved bytes 40..63 are not zero"));
+  std::vector<std::uint8_t> table = good;
+  table[64 + 4] = 1;  // the first section entry's reserved word
+  CHECK_THROWS_WITH(Program::parse(with_crc(table), "t.sys"), Contains("reserved word is not zero"));
+  // A tensor of rank 9 cannot be stored: the writer says so instead of writing a file the reader refuses.
+  p.act_bytes = 512;
+  p.tensors.push_back({"x", TensorKind::kInput, DType::kInt8, {1, 1, 1, 1, 1, 1, 1, 1, 1}, 1.0f, 0, 0});
+  CHECK_THROWS_WITH(p.serialize(), Contains("would not read back"));
+}
