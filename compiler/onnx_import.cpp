@@ -137,6 +137,13 @@ void Importer::bind_inputs() {
       }
       v.shape.push_back(d.dim_value());
     }
+    std::int64_t elements = 1;
+    for (const std::int64_t d : v.shape) {
+      if (__builtin_mul_overflow(elements, d, &elements) || elements > kMaxInputElements) {
+        fail(what + " has shape " + shape_text(v.shape) + ", more than the " + std::to_string(kMaxInputElements) +
+             " elements a graph input may have");
+      }
+    }
     const int id = g_.add_value(std::move(v));
     g_.inputs.push_back(id);
     Binding b;
@@ -188,6 +195,7 @@ void Importer::bind_outputs() {
     }
     g_.outputs.push_back(id);
   }
+  if (g_.outputs.empty()) fail("the graph has no outputs; a model must name at least one graph output");
 }
 
 const Binding* Importer::optional_input(int index) const {

@@ -128,6 +128,18 @@ Tensor read_npy(const std::filesystem::path& file) {
   std::string header(header_len, '\0');
   if (!in.read(header.data(), static_cast<std::streamsize>(header_len))) throw UserError(where + ": truncated header");
 
+  // The header is a Python dict literal, space-padded, ending in a newline: anything else is refused, not guessed at.
+  std::string dict = header;
+  while (!dict.empty() && (dict.back() == '\n' || dict.back() == ' ')) dict.pop_back();
+  for (const char c : dict) {
+    if (c < 0x20 || c > 0x7E) throw UserError(where + ": header has a control or non-ASCII byte");
+  }
+  if (dict.empty() || dict.front() != '{' || dict.back() != '}') {
+    throw UserError(where + ": header is not a {...} dictionary");
+  }
+  if (const std::string f = header_field(header, "fortran_order"); f != "True" && f != "False") {
+    throw UserError(where + ": header's 'fortran_order' is '" + f.substr(0, 16) + "', not True or False");
+  }
   const std::string descr = header_field(header, "descr");
   if (descr.empty()) throw UserError(where + ": header has no 'descr'");
   Tensor t;

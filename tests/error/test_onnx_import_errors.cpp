@@ -99,3 +99,8 @@ TEST_CASE("unreadable files: truncated, garbage, missing", "[error]") {
   CHECK_THAT(error_of("bad_garbage"), Contains("not a readable ONNX protobuf"));
   CHECK_THAT(error_of("does_not_exist"), Contains("cannot open file"));
 }
+
+TEST_CASE("a graph input past the size limit and a graph without outputs are refused", "[error]") {
+  CHECK_THAT(error_of("bad_huge_batch"), Contains("more than the 268435456 elements a graph input may have"));
+  CHECK_THAT(error_of("bad_no_outputs"), Contains("the graph has no outputs"));
+}

@@ -73,4 +73,14 @@ TEST_CASE("npy headers that lie are rejected before allocating", "[error]") {
       Catch::Contains("dimension 'x' is not a size"));
   CHECK_THROWS_WITH(read_npy(write_raw("systole_noshape.npy", "{'descr': '|i1', 'fortran_order': False}", "a")),
                     Catch::Contains("header has no 'shape'"));
+  // Malformed dictionaries are refused, not guessed at.
+  CHECK_THROWS_WITH(
+      read_npy(write_raw("systole_nobrace.npy", "{'descr': '|i1', 'fortran_order': False, 'shape': (1,), ", "a")),
+      Catch::Contains("header is not a {...} dictionary"));
+  constexpr char kNul[] = "{'descr': '|i1', 'fortran_order': False, 'shape': (1,)\0, }";
+  CHECK_THROWS_WITH(read_npy(write_raw("systole_nul.npy", std::string(kNul, sizeof kNul - 1), "a")),
+                    Catch::Contains("control or non-ASCII byte"));
+  CHECK_THROWS_WITH(
+      read_npy(write_raw("systole_fo.npy", "{'descr': '|i1', 'fortran_order': Maybe, 'shape': (1,), }", "a")),
+      Catch::Contains("'fortran_order' is 'Maybe', not True or False"));
 }

@@ -469,13 +469,28 @@ def bad_unsorted():
     return g.model([vi("x", [1, 4])], [vi("x_dq", [1, 4])])
 
 
+def bad_huge_batch():
+    g = G()
+    _, x = g.qdq("x", 0.1, 0, "x")
+    g.nodes.append(h.make_node("Identity", [small_conv(g, x)[1]], ["y"], name="out"))
+    return g.model([vi("x", [2**31, 1, 4, 4])], [vi("y", [2**31, 2, 4, 4])])
+
+
+def bad_no_outputs():
+    g = G()
+    _, x = g.qdq("x", 0.1, 0, "x")
+    small_conv(g, x)
+    return g.model([vi("x", [1, 1, 4, 4])], [])
+
+
 def main():
     out = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parent
     out.mkdir(parents=True, exist_ok=True)
     builders = [qdq_chain, qop_chain, qdq_residual, qdq_misc, qdq_pytorch, qdq_conv_attrs, qdq_batch4, qop_misc,
                 qop_integer, qdq_bert_tiny, qdq_float_ops, bad_float, bad_unsupported, bad_dynamic, bad_zp_dtype, bad_zp_dtype_qop, bad_zp_dtype_qgemm,
                 bad_scale,
-                bad_channels, bad_zp_range, bad_conv1d, bad_mixed, bad_float_output, bad_unsorted]
+                bad_channels, bad_zp_range, bad_conv1d, bad_mixed, bad_float_output, bad_unsorted, bad_huge_batch,
+                bad_no_outputs]
     for build in builders:
         m = build()
         if not build.__name__.startswith("bad_"):
