@@ -363,6 +363,9 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
         for (auto k = list_size(st, "attribute length"); k > 0; --k)
           values.push_back(st.get<double>("attribute value"));
       }
+      if (const std::string why = op_attribute_problem(step.host.op); !why.empty()) {
+        st.fail("step " + std::to_string(i) + ": " + why);
+      }
       for (auto* names : {&step.host.inputs, &step.host.outputs}) {
         for (auto n = list_size(st, "operand count"); n > 0; --n) names->push_back(st.str("operand name"));
       }

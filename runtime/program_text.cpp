@@ -105,6 +105,7 @@ HostStep parse_host(const std::vector<std::string>& words, const std::string& wh
       throw UserError(where + ": unknown .host key '" + key + "'");
     }
   }
+  if (const std::string why = op_attribute_problem(h.op); !why.empty()) throw UserError(where + ": " + why);
   return h;
 }
 

@@ -262,3 +262,29 @@ TEST_CASE("reserved bytes must be zero, and the writer refuses what the reader w
   p.tensors.push_back({"x", TensorKind::kInput, DType::kInt8, {1, 1, 1, 1, 1, 1, 1, 1, 1}, 1.0f, 0, 0});
   CHECK_THROWS_WITH(p.serialize(), Contains("would not read back"));
 }
+
+TEST_CASE("host operator attributes are checked against the operator's schema when read and written", "[error]") {
+  const std::string head =
+      ".arch tiny\n.act_bytes 64\n.tensor input x int8 [1,4,2,2] scale=1 zero_point=0 offset=0\n"
+      ".tensor output y int8 [1,4,2,2] scale=1 zero_point=0 offset=16\n";
+  auto error_of = [&](const std::string& host) {
+    try {
+      assemble_program(head + host + "\n", "host.s");
+    } catch (const UserError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  // Each of these crashed or misbehaved in a host kernel before (issue 12).
+  CHECK_THAT(error_of(".host max_pool in=x out=y ints.kernel=1,1 ints.ceil_mode="),
+             Contains("host.s:5: max_pool: attribute 'ceil_mode' has 0 values; it needs 1"));
+  CHECK_THAT(error_of(".host clip in=x out=y ints.clip=0"),
+             Contains("clip: attribute 'clip' has 1 values; it needs 2"));
+  CHECK_THAT(error_of(".host clip in=x out=y ints.clip=5,1"), Contains("lower bound above its upper bound"));
+  CHECK_THAT(error_of(".host float_transpose in=x out=y ints.perm=0,0,1,2"),
+             Contains("'perm' is not a permutation of 0 .. 3"));
+  CHECK_THAT(error_of(".host float_transpose in=x out=y ints.perm=-1,0,1,2"), Contains("value -1 is outside [0, 7]"));
+  CHECK_THAT(error_of(".host add in=x,x out=y ints.group=1"), Contains("'group' is not one of its attributes"));
+  CHECK_THAT(error_of(".host gemm in=x,x out=y floats.alpha=nan"), Contains("'alpha' must be finite and positive"));
+  CHECK(error_of(".host clip in=x out=y ints.clip=-5,100") == "accepted");
+}

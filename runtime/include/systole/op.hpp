@@ -54,4 +54,9 @@ struct OpDesc {
   bool operator==(const OpDesc&) const = default;
 };
 
+// Why `op`'s attributes are not what its operator accepts (an unknown key, a wrong number of values, a value out of
+// range, a perm that is not a permutation), or an empty string: the schema every host step in a program file is
+// checked against when it is read (and so when it is written).
+std::string op_attribute_problem(const OpDesc& op);
+
 }  // namespace systole
