@@ -49,7 +49,12 @@ class Writer {
     const auto* c = static_cast<const std::uint8_t*>(p);
     out_.insert(out_.end(), c, c + n);
   }
+  // A string is stored with a u16 length; a longer one would be cut short and the file would not read back.
   void str(const std::string& s) {
+    if (s.size() > UINT16_MAX) {
+      throw UserError("program: a name of " + std::to_string(s.size()) +
+                      " bytes exceeds the 65535 a program file stores");
+    }
     put<std::uint16_t>(static_cast<std::uint16_t>(s.size()));
     bytes(s.data(), s.size());
   }
@@ -126,10 +131,6 @@ const TensorDesc* Program::find_tensor(std::string_view name) const {
 }
 
 std::vector<std::uint8_t> Program::serialize() const {
-  if (const std::string why = isa::arch_name_problem(arch_name); !why.empty()) {
-    throw UserError("program: arch name '" + arch_name.substr(0, 64) + "' " + why +
-                    "; a program file could not be read back");
-  }
   Writer meta;
   meta.str(arch_name);
   meta.put<std::uint64_t>(act_bytes);

@@ -261,6 +261,10 @@ TEST_CASE("reserved bytes must be zero, and the writer refuses what the reader w
   p.act_bytes = 512;
   p.tensors.push_back({"x", TensorKind::kInput, DType::kInt8, {1, 1, 1, 1, 1, 1, 1, 1, 1}, 1.0f, 0, 0});
   CHECK_THROWS_WITH(p.serialize(), Contains("would not read back"));
+  // A name past the u16 length a file stores is refused, not cut short.
+  p.tensors.back().shape = {1};
+  p.tensors.back().name = std::string(70000, 'n');
+  CHECK_THROWS_WITH(p.serialize(), Contains("a name of 70000 bytes exceeds the 65535"));
 }
 
 TEST_CASE("host operator attributes are checked against the operator's schema when read and written", "[error]") {
