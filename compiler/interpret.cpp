@@ -37,10 +37,10 @@ std::vector<runtime::HostValue> interpret(const Graph& g, const std::map<std::st
   for (int id : g.inputs) {
     const Value& v = g.values[static_cast<std::size_t>(id)];
     const auto it = inputs.find(v.name);
-    if (it == inputs.end()) throw UserError("interpret: input '" + v.name + "' is not bound");
+    if (it == inputs.end()) throw UserError("interpret: input " + quote(v.name) + " is not bound");
     const Tensor& t = it->second;
     if (t.dtype != v.dtype || t.shape != v.shape) {
-      throw UserError("interpret: input '" + v.name + "' is " + std::string(dtype_name(t.dtype)) + " " +
+      throw UserError("interpret: input " + quote(v.name) + " is " + std::string(dtype_name(t.dtype)) + " " +
                       t.shape_text() + ", expected " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape));
     }
     values[static_cast<std::size_t>(id)] = runtime::host_value(t, v.scale, v.zero_point);

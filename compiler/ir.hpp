@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/isa/error.hpp"
 #include "systole/op.hpp"
 #include "systole/tensor.hpp"
 
@@ -44,12 +45,24 @@ struct Node {
   std::string reason;  // why a node runs on the host
 };
 
+// Most elements any tensor of a model may have (2^28: 256 MiB of int8), graph inputs and every value the import
+// derives from them alike: a static batch of 2^31, or a matmul that widens a tensor past this, is refused at import
+// instead of growing the compiler to gigabytes.
+inline constexpr std::int64_t kMaxValueElements = std::int64_t{1} << 28;
+
+// Graph::add_value's refusal of a value over kMaxValueElements (the importer adds the file and node).
+class ValueTooLarge : public UserError {
+ public:
+  using UserError::UserError;
+};
+
 struct Graph {
   std::vector<Value> values;
   std::vector<Node> nodes;  // topological order
   std::vector<int> inputs;  // graph inputs (value ids)
   std::vector<int> outputs;
 
+  // Throws ValueTooLarge when `v` has more than kMaxValueElements elements.
   int add_value(Value v);
   // Human-readable listing, one line per node (`systole compile --dump-ir`).
   std::string dump() const;

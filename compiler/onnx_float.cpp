@@ -132,7 +132,7 @@ int Importer::pending_float(const std::shared_ptr<const Pending>& pending, const
     op.kind = OpKind::kFloatAdd;
     id = emit(p.node, op, {x, y}, std::move(v));
   } else {
-    fail("input '" + name + "' is the float result of node '" + p.node + "' (" + p.op_type +
+    fail("input " + quote(name) + " is the float result of node " + quote(p.node) + " (" + p.op_type +
          ") with no QuantizeLinear in between; quantize it (QDQ) so every operator reads quantized tensors");
   }
   pending_floats_[pending.get()] = {pending, id};
@@ -148,13 +148,13 @@ int Importer::float_operand(int index) {
     case Kind::kViewConst: return float_constant(name, b);
     case Kind::kConst:
       if (!is_float_elem(b.constant_elem()) && node_->op_type() != "Pow") {
-        fail("input '" + name + "' is an integer constant where a float tensor is expected");
+        fail("input " + quote(name) + " is an integer constant where a float tensor is expected");
       }
       return float_constant(name, b);
     case Kind::kPending: return pending_float(b.pending, name);
     default: break;
   }
-  fail("input '" + name + "' is an integer tensor; dequantize it (DequantizeLinear) before the float operator " +
+  fail("input " + quote(name) + " is an integer tensor; dequantize it (DequantizeLinear) before the float operator " +
        node_->op_type());
 }
 
@@ -298,7 +298,7 @@ std::vector<std::int64_t> Importer::transpose_perm(std::int64_t rank) const {
   }
   if (!ok) {
     fail("perm " + shape_text(attr_ints(*node_, "perm", {})) + " is not a permutation of the " + std::to_string(rank) +
-         " axes of input '" + node_->input(0) + "'");
+         " axes of input " + quote(node_->input(0)));
   }
   return perm;
 }
@@ -307,7 +307,7 @@ void Importer::transpose_quantized() {
   // No integer transpose on the host: the float one between a dequantize and a quantize with the same parameters,
   // which gives back exactly the integers ((q - zp) * s / s rounds to q - zp).
   const int x = input(0).value;
-  if (params_unknown_.count(x)) fail("input '" + node_->input(0) + "' has no known quantization yet");
+  if (params_unknown_.count(x)) fail("input " + quote(node_->input(0)) + " has no known quantization yet");
   const Value in = val(x);
   const int f = dequantized(x, in.name + "_float", node_name());
   const std::vector<std::int64_t> perm = transpose_perm(static_cast<std::int64_t>(in.shape.size()));

@@ -42,7 +42,7 @@ std::string one_line(std::string s) {
 
 std::string node_label(const onnx::NodeProto& n) {
   const std::string name = !n.name().empty() ? n.name() : n.output_size() > 0 ? n.output(0) : std::string("?");
-  return "'" + name + "' (" + n.op_type() + ")";
+  return "" + quote(name) + " (" + n.op_type() + ")";
 }
 
 Importer::Importer(std::filesystem::path file, const onnx::ModelProto& model) : file_(std::move(file)), model_(model) {}
@@ -54,7 +54,7 @@ void Importer::fail(const std::string& what) const {
 }
 
 void Importer::unsupported() const {
-  const std::string domain = node_->domain().empty() ? "" : " in domain '" + node_->domain() + "'";
+  const std::string domain = node_->domain().empty() ? "" : " in domain " + quote(node_->domain());
   fail("not supported" + domain + " (no quantized form and no host kernel)");
 }
 
@@ -85,6 +85,8 @@ Graph Importer::run() {
       convert(n);
     } catch (const ImportFailure& e) {
       fail(e.what());
+    } catch (const ValueTooLarge& e) {
+      fail(e.what());
     }
   }
   node_ = nullptr;
@@ -114,7 +116,7 @@ void Importer::check_quantized_model() const {
 void Importer::bind_inputs() {
   for (const auto& in : model_.graph().input()) {
     if (env_.count(in.name())) continue;  // an initializer listed as an input (IR version < 4)
-    const std::string what = "input '" + in.name() + "'";
+    const std::string what = "input " + quote(in.name());
     if (!in.type().has_tensor_type()) fail(what + " is not a tensor");
     const auto& tt = in.type().tensor_type();
     bool ok = false;
@@ -130,7 +132,7 @@ void Importer::bind_inputs() {
     for (int i = 0; i < tt.shape().dim_size(); ++i) {
       const auto& d = tt.shape().dim(i);
       if (!d.has_dim_value() || d.dim_value() < 1) {
-        const std::string dim = d.has_dim_param() ? "'" + d.dim_param() + "'" : "of unknown size";
+        const std::string dim = d.has_dim_param() ? "" + quote(d.dim_param()) : "of unknown size";
         fail(what + " has a dynamic dimension " + dim + " (dim " + std::to_string(i) +
              "); give every input dimension a fixed size (e.g. python -m onnxruntime.tools.make_dynamic_shape_fixed) "
              "and import again");
@@ -139,8 +141,8 @@ void Importer::bind_inputs() {
     }
     std::int64_t elements = 1;
     for (const std::int64_t d : v.shape) {
-      if (__builtin_mul_overflow(elements, d, &elements) || elements > kMaxInputElements) {
-        fail(what + " has shape " + shape_text(v.shape) + ", more than the " + std::to_string(kMaxInputElements) +
+      if (__builtin_mul_overflow(elements, d, &elements) || elements > kMaxValueElements) {
+        fail(what + " has shape " + shape_text(v.shape) + ", more than the " + std::to_string(kMaxValueElements) +
              " elements a graph input may have");
       }
     }
@@ -157,16 +159,17 @@ void Importer::bind_inputs() {
 void Importer::bind_outputs() {
   for (const auto& out : model_.graph().output()) {
     const auto it = env_.find(out.name());
-    if (it == env_.end()) fail("output '" + out.name() + "' is not computed by any node");
+    if (it == env_.end()) fail("output " + quote(out.name()) + " is not computed by any node");
     const Binding& b = it->second;
     if (b.kind == Kind::kPending) {
-      fail("output '" + out.name() + "' is the float result of node '" + b.pending->node + "' (" + b.pending->op_type +
+      fail("output " + quote(out.name()) + " is the float result of node " + quote(b.pending->node) + " (" +
+           b.pending->op_type +
            ") with no QuantizeLinear after it; quantize that output too (QDQ) or use the QOperator form");
     }
     const bool is_input =
         b.kind == Kind::kFloat && std::find(g_.inputs.begin(), g_.inputs.end(), b.value) != g_.inputs.end();
     if ((b.kind != Kind::kView && b.kind != Kind::kQuant && b.kind != Kind::kFloat) || is_input) {
-      fail("output '" + out.name() + "' is a constant or a float tensor no quantized operator computes");
+      fail("output " + quote(out.name()) + " is a constant or a float tensor no quantized operator computes");
     }
     int id = b.value;
     if (b.kind == Kind::kView) {
@@ -179,7 +182,7 @@ void Importer::bind_outputs() {
       op.kind = OpKind::kDequantize;
       id = emit(b.producer, op, {id}, std::move(v));
     } else if (params_unknown_.count(id)) {
-      fail("output '" + out.name() + "' is an input no quantized operator uses; its quantization is unknown");
+      fail("output " + quote(out.name()) + " is an input no quantized operator uses; its quantization is unknown");
     }
     Value& v = g_.values[static_cast<std::size_t>(id)];
     const bool taken = std::find(g_.outputs.begin(), g_.outputs.end(), id) != g_.outputs.end() ||
@@ -201,7 +204,7 @@ void Importer::bind_outputs() {
 const Binding* Importer::optional_input(int index) const {
   if (index < 0 || index >= node_->input_size() || node_->input(index).empty()) return nullptr;
   const auto it = env_.find(node_->input(index));
-  if (it == env_.end()) fail("input '" + node_->input(index) + "' is not computed by any earlier node");
+  if (it == env_.end()) fail("input " + quote(node_->input(index)) + " is not computed by any earlier node");
   return &it->second;
 }
 
@@ -214,7 +217,8 @@ const Binding& Importer::input(int index) const {
 const ConstTensor& Importer::const_input(int index, const char* what) const {
   const Binding& b = input(index);
   if (b.kind != Kind::kConst) {
-    fail(std::string(what) + " '" + node_->input(index) + "' must be a constant (an initializer or Constant node)");
+    fail(std::string(what) + " " + quote(node_->input(index)) +
+         " must be a constant (an initializer or Constant node)");
   }
   return b.constant();
 }
@@ -222,7 +226,8 @@ const ConstTensor& Importer::const_input(int index, const char* what) const {
 const Binding& Importer::const_binding(int index, const char* what) const {
   const Binding& b = input(index);
   if (b.kind != Kind::kConst) {
-    fail(std::string(what) + " '" + node_->input(index) + "' must be a constant (an initializer or Constant node)");
+    fail(std::string(what) + " " + quote(node_->input(index)) +
+         " must be a constant (an initializer or Constant node)");
   }
   return b;
 }
@@ -314,23 +319,11 @@ void Importer::convert(const onnx::NodeProto& n) {
 
 }  // namespace onnx_detail
 
-Graph import_onnx(const std::filesystem::path& model) {
-  const std::string where = "model " + model.string() + ": ";
-  isa::check_readable(model, isa::kMaxDataFileBytes, "model");
-  std::ifstream in(model, std::ios::binary);
-  if (!in) throw UserError(where + "cannot open the file; check the path");
-  if (in.peek() == std::ifstream::traits_type::eof()) {
-    if (in.bad()) throw UserError(where + "cannot read the file");
-    throw UserError(where + "the file is empty; expected an ONNX model");
-  }
-  // Parsed from the stream in blocks: a copy of the whole file would cost a page fault per 4 KiB, and a
-  // byte-wise stream iterator far more.
-  onnx::ModelProto proto;
-  const bool parsed = proto.ParseFromIstream(&in);
-  if (in.bad()) throw UserError(where + "cannot read the file");
-  if (!parsed) {
-    throw UserError(where + "not a readable ONNX protobuf (truncated or corrupt file?); export or copy it again");
-  }
+namespace {
+
+// Checks, imports and shape-infers a parsed model; `file` names it in every error.
+Graph import_model(onnx::ModelProto& proto, const std::filesystem::path& file) {
+  const std::string where = "model " + file.string() + ": ";
   auto invalid = [&](const char* what) { return UserError(where + "invalid ONNX: " + onnx_detail::one_line(what)); };
   try {
     onnx::checker::check_model(proto);
@@ -341,7 +334,7 @@ Graph import_onnx(const std::filesystem::path& model) {
   }
   Graph graph;
   try {
-    graph = onnx_detail::Importer(model, proto).run();
+    graph = onnx_detail::Importer(file, proto).run();
   } catch (const UserError&) {
     throw;
   } catch (const InternalError&) {
@@ -363,6 +356,39 @@ Graph import_onnx(const std::filesystem::path& model) {
     throw invalid("ONNX shape inference failed");
   }
   return graph;
+}
+
+constexpr const char* kNotOnnx = "not a readable ONNX protobuf (truncated or corrupt file?); export or copy it again";
+
+}  // namespace
+
+Graph import_onnx(const std::filesystem::path& model) {
+  const std::string where = "model " + model.string() + ": ";
+  isa::check_readable(model, isa::kMaxDataFileBytes, "model");
+  std::ifstream in(model, std::ios::binary);
+  if (!in) throw UserError(where + "cannot open the file; check the path");
+  if (in.peek() == std::ifstream::traits_type::eof()) {
+    if (in.bad()) throw UserError(where + "cannot read the file");
+    throw UserError(where + "the file is empty; expected an ONNX model");
+  }
+  // Parsed from the stream in blocks: a copy of the whole file would cost a page fault per 4 KiB, and a
+  // byte-wise stream iterator far more.
+  onnx::ModelProto proto;
+  const bool parsed = proto.ParseFromIstream(&in);
+  if (in.bad()) throw UserError(where + "cannot read the file");
+  if (!parsed) throw UserError(where + kNotOnnx);
+  return import_model(proto, model);
+}
+
+Graph import_onnx(std::span<const std::uint8_t> bytes, const std::filesystem::path& name) {
+  const std::string where = "model " + name.string() + ": ";
+  if (bytes.empty()) throw UserError(where + "the file is empty; expected an ONNX model");
+  if (bytes.size() > static_cast<std::size_t>(INT32_MAX)) {
+    throw UserError(where + "over 2 GiB; read models this large from a file");
+  }
+  onnx::ModelProto proto;
+  if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) throw UserError(where + kNotOnnx);
+  return import_model(proto, name);
 }
 
 }  // namespace systole::compiler

@@ -9,7 +9,9 @@
 // float input is quantized by a `quantize` node and a float output comes from a `dequantize` node.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <span>
 
 #include "compiler/ir.hpp"
 
@@ -18,5 +20,7 @@ namespace systole::compiler {
 // Reads an ONNX model (QDQ or QOperator form) into the IR. Throws UserError naming the file and node on bad input
 // (unreadable or invalid ONNX, a float model, an unsupported operator, dynamic shapes, inconsistent quantization).
 Graph import_onnx(const std::filesystem::path& model);
+// The same from the bytes of a model held in memory (under 2 GiB); `name` stands for the file in errors.
+Graph import_onnx(std::span<const std::uint8_t> bytes, const std::filesystem::path& name);
 
 }  // namespace systole::compiler

@@ -46,9 +46,6 @@ bool is_float_elem(int elem);  // onnx::TensorProto_DataType FLOAT, DOUBLE or FL
 
 // Most elements a constant may have after folding (guards ConstantOfShape and friends against absurd sizes).
 inline constexpr std::int64_t kMaxConstElements = std::int64_t{1} << 26;
-// Most elements a graph input may have (2^28: 256 MiB of int8): a static batch of 2^31 is refused at import instead
-// of growing the compiler to gigabytes.
-inline constexpr std::int64_t kMaxInputElements = std::int64_t{1} << 28;
 
 // Checks a tensor's type, size and data without decoding it; throws ImportFailure with what is wrong.
 void check_tensor(const onnx::TensorProto& t);

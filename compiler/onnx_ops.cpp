@@ -35,7 +35,7 @@ std::vector<std::int64_t> resolve_pads(const onnx::NodeProto& n, const std::vect
   }
   if (mode == "VALID") return {0, 0, 0, 0};
   if (mode != "SAME_UPPER" && mode != "SAME_LOWER") {
-    throw ImportFailure("auto_pad '" + mode + "' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
+    throw ImportFailure("auto_pad " + quote(mode) + " is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID");
   }
   std::vector<std::int64_t> pads(4);
   for (std::size_t i = 0; i < 2; ++i) {
@@ -82,11 +82,11 @@ OpBuild Importer::conv_build(int x, const QConst& w, int bias_index) {
   const std::vector<std::int64_t> xs = val(x).shape;
   const float sx = val(x).scale;
   if (xs.size() != 4 || w.shape.size() != 4) {
-    fail("only 2-D convolutions are supported (4-D NCHW input and weight); input '" + node_->input(0) + "' has shape " +
-         shape_text(xs) + " and weight '" + w.name + "' " + shape_text(w.shape));
+    fail("only 2-D convolutions are supported (4-D NCHW input and weight); input " + quote(node_->input(0)) +
+         " has shape " + shape_text(xs) + " and weight " + quote(w.name) + " " + shape_text(w.shape));
   }
   if (w.q.per_channel() && w.q.axis != 0) {
-    fail("weight '" + w.name + "' is quantized per channel along axis " + std::to_string(w.q.axis) +
+    fail("weight " + quote(w.name) + " is quantized per channel along axis " + std::to_string(w.q.axis) +
          "; conv weights need axis 0 (output channels)");
   }
   const std::vector<std::int64_t> kernel{w.shape[2], w.shape[3]};
@@ -112,7 +112,7 @@ OpBuild Importer::conv_build(int x, const QConst& w, int bias_index) {
 OpBuild Importer::gemm_build(int a, const QConst& w, int bias_index, bool matmul) {
   std::vector<std::int64_t> as = val(a).shape;
   const float sa = val(a).scale;
-  if (w.shape.size() != 2) fail("weight '" + w.name + "' has shape " + shape_text(w.shape) + "; expected 2-D");
+  if (w.shape.size() != 2) fail("weight " + quote(w.name) + " has shape " + shape_text(w.shape) + "; expected 2-D");
   const bool trans_a = !matmul && attr_int(*node_, "transA", 0) != 0;
   const bool trans_b = !matmul && attr_int(*node_, "transB", 0) != 0;
   const float alpha = matmul ? 1.0f : attr_float(*node_, "alpha", 1.0f);
@@ -120,7 +120,7 @@ OpBuild Importer::gemm_build(int a, const QConst& w, int bias_index, bool matmul
   if (!(alpha > 0.0f)) fail("alpha = " + std::to_string(alpha) + " is not supported (alpha must be > 0)");
   const std::int64_t n_axis = trans_b ? 0 : 1;
   if (w.q.per_channel() && w.q.axis != n_axis) {
-    fail("weight '" + w.name + "' is quantized per channel along axis " + std::to_string(w.q.axis) +
+    fail("weight " + quote(w.name) + " is quantized per channel along axis " + std::to_string(w.q.axis) +
          "; it must be the output-column axis " + std::to_string(n_axis));
   }
   OpBuild b;
@@ -129,7 +129,7 @@ OpBuild Importer::gemm_build(int a, const QConst& w, int bias_index, bool matmul
     a = rows_of(a);
     as = val(a).shape;
   }
-  if (as.size() != 2) fail("input '" + node_->input(0) + "' has shape " + shape_text(as) + "; expected 2-D");
+  if (as.size() != 2) fail("input " + quote(node_->input(0)) + " has shape " + shape_text(as) + "; expected 2-D");
   const std::int64_t k = trans_a ? as[0] : as[1], kb = trans_b ? w.shape[1] : w.shape[0];
   const std::int64_t n = w.shape[static_cast<std::size_t>(n_axis)];
   if (k != kb) fail("shapes " + shape_text(as) + " and " + shape_text(w.shape) + " differ in K");
@@ -149,13 +149,14 @@ OpBuild Importer::pool_build(int x, OpKind kind) {
   b.op.kind = kind;
   b.inputs = {x};
   if (kind == OpKind::kGlobalAveragePool) {
-    if (xs.size() < 3) fail("input '" + node_->input(0) + "' has shape " + shape_text(xs) + "; expected NCHW");
+    if (xs.size() < 3) fail("input " + quote(node_->input(0)) + " has shape " + shape_text(xs) + "; expected NCHW");
     b.shape = xs;
     std::fill(b.shape.begin() + 2, b.shape.end(), 1);
     return b;
   }
   if (xs.size() != 4) {
-    fail("only 2-D pooling is supported (4-D NCHW input); input '" + node_->input(0) + "' has shape " + shape_text(xs));
+    fail("only 2-D pooling is supported (4-D NCHW input); input " + quote(node_->input(0)) + " has shape " +
+         shape_text(xs));
   }
   if (node_->output_size() > 1 && !node_->output(1).empty()) fail("the Indices output is not supported");
   const auto kernel = attr_ints(*node_, "kernel_shape", {});
@@ -184,7 +185,7 @@ void Importer::qdq_op() {
   const std::string& op = node_->op_type();
   if (op == "MaxPool" && input(0).kind == Kind::kQuant) {  // QOperator: max over 8-bit values, same quantization
     const int x = input(0).value;
-    if (params_unknown_.count(x)) fail("input '" + node_->input(0) + "' has no known quantization yet");
+    if (params_unknown_.count(x)) fail("input " + quote(node_->input(0)) + " has no known quantization yet");
     OpBuild b = pool_build(x, OpKind::kMaxPool);
     Value out = val(x);
     out.name = node_->output(0);
@@ -218,7 +219,7 @@ void Importer::qdq_op() {
     for (int i = 0; i < 2; ++i) {
       const Binding& in = input(i);
       if (in.kind == Kind::kViewConst && in.qconst.q.per_channel()) {
-        fail("operand '" + node_->input(i) + "' is quantized per channel; Add needs per-tensor operands");
+        fail("operand " + quote(node_->input(i)) + " is quantized per channel; Add needs per-tensor operands");
       }
       b.inputs.push_back(in.kind == Kind::kViewConst ? const_value(in.qconst) : view_input(i));
     }

@@ -16,10 +16,10 @@ int Importer::view_input(int index) const {
   if (b.kind == Kind::kView) return b.value;
   const std::string& name = node_->input(index);
   if (b.kind == Kind::kPending) {
-    fail("input '" + name + "' is the float result of node '" + b.pending->node + "' (" + b.pending->op_type +
+    fail("input " + quote(name) + " is the float result of node " + quote(b.pending->node) + " (" + b.pending->op_type +
          ") with no QuantizeLinear in between; quantize it (QDQ) so every operator reads quantized tensors");
   }
-  if (b.kind == Kind::kViewConst) fail("input '" + name + "' is a constant where an activation is expected");
+  if (b.kind == Kind::kViewConst) fail("input " + quote(name) + " is a constant where an activation is expected");
   fail("computes in float: input '" + name +
        "' is not dequantized from a quantized tensor; quantize the model (QDQ or QOperator) so that every input of " +
        node_->op_type() + " comes from a DequantizeLinear");
@@ -33,7 +33,7 @@ const QConst& Importer::weight_input(int index) const {
          "' is a float initializer; quantize the weights (DequantizeLinear of an int8 initializer)");
   }
   view_input(index);  // fails with the message that fits
-  fail("input '" + node_->input(index) + "' must be a constant weight");
+  fail("input " + quote(node_->input(index)) + " must be a constant weight");
 }
 
 void Importer::quantize_linear() {
@@ -43,7 +43,7 @@ void Importer::quantize_linear() {
   Binding r;
   if (x.kind == Kind::kConst) {  // a float weight quantized in the graph (PyTorch export): fold it
     const ConstTensor& xc = x.constant();
-    if (!xc.is_float()) fail("input '" + node_->input(0) + "' must be float");
+    if (!xc.is_float()) fail("input " + quote(node_->input(0)) + " must be float");
     r.kind = Kind::kQConst;
     r.qconst.name = out_name;
     r.qconst.shape = xc.shape;
@@ -81,7 +81,7 @@ void Importer::quantize_linear() {
   } else if (x.kind == Kind::kPending) {
     r.value = finish(*x.pending, q, out_name, node_name());
   } else {
-    fail("input '" + node_->input(0) + "' is not a float tensor the importer can quantize");
+    fail("input " + quote(node_->input(0)) + " is not a float tensor the importer can quantize");
   }
   bind(0, std::move(r));
 }
@@ -98,7 +98,7 @@ void Importer::dequantize_linear() {
   } else if (x.kind == Kind::kConst) {
     bool ok = false;
     const DType t = dtype_of_elem(x.constant_elem(), ok);
-    if (!ok || t == DType::kFloat32) fail("input '" + name + "' must be an int8, uint8 or int32 tensor");
+    if (!ok || t == DType::kFloat32) fail("input " + quote(name) + " must be an int8, uint8 or int32 tensor");
     r.kind = Kind::kViewConst;
     r.qconst = make_qconst(x, read_qparams(1, 2, t, true), name);
   } else if (x.kind == Kind::kQConst) {
@@ -107,7 +107,7 @@ void Importer::dequantize_linear() {
     r.qconst.q = read_qparams(1, 2, x.qconst.q.dtype, true);
     check_qparams(r.qconst.q, r.qconst.shape, name);
   } else {
-    fail("input '" + name + "' is not a quantized tensor");
+    fail("input " + quote(name) + " is not a quantized tensor");
   }
   bind(0, std::move(r));
 }
@@ -128,7 +128,7 @@ ClipStep Importer::clip_step() const {
   for (int i = 1; i <= 2; ++i) {
     if (optional_input(i) == nullptr) continue;
     const ConstTensor& t = const_input(i, i == 1 ? "min" : "max");
-    if (t.count() != 1) fail("Clip bound '" + node_->input(i) + "' must be a scalar");
+    if (t.count() != 1) fail("Clip bound " + quote(node_->input(i)) + " must be a scalar");
     (i == 1 ? c.lo : c.hi) = t.real(0);
   }
   return c;
@@ -199,7 +199,7 @@ void Importer::view_op() {
   if (x.kind == Kind::kView || x.kind == Kind::kQuant || x.kind == Kind::kFloat) {
     Value out = g_.values[static_cast<std::size_t>(x.value)];
     if (x.kind == Kind::kQuant && params_unknown_.count(x.value)) {
-      fail("input '" + node_->input(0) + "' has no known quantization yet; no operator before states it");
+      fail("input " + quote(node_->input(0)) + " has no known quantization yet; no operator before states it");
     }
     out.name = node_->output(0);
     out.shape = shape;
@@ -250,7 +250,7 @@ void Importer::cast_or_mul() {
   const Value& v = g_.values[static_cast<std::size_t>(raw->value)];
   const auto s = static_cast<float>(c->constant().floats[0]);
   if (!(std::abs(s - v.scale) <= 1e-6f * v.scale)) {
-    fail("multiplies the int32 accumulator '" + v.name + "' by " + std::to_string(s) +
+    fail("multiplies the int32 accumulator " + quote(v.name) + " by " + std::to_string(s) +
          ", not by its scale; only a Mul by the product of the input and weight scales is supported");
   }
   r.kind = Kind::kView;

@@ -17,7 +17,7 @@ DType Importer::operand_type(int index) const {
   bool ok = false;
   const DType t = b.kind == Kind::kConst ? dtype_of_elem(b.constant_elem(), ok) : DType::kFloat32;
   if (!ok || t == DType::kFloat32) {
-    fail("input '" + node_->input(index) + "' must be an int8 or uint8 tensor (quantized activation or weight)");
+    fail("input " + quote(node_->input(index)) + " must be an int8 or uint8 tensor (quantized activation or weight)");
   }
   return t;
 }
@@ -28,7 +28,7 @@ int Importer::quant_operand(int index, const QParams& q) {
     use_params(b.value, q, node_->input(index));
     return b.value;
   }
-  if (q.per_channel()) fail("operand '" + node_->input(index) + "' is quantized per channel; expected per tensor");
+  if (q.per_channel()) fail("operand " + quote(node_->input(index)) + " is quantized per channel; expected per tensor");
   return const_value(make_qconst(b, q, node_->input(index)));
 }
 
@@ -133,7 +133,7 @@ void Importer::integer_op() {
   const bool conv = node_->op_type() == "ConvInteger";
   const Binding& a = input(0);
   if (a.kind != Kind::kQuant) {
-    fail("input '" + node_->input(0) + "' must be a quantized tensor with static parameters (QuantizeLinear); " +
+    fail("input " + quote(node_->input(0)) + " must be a quantized tensor with static parameters (QuantizeLinear); " +
          "dynamic quantization (DynamicQuantizeLinear) is not supported");
   }
   // The zero points come from the node; the scales do not exist here. The input keeps its scale (1 if nothing
@@ -144,7 +144,7 @@ void Importer::integer_op() {
   aq.zero_point = {0};
   if (optional_input(2) != nullptr) {
     const ConstTensor& z = const_input(2, "zero point");
-    if (z.count() != 1) fail("zero point '" + node_->input(2) + "' must be a scalar (per-tensor input)");
+    if (z.count() != 1) fail("zero point " + quote(node_->input(2)) + " must be a scalar (per-tensor input)");
     aq.zero_point = {static_cast<std::int32_t>(z.integer(0))};
   }
   use_params(a.value, aq, node_->input(0));

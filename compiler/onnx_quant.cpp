@@ -53,14 +53,14 @@ QParams Importer::read_qparams(int scale_index, int zp_index, DType data_type, b
   const ConstTensor& s = const_input(scale_index, "scale");
   const std::string& s_name = node_->input(scale_index);
   if (!s.is_float() || s.count() < 1 || s.shape.size() > 1) {
-    fail("scale '" + s_name + "' must be a float scalar or 1-D float tensor");
+    fail("scale " + quote(s_name) + " must be a float scalar or 1-D float tensor");
   }
   QParams q;
   q.axis = attr_int(*node_, "axis", 1);
   for (std::size_t i = 0; i < s.floats.size(); ++i) {
     const auto v = static_cast<float>(s.floats[i]);
     if (!std::isfinite(v) || !(v > 0.0f)) {
-      fail("scale '" + s_name + "'" + (s.floats.size() > 1 ? "[" + std::to_string(i) + "]" : "") + " = " + num(v) +
+      fail("scale " + quote(s_name) + (s.floats.size() > 1 ? "[" + std::to_string(i) + "]" : "") + " = " + num(v) +
            " must be finite and > 0; fix the quantization parameters");
     }
     q.scale.push_back(v);
@@ -76,25 +76,25 @@ QParams Importer::read_qparams(int scale_index, int zp_index, DType data_type, b
   bool ok = false;
   const DType zt = dtype_of_elem(z.elem, ok);
   if (!ok || zt == DType::kFloat32) {
-    fail("zero point '" + z_name + "' has type " + onnx::TensorProto::DataType_Name(z.elem) +
+    fail("zero point " + quote(z_name) + " has type " + onnx::TensorProto::DataType_Name(z.elem) +
          "; it must be int8, uint8 or int32");
   }
   if (data_type_known && zt != data_type) {
-    fail("zero point '" + z_name + "' is " + std::string(dtype_name(zt)) + " but the data '" +
+    fail("zero point " + quote(z_name) + " is " + std::string(dtype_name(zt)) + " but the data '" +
          node_->input(scale_index - 1) + "' is " + std::string(dtype_name(data_type)) +
          "; a zero point must have the type of its data");
   }
   q.dtype = zt;
   if (z.count() != s.count()) {
-    fail("zero point '" + z_name + "' has " + std::to_string(z.count()) + " values but scale '" + s_name + "' has " +
-         std::to_string(s.count()));
+    fail("zero point " + quote(z_name) + " has " + std::to_string(z.count()) + " values but scale " + quote(s_name) +
+         " has " + std::to_string(s.count()));
   }
   for (std::size_t i = 0; i < z.ints.size(); ++i) {
     if (z.ints[i] < dtype_min(zt) || z.ints[i] > dtype_max(zt)) {
-      fail("zero point '" + z_name + "' = " + std::to_string(z.ints[i]) + " is outside the " +
+      fail("zero point " + quote(z_name) + " = " + std::to_string(z.ints[i]) + " is outside the " +
            std::string(dtype_name(zt)) + " range");
     }
-    if (zt == DType::kInt32 && z.ints[i] != 0) fail("zero point '" + z_name + "' of int32 data must be 0");
+    if (zt == DType::kInt32 && z.ints[i] != 0) fail("zero point " + quote(z_name) + " of int32 data must be 0");
     q.zero_point.push_back(static_cast<std::int32_t>(z.ints[i]));
   }
   return q;
@@ -104,13 +104,13 @@ void Importer::check_qparams(QParams& q, const std::vector<std::int64_t>& shape,
   if (!q.per_channel()) return;
   const auto rank = static_cast<std::int64_t>(shape.size());
   if (q.axis < -rank || q.axis >= rank) {
-    fail("'" + tensor + "' is quantized along axis " + std::to_string(q.axis) + " but has rank " +
+    fail("" + quote(tensor) + " is quantized along axis " + std::to_string(q.axis) + " but has rank " +
          std::to_string(rank));
   }
   if (q.axis < 0) q.axis += rank;
   const std::int64_t dim = shape[static_cast<std::size_t>(q.axis)];
   if (dim != static_cast<std::int64_t>(q.scale.size())) {
-    fail("'" + tensor + "' has " + std::to_string(q.scale.size()) + " per-channel scales but its dimension " +
+    fail("" + quote(tensor) + " has " + std::to_string(q.scale.size()) + " per-channel scales but its dimension " +
          std::to_string(q.axis) + " (the quantization axis) is " + std::to_string(dim) +
          "; give one scale per channel");
   }
@@ -119,9 +119,9 @@ void Importer::check_qparams(QParams& q, const std::vector<std::int64_t>& shape,
 QConst Importer::make_qconst(const Binding& c, const QParams& q, const std::string& name) const {
   bool ok = false;
   const DType t = dtype_of_elem(c.constant_elem(), ok);
-  if (!ok || t == DType::kFloat32) fail("'" + name + "' must be an int8, uint8 or int32 constant");
+  if (!ok || t == DType::kFloat32) fail("" + quote(name) + " must be an int8, uint8 or int32 constant");
   if (t != q.dtype) {
-    fail("'" + name + "' is " + std::string(dtype_name(t)) + " but its zero point is " +
+    fail("" + quote(name) + " is " + std::string(dtype_name(t)) + " but its zero point is " +
          std::string(dtype_name(q.dtype)) + "; a zero point must have the type of its data");
   }
   QConst qc;
@@ -131,7 +131,7 @@ QConst Importer::make_qconst(const Binding& c, const QParams& q, const std::stri
   check_qparams(qc.q, qc.shape, name);
   auto check_range = [&](std::int64_t v) {
     if (v < dtype_min(t) || v > dtype_max(t)) {
-      fail("'" + name + "' holds " + std::to_string(v) + ", outside the " + std::string(dtype_name(t)) + " range");
+      fail("" + quote(name) + " holds " + std::to_string(v) + ", outside the " + std::string(dtype_name(t)) + " range");
     }
   };
   const onnx::TensorProto* init = c.initializer;
@@ -154,7 +154,7 @@ QConst Importer::make_qconst(const Binding& c, const QParams& q, const std::stri
 
 void Importer::use_params(int value, const QParams& q, const std::string& tensor) {
   Value& v = g_.values[static_cast<std::size_t>(value)];
-  if (q.per_channel()) fail("'" + tensor + "' is an activation quantized per channel; only weights may be");
+  if (q.per_channel()) fail("" + quote(tensor) + " is an activation quantized per channel; only weights may be");
   if (params_unknown_.erase(value) > 0) {
     v.scale = q.scale[0];
     v.zero_point = q.zero_point[0];
@@ -162,7 +162,7 @@ void Importer::use_params(int value, const QParams& q, const std::string& tensor
   }
   const float a = v.scale, b = q.scale[0];
   if (v.dtype != q.dtype || v.zero_point != q.zero_point[0] || std::abs(a - b) > 1e-6f * std::max(a, b)) {
-    fail("'" + tensor + "' is " + std::string(dtype_name(v.dtype)) + " with scale " + num(a) + ", zero point " +
+    fail("" + quote(tensor) + " is " + std::string(dtype_name(v.dtype)) + " with scale " + num(a) + ", zero point " +
          std::to_string(v.zero_point) + " where it is produced, but this node reads it as " +
          std::string(dtype_name(q.dtype)) + " with scale " + num(b) + ", zero point " +
          std::to_string(q.zero_point[0]) + "; the two must agree");
@@ -221,7 +221,7 @@ int Importer::bias_value(int index, double in_scale, const QParams& wq, double b
   const std::string& name = node_->input(index);
   const std::vector<std::int64_t> shape = shape_of(*b);
   if (element_count(shape) != channels || shape.size() > 2 || (shape.size() == 2 && shape[0] != 1)) {
-    fail("bias '" + name + "' has shape " + shape_text(shape) + "; expected [" + std::to_string(channels) + "]");
+    fail("bias " + quote(name) + " has shape " + shape_text(shape) + "; expected [" + std::to_string(channels) + "]");
   }
   Value v;
   v.name = b->kind == Kind::kViewConst ? b->qconst.name : name;
@@ -251,7 +251,7 @@ int Importer::bias_value(int index, double in_scale, const QParams& wq, double b
                            : saturate(round_half_even(ratio * (raw - bq.zero_point[c])), dtype_min(DType::kInt32),
                                       dtype_max(DType::kInt32)));
     } else {
-      fail("bias '" + name + "' must be a float initializer or the DequantizeLinear of an int32 one");
+      fail("bias " + quote(name) + " must be a float initializer or the DequantizeLinear of an int32 one");
     }
   }
   if (wq.per_channel()) v.channel_zero_point.assign(static_cast<std::size_t>(channels), 0);

@@ -110,19 +110,23 @@ std::int64_t ConstTensor::integer(std::size_t i) const {
 }
 
 std::int64_t element_count(const std::vector<std::int64_t>& shape) {
-  std::int64_t n = 1;
+  // The product of the non-zero dimensions must fit too, so that no product of any of them (the outer and inner
+  // sizes around an axis) overflows, even in an empty tensor.
+  std::int64_t nonzero = 1;
+  bool empty = false;
   for (const std::int64_t d : shape) {
     if (d < 0) throw ImportFailure("shape " + shape_text(shape) + " has a negative or unknown dimension");
-    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) {
+    if (d == 0) {
+      empty = true;
+    } else if (__builtin_mul_overflow(nonzero, d, &nonzero)) {
       throw ImportFailure("shape " + shape_text(shape) + " is too large");
     }
-    n *= d;
   }
-  return n;
+  return empty ? 0 : nonzero;
 }
 
 void check_tensor(const TensorProto& t) {
-  const std::string name = "tensor '" + t.name() + "'";
+  const std::string name = "tensor " + quote(t.name());
   if (t.data_location() == TensorProto::EXTERNAL) {
     throw ImportFailure(name + " keeps its data in an external file; save the model with all tensors inside it");
   }
@@ -177,7 +181,7 @@ std::vector<std::int32_t> read_int32(const TensorProto& t) {
     case TensorProto::INT8: load_all<std::int8_t>(t.raw_data(), n, out); break;
     case TensorProto::UINT8: load_all<std::uint8_t>(t.raw_data(), n, out); break;
     case TensorProto::INT32: load_all<std::int32_t>(t.raw_data(), n, out); break;
-    default: throw ImportFailure("tensor '" + t.name() + "' is not an int8, uint8 or int32 tensor");
+    default: throw ImportFailure("tensor " + quote(t.name()) + " is not an int8, uint8 or int32 tensor");
   }
   return out;
 }
@@ -306,8 +310,8 @@ std::vector<std::int64_t> reshape_target(const std::vector<std::int64_t>& in, co
       infer = static_cast<std::int64_t>(i);
     } else if (d < 0) {
       throw ImportFailure("the target shape has a negative dimension " + std::to_string(d));
-    } else {
-      known *= d;
+    } else if (__builtin_mul_overflow(known, d, &known)) {
+      throw ImportFailure("cannot reshape " + shape_text(in) + ": the target shape's size overflows");
     }
     out.push_back(d);
   }

@@ -20,7 +20,7 @@ constexpr std::array<std::string_view, 3> kFamilies = {"xcup", "xcu", "xc7"};
 constexpr std::array<std::string_view, 2> kBankTypes = {"DDR4", "HBM2"};
 
 [[noreturn]] void fail(const std::string& origin, const std::string& key, const std::string& why) {
-  throw UserError("board " + origin + ": key '" + key + "': " + why);
+  throw UserError("board " + origin + ": key " + quote(key) + ": " + why);
 }
 
 template <std::size_t N>
@@ -114,11 +114,11 @@ MemoryBank read_bank(const toml::node& node, const std::string& origin, const st
   // Vitis memory names: a tag optionally indexed, DDR[0], HBM[31], PLRAM[2], HP0, HPC1.
   static const std::regex kBankName(R"([A-Za-z][A-Za-z0-9_]*(\[[0-9]+\])?)");
   if (!std::regex_match(bank.name, kBankName)) {
-    fail(origin, r.path("name"), "'" + bank.name + "' is not a Vitis memory name such as DDR[0], HBM[3] or HP0");
+    fail(origin, r.path("name"), "" + quote(bank.name) + " is not a Vitis memory name such as DDR[0], HBM[3] or HP0");
   }
   bank.type = r.string("type");
   if (std::find(kBankTypes.begin(), kBankTypes.end(), bank.type) == kBankTypes.end()) {
-    fail(origin, r.path("type"), "'" + bank.type + "' is not one of: " + join(kBankTypes));
+    fail(origin, r.path("type"), "" + quote(bank.type) + " is not one of: " + join(kBankTypes));
   }
   bank.size_gib = r.positive("size_gib");
   bank.bandwidth_gbps = r.positive("bandwidth_gbps");
@@ -154,11 +154,11 @@ Board parse_board(std::string_view toml_text, const std::string& origin) {
   // Xilinx part strings: device-package-speed-temperature, e.g. xcu250-figd2104-2L-e, xck26-sfvc784-2LV-c.
   static const std::regex kPart(R"(xc[a-z0-9]+-[a-z0-9]+-[0-9][A-Za-z0-9]*-[a-z])");
   if (!std::regex_match(board.part, kPart)) {
-    fail(origin, "part", "'" + board.part + "' is not a Xilinx part such as xcu250-figd2104-2L-e");
+    fail(origin, "part", "" + quote(board.part) + " is not a Xilinx part such as xcu250-figd2104-2L-e");
   }
   board.family = top.string("family");
   if (std::find(kFamilies.begin(), kFamilies.end(), board.family) == kFamilies.end()) {
-    fail(origin, "family", "'" + board.family + "' is not one of: " + join(kFamilies));
+    fail(origin, "family", quote(board.family) + " is not one of: " + join(kFamilies));
   }
   board.platform = top.string("platform");
   board.kernel_clock_mhz = static_cast<int>(top.integer("kernel_clock_mhz", 1, 1000));
@@ -178,7 +178,7 @@ Board parse_board(std::string_view toml_text, const std::string& origin) {
   for (std::size_t i = 0; i < banks.size(); ++i) {
     const std::string where = "memory.banks[" + std::to_string(i) + "]";
     MemoryBank bank = read_bank(banks[i], origin, where);
-    if (board.find_bank(bank.name)) fail(origin, where + ".name", "bank '" + bank.name + "' is listed twice");
+    if (board.find_bank(bank.name)) fail(origin, where + ".name", "bank " + quote(bank.name) + " is listed twice");
     board.banks.push_back(std::move(bank));
   }
   mem.reject_unknown();
@@ -190,7 +190,7 @@ Board read_board(const std::filesystem::path& file) {
   Board board = parse_board(isa::read_file(file, isa::kMaxTextFileBytes, "board"), file.string());
   if (board.name != file.stem().string()) {
     fail(file.string(), "name",
-         "'" + board.name + "' differs from the file name; set it to '" + file.stem().string() + "'");
+         "" + quote(board.name) + " differs from the file name; set it to " + quote(file.stem().string()));
   }
   return board;
 }
@@ -219,7 +219,7 @@ Board load_board(std::string_view name_or_path) {
   if (!std::filesystem::exists(file)) {
     std::string names;
     for (const auto& n : board_names()) names += (names.empty() ? "" : ", ") + n;
-    throw UserError("board '" + arg + "': no such board in " + board_dir().string() +
+    throw UserError("board " + quote(arg) + ": no such board in " + board_dir().string() +
                     (names.empty() ? "" : " (known: " + names + ")"));
   }
   return read_board(file);

@@ -17,12 +17,12 @@ RunResult run_dataset(LoadedProgram& program, const std::map<std::string, Tensor
     if (t.elements() % per_sample != 0) return program.run(inputs);
     const std::int64_t samples = t.elements() / per_sample;
     if (samples % d->shape[0] != 0) {
-      throw UserError("input '" + name + "': " + std::to_string(samples) +
+      throw UserError("input " + quote(name) + ": " + std::to_string(samples) +
                       " samples are not a multiple of the program's batch " + std::to_string(d->shape[0]));
     }
     const std::int64_t k = samples / d->shape[0];
     if (runs >= 0 && runs != k)
-      throw UserError("input '" + name + "': its sample count differs from the other inputs'");
+      throw UserError("input " + quote(name) + ": its sample count differs from the other inputs'");
     runs = k;
   }
   if (runs <= 1) return program.run(inputs);

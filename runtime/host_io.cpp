@@ -48,9 +48,9 @@ void check_fingerprint(const Program& program, const isa::ArchConfig& arch) {
   char have[20], want[20];
   std::snprintf(have, sizeof have, "%016llx", static_cast<unsigned long long>(program.fingerprint));
   std::snprintf(want, sizeof want, "%016llx", static_cast<unsigned long long>(arch.fingerprint()));
-  throw UserError("arch mismatch: the program was compiled for arch '" + program.arch_name + "' (fingerprint " + have +
-                  ") but this device is arch '" + arch.name + "' (fingerprint " + want + "); recompile for '" +
-                  arch.name + "' or open the device with --arch " + program.arch_name);
+  throw UserError("arch mismatch: the program was compiled for arch " + quote(program.arch_name) + " (fingerprint " +
+                  have + ") but this device is arch " + quote(arch.name) + " (fingerprint " + want +
+                  "); recompile for '" + arch.name + "' or open the device with --arch " + program.arch_name);
 }
 
 void bind_inputs(const Program& program, const std::map<std::string, Tensor>& inputs, std::span<std::uint8_t> act) {
@@ -61,17 +61,18 @@ void bind_inputs(const Program& program, const std::map<std::string, Tensor>& in
       for (const auto& t : program.tensors) {
         if (t.kind == TensorKind::kInput) names += (names.empty() ? "" : ", ") + t.name;
       }
-      throw UserError("input '" + name + "': the program has no such input (inputs: " + names + ")");
+      throw UserError("input " + quote(name) + ": the program has no such input (inputs: " + names + ")");
     }
     if (tensor.dtype != d->dtype || tensor.shape != d->shape) {
-      throw UserError("input '" + name + "': got " + std::string(dtype_name(tensor.dtype)) + " " + tensor.shape_text() +
-                      ", the program expects " + std::string(dtype_name(d->dtype)) + " " + shape_text(d->shape));
+      throw UserError("input " + quote(name) + ": got " + std::string(dtype_name(tensor.dtype)) + " " +
+                      tensor.shape_text() + ", the program expects " + std::string(dtype_name(d->dtype)) + " " +
+                      shape_text(d->shape));
     }
     to_storage(*d, tensor, act.data() + d->offset);
   }
   for (const auto& t : program.tensors) {
     if (t.kind == TensorKind::kInput && !inputs.count(t.name)) {
-      throw UserError("input '" + t.name + "' (" + std::string(dtype_name(t.dtype)) + " " + shape_text(t.shape) +
+      throw UserError("input " + quote(t.name) + " (" + std::string(dtype_name(t.dtype)) + " " + shape_text(t.shape) +
                       ") is not bound");
     }
   }
@@ -94,7 +95,7 @@ HostValue read_value(const TensorDesc& d, std::span<const std::uint8_t> const_re
 void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t> act) {
   if (v.dtype != d.dtype || v.shape != d.shape) {
     throw InternalError("host op result " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape) +
-                        " does not match tensor '" + d.name + "' (" + std::string(dtype_name(d.dtype)) + " " +
+                        " does not match tensor " + quote(d.name) + " (" + std::string(dtype_name(d.dtype)) + " " +
                         shape_text(d.shape) + ")");
   }
   to_storage(d, tensor_of(v), act.data() + d.offset);

@@ -58,7 +58,8 @@ std::array<std::int64_t, N> fixed(const OpDesc& op, const char* key, std::array<
   const auto it = op.ints.find(key);
   if (it == op.ints.end()) return fallback;
   if (it->second.size() != N) {
-    throw UserError(std::string(op_name(op.kind)) + ": attribute '" + key + "' needs " + std::to_string(N) + " values");
+    throw UserError(std::string(op_name(op.kind)) + ": attribute " + quote(key) + " needs " + std::to_string(N) +
+                    " values");
   }
   std::array<std::int64_t, N> a{};
   std::copy(it->second.begin(), it->second.end(), a.begin());

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "sim/isa/error.hpp"
+
 namespace systole {
 namespace {
 
@@ -102,13 +104,13 @@ std::string op_attribute_problem(const OpDesc& op) {
     for (const auto& r : schema.ints) rule = r.key == key ? &r : rule;
     if (!rule) return name + ": integer attribute '" + key.substr(0, 64) + "' is not one of its attributes";
     if (values.size() < rule->min_len || values.size() > rule->max_len) {
-      return name + ": attribute '" + key + "' has " + std::to_string(values.size()) + " values; it needs " +
+      return name + ": attribute " + quote(key) + " has " + std::to_string(values.size()) + " values; it needs " +
              (rule->min_len == rule->max_len ? std::to_string(rule->min_len)
                                              : std::to_string(rule->min_len) + " to " + std::to_string(rule->max_len));
     }
     for (const std::int64_t v : values) {
       if (v < rule->lo || v > rule->hi) {
-        return name + ": attribute '" + key + "' value " + std::to_string(v) + " is outside [" +
+        return name + ": attribute " + quote(key) + " value " + std::to_string(v) + " is outside [" +
                std::to_string(rule->lo) + ", " + std::to_string(rule->hi) + "]";
       }
     }
@@ -118,10 +120,10 @@ std::string op_attribute_problem(const OpDesc& op) {
     for (const auto k : schema.floats) known = known || k == key;
     if (!known) return name + ": float attribute '" + key.substr(0, 64) + "' is not one of its attributes";
     if (values.empty() || (key == "alpha" && values.size() != 1)) {
-      return name + ": attribute '" + key + "' has " + std::to_string(values.size()) + " values";
+      return name + ": attribute " + quote(key) + " has " + std::to_string(values.size()) + " values";
     }
     for (const double v : values) {
-      if (!std::isfinite(v) || !(v > 0.0)) return name + ": attribute '" + key + "' must be finite and positive";
+      if (!std::isfinite(v) || !(v > 0.0)) return name + ": attribute " + quote(key) + " must be finite and positive";
     }
   }
   if (const auto it = op.ints.find("clip"); it != op.ints.end() && it->second[0] > it->second[1]) {

@@ -303,7 +303,7 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
                     " bytes is not a whole number of " + std::to_string(kInsnBytes) + "-byte instructions");
   }
   p.insns.resize(insn_bytes.size() / kInsnBytes);
-  std::memcpy(p.insns.data(), insn_bytes.data(), insn_bytes.size());
+  if (!insn_bytes.empty()) std::memcpy(p.insns.data(), insn_bytes.data(), insn_bytes.size());
   p.constants.assign(sections[2].begin(), sections[2].end());
 
   Reader ten(sections[3], origin + ": section tensors");
@@ -316,11 +316,11 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
     const auto dtype = ten.get<std::uint8_t>("tensor dtype");
     const auto rank = ten.get<std::uint8_t>("tensor rank");
     const auto layout = ten.get<std::uint8_t>("tensor layout");
-    if (kind > 3) ten.fail("tensor '" + t.name + "': kind " + std::to_string(kind) + " is undefined");
-    if (dtype > 3) ten.fail("tensor '" + t.name + "': dtype " + std::to_string(dtype) + " is undefined");
-    if (layout > 1) ten.fail("tensor '" + t.name + "': layout " + std::to_string(layout) + " is undefined");
+    if (kind > 3) ten.fail("tensor " + quote(t.name) + ": kind " + std::to_string(kind) + " is undefined");
+    if (dtype > 3) ten.fail("tensor " + quote(t.name) + ": dtype " + std::to_string(dtype) + " is undefined");
+    if (layout > 1) ten.fail("tensor " + quote(t.name) + ": layout " + std::to_string(layout) + " is undefined");
     t.layout = static_cast<Layout>(layout);
-    if (rank > kMaxRank) ten.fail("tensor '" + t.name + "': rank " + std::to_string(rank) + " exceeds 8");
+    if (rank > kMaxRank) ten.fail("tensor " + quote(t.name) + ": rank " + std::to_string(rank) + " exceeds 8");
     t.kind = static_cast<TensorKind>(kind);
     t.dtype = static_cast<DType>(dtype);
     t.scale = ten.get<float>("tensor scale");
@@ -351,7 +351,7 @@ Program Program::parse(std::span<const std::uint8_t> bytes, const std::string& o
     } else {
       const std::string op = st.str("host op");
       const auto parsed = parse_op(op);
-      if (!parsed) st.fail("step " + std::to_string(i) + ": unknown host op '" + op + "'");
+      if (!parsed) st.fail("step " + std::to_string(i) + ": unknown host op " + quote(op));
       step.host.op.kind = *parsed;
       step.host.layer = st.str("layer name");
       for (auto n = list_size(st, "int attribute count"); n > 0; --n) {
@@ -392,7 +392,7 @@ void Program::validate(const std::string& origin) const {
   std::set<std::string> names;
   std::vector<std::pair<std::pair<std::uint64_t, std::uint64_t>, TensorKind>> spans;
   for (const auto& t : tensors) {
-    const std::string where = origin + ": tensor '" + t.name + "': ";
+    const std::string where = origin + ": tensor " + quote(t.name) + ": ";
     if (t.name.empty() || t.name.size() > kMaxName)
       throw UserError(origin + ": tensor with an empty or over-long name");
     for (const char c : t.name) {
@@ -463,7 +463,7 @@ void Program::validate_steps(const std::string& origin) const {
         if (n.empty() && names == &s.host.inputs) continue;
         const TensorDesc* t = find_tensor(n);
         if (!t)
-          throw UserError(where + "host " + std::string(op_name(s.host.op.kind)) + " names unknown tensor '" + n + "'");
+          throw UserError(where + "host " + std::string(op_name(s.host.op.kind)) + " names unknown tensor " + quote(n));
         if (names == &s.host.outputs && (t->kind == TensorKind::kInput || t->kind == TensorKind::kConst)) {
           throw UserError(where + "host " + std::string(op_name(s.host.op.kind)) + " writes input or const tensor '" +
                           n + "'");
@@ -479,7 +479,7 @@ void Program::validate_steps(const std::string& origin) const {
   std::uint32_t prev = 0;
   for (const auto& l : layers) {
     if (l.begin < prev || l.end <= l.begin || l.end > insns.size() || l.name.empty()) {
-      throw UserError(origin + ": layer '" + l.name + "' spans [" + std::to_string(l.begin) + ", " +
+      throw UserError(origin + ": layer " + quote(l.name) + " spans [" + std::to_string(l.begin) + ", " +
                       std::to_string(l.end) + "), which overlaps another layer or leaves the program");
     }
     prev = l.end;

@@ -29,7 +29,7 @@ std::int64_t parse_int(const std::string& text, const std::string& where, const 
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, 0);
   if (text.empty() || errno == ERANGE || *end != '\0') {
-    throw UserError(where + ": " + what + ": '" + text + "' is not an integer");
+    throw UserError(where + ": " + what + ": " + quote(text) + " is not an integer");
   }
   return v;
 }
@@ -39,7 +39,7 @@ std::uint64_t parse_u64(const std::string& text, const std::string& where, const
   char* end = nullptr;
   const unsigned long long v = std::strtoull(text.c_str(), &end, 0);
   if (text.empty() || text[0] == '-' || errno == ERANGE || *end != '\0') {
-    throw UserError(where + ": " + what + ": '" + text + "' is not an unsigned integer");
+    throw UserError(where + ": " + what + ": " + quote(text) + " is not an unsigned integer");
   }
   return v;
 }
@@ -51,7 +51,7 @@ float parse_f32(const std::string& text, const std::string& where) {
   errno = 0;
   const float v = std::strtof(text.c_str(), &end);
   if (text.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(v)) {
-    throw UserError(where + ": '" + text + "' is not a finite f32 value");
+    throw UserError(where + ": " + quote(text) + " is not a finite f32 value");
   }
   return v;
 }
@@ -61,7 +61,7 @@ DType parse_dtype(const std::string& s, const std::string& where) {
   if (s == "uint8") return DType::kUint8;
   if (s == "int32") return DType::kInt32;
   if (s == "float32") return DType::kFloat32;
-  throw UserError(where + ": dtype '" + s + "' is not int8, uint8, int32 or float32");
+  throw UserError(where + ": dtype " + quote(s) + " is not int8, uint8, int32 or float32");
 }
 
 constexpr const char* kKindNames[] = {"input", "output", "internal", "const"};
@@ -79,11 +79,11 @@ HostStep parse_host(const std::vector<std::string>& words, const std::string& wh
   if (words.size() < 4) throw UserError(where + ": .host needs OP in=... out=...");
   HostStep h;
   const auto kind = parse_op(words[1]);
-  if (!kind) throw UserError(where + ": unknown host op '" + words[1] + "'");
+  if (!kind) throw UserError(where + ": unknown host op " + quote(words[1]));
   h.op.kind = *kind;
   for (std::size_t i = 2; i < words.size(); ++i) {
     const auto eq = words[i].find('=');
-    if (eq == std::string::npos) throw UserError(where + ": expected KEY=VALUE, got '" + words[i] + "'");
+    if (eq == std::string::npos) throw UserError(where + ": expected KEY=VALUE, got " + quote(words[i]));
     const std::string key = words[i].substr(0, eq), value = words[i].substr(eq + 1);
     if (key == "in") {
       h.inputs = split_list(value);
@@ -99,10 +99,11 @@ HostStep parse_host(const std::vector<std::string>& words, const std::string& wh
       for (const auto& item : split_list(value)) {
         char* end = nullptr;
         v.push_back(std::strtod(item.c_str(), &end));
-        if (item.empty() || *end != '\0') throw UserError(where + ": " + key + ": '" + item + "' is not a number");
+        if (item.empty() || *end != '\0')
+          throw UserError(where + ": " + quote(key) + ": " + quote(item) + " is not a number");
       }
     } else {
-      throw UserError(where + ": unknown .host key '" + key + "'");
+      throw UserError(where + ": unknown .host key " + quote(key));
     }
   }
   if (const std::string why = op_attribute_problem(h.op); !why.empty()) throw UserError(where + ": " + why);
@@ -117,7 +118,7 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string key_value(const std::string& word, const char* key, const std::string& where) {
   const std::string prefix = std::string(key) + "=";
-  if (word.rfind(prefix, 0) != 0) throw UserError(where + ": expected " + prefix + "..., got '" + word + "'");
+  if (word.rfind(prefix, 0) != 0) throw UserError(where + ": expected " + prefix + "..., got " + quote(word));
   return word.substr(prefix.size());
 }
 
@@ -152,7 +153,7 @@ std::string resolve_symbols(const std::vector<std::string>& words, const std::ma
           }
           w = w.substr(0, eq + 1) + std::to_string(v);
         } else if (op != std::string::npos) {
-          throw UserError(where + ": unknown symbol '" + sym + "'");
+          throw UserError(where + ": unknown symbol " + quote(sym));
         }
       }
     }
@@ -190,7 +191,7 @@ Program assemble_program(std::string_view text, const std::string& origin) {
     const std::string& d = words[0];
     auto need_args = [&](std::size_t lo, std::size_t hi) {
       if (words.size() - 1 < lo || words.size() - 1 > hi) {
-        throw UserError(where + ": " + d + " takes " +
+        throw UserError(where + ": " + quote(d) + " takes " +
                         (lo == hi ? std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi)) +
                         " argument(s)");
       }
@@ -202,7 +203,7 @@ Program assemble_program(std::string_view text, const std::string& origin) {
       if (words.size() == 3) {
         p.arch_name = words[1];
         if (const std::string why = isa::arch_name_problem(p.arch_name); !why.empty()) {
-          throw UserError(where + ": .arch name '" + p.arch_name.substr(0, 64) + "' " + why);
+          throw UserError(where + ": .arch name " + quote(p.arch_name) + " " + why);
         }
         p.fingerprint = parse_u64(words[2], where, ".arch fingerprint");
       } else {
@@ -231,14 +232,14 @@ Program assemble_program(std::string_view text, const std::string& origin) {
       t.dtype = parse_dtype(words[3], where);
       const std::string& shape = words[4];
       if (shape.size() < 2 || shape.front() != '[' || shape.back() != ']') {
-        throw UserError(where + ": shape '" + shape + "' must look like [2,3] (no spaces)");
+        throw UserError(where + ": shape " + quote(shape) + " must look like [2,3] (no spaces)");
       }
       std::istringstream dims(shape.substr(1, shape.size() - 2));
       for (std::string dim; std::getline(dims, dim, ',');) t.shape.push_back(parse_int(dim, where, "dimension"));
       const std::string scale = key_value(words[5], "scale", where);
       char* end = nullptr;
       t.scale = std::strtof(scale.c_str(), &end);
-      if (scale.empty() || *end != '\0') throw UserError(where + ": scale '" + scale + "' is not a number");
+      if (scale.empty() || *end != '\0') throw UserError(where + ": scale " + quote(scale) + " is not a number");
       const std::int64_t zp = parse_int(key_value(words[6], "zero_point", where), where, "zero_point");
       if (zp < INT32_MIN || zp > INT32_MAX) throw UserError(where + ": zero_point out of int32 range");
       t.zero_point = static_cast<std::int32_t>(zp);
@@ -271,7 +272,7 @@ Program assemble_program(std::string_view text, const std::string& origin) {
       for (std::size_t i = 2; i < words.size(); ++i) {
         if (type == "hex") {
           const std::string& h = words[i];
-          if (h.size() % 2) throw UserError(where + ": hex string '" + h + "' has an odd number of digits");
+          if (h.size() % 2) throw UserError(where + ": hex string " + quote(h) + " has an odd number of digits");
           for (std::size_t k = 0; k < h.size(); k += 2) {
             p.constants.push_back(static_cast<std::uint8_t>(parse_u64("0x" + h.substr(k, 2), where, "hex byte")));
           }
@@ -285,18 +286,18 @@ Program assemble_program(std::string_view text, const std::string& origin) {
         const std::int64_t v = parse_int(words[i], where, ".const value");
         if (type == "i8" || type == "u8") {
           const bool ok = type == "i8" ? (v >= -128 && v <= 127) : (v >= 0 && v <= 255);
-          if (!ok) throw UserError(where + ": " + words[i] + " does not fit in " + type);
+          if (!ok) throw UserError(where + ": " + quote(words[i]) + " does not fit in " + type);
           p.constants.push_back(static_cast<std::uint8_t>(v));
         } else if (type == "i32") {
-          if (v < INT32_MIN || v > INT32_MAX) throw UserError(where + ": " + words[i] + " does not fit in i32");
+          if (v < INT32_MIN || v > INT32_MAX) throw UserError(where + ": " + quote(words[i]) + " does not fit in i32");
           const auto u = static_cast<std::uint32_t>(v);
           for (int b = 0; b < 4; ++b) p.constants.push_back(static_cast<std::uint8_t>(u >> (8 * b)));
         } else {
-          throw UserError(where + ": .const type '" + type + "' is not i8, u8, i32, f32 or hex");
+          throw UserError(where + ": .const type " + quote(type) + " is not i8, u8, i32, f32 or hex");
         }
       }
     } else if (d[0] == '.' && d != ".insn") {
-      throw UserError(where + ": unknown directive '" + d + "'");
+      throw UserError(where + ": unknown directive " + quote(d));
     } else {
       p.insns.push_back(isa::assemble(resolve_symbols(words, syms, where), where));
     }

@@ -85,7 +85,7 @@ constexpr char kMagic[] = "\x93NUMPY";
 // The value text after `'key':` in a .npy header dict: the inside of quotes or parentheses, else up to the next
 // comma or brace; "" when the key is absent.
 std::string header_field(const std::string& h, const std::string& key) {
-  const auto k = h.find("'" + key + "'");
+  const auto k = h.find("" + quote(key));
   if (k == std::string::npos) return "";
   auto p = h.find(':', k);
   if (p == std::string::npos) return "";
@@ -103,30 +103,34 @@ constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
 
 }  // namespace
 
-Tensor read_npy(const std::filesystem::path& file) {
-  const std::string where = "npy file " + file.string();
-  isa::check_readable(file, isa::kMaxDataFileBytes, "npy file");
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw UserError(where + ": cannot open file");
-  char head[8];
-  if (!in.read(head, 8) || std::memcmp(head, kMagic, 6) != 0) throw UserError(where + ": not a .npy file (bad magic)");
-  const int major = static_cast<unsigned char>(head[6]);
+Tensor parse_npy(std::string_view bytes, const std::string& origin) {
+  const std::string& where = origin;
+  std::size_t at = 0;
+  // The next n bytes of the file, or a "truncated" error naming what was being read.
+  auto take = [&](std::size_t n, const char* what) {
+    if (bytes.size() - at < n) throw UserError(where + ": truncated " + what);
+    const std::string_view v = bytes.substr(at, n);
+    at += n;
+    return v;
+  };
+  if (bytes.size() < 8 || bytes.substr(0, 6) != std::string_view(kMagic, 6)) {
+    throw UserError(where + ": not a .npy file (bad magic)");
+  }
+  const int major = static_cast<unsigned char>(take(8, "header")[6]);
   std::size_t header_len = 0;
   if (major == 1) {
-    unsigned char b[2];
-    if (!in.read(reinterpret_cast<char*>(b), 2)) throw UserError(where + ": truncated header");
-    header_len = b[0] | (std::size_t{b[1]} << 8);
+    const auto b = take(2, "header");
+    header_len = static_cast<unsigned char>(b[0]) | (std::size_t{static_cast<unsigned char>(b[1])} << 8);
   } else if (major == 2 || major == 3) {
-    unsigned char b[4];
-    if (!in.read(reinterpret_cast<char*>(b), 4)) throw UserError(where + ": truncated header");
-    header_len = b[0] | (std::size_t{b[1]} << 8) | (std::size_t{b[2]} << 16) | (std::size_t{b[3]} << 24);
+    const auto b = take(4, "header");
+    for (int i = 3; i >= 0; --i)
+      header_len = header_len << 8 | static_cast<unsigned char>(b[static_cast<std::size_t>(i)]);
     if (header_len > (1u << 20))
       throw UserError(where + ": header length " + std::to_string(header_len) + " too large");
   } else {
     throw UserError(where + ": unsupported .npy version " + std::to_string(major));
   }
-  std::string header(header_len, '\0');
-  if (!in.read(header.data(), static_cast<std::streamsize>(header_len))) throw UserError(where + ": truncated header");
+  const std::string header(take(header_len, "header"));
 
   // The header is a Python dict literal, space-padded, ending in a newline: anything else is refused, not guessed at.
   std::string dict = header;
@@ -170,36 +174,28 @@ Tensor read_npy(const std::filesystem::path& file) {
     d.erase(d.find_last_not_of(' ') + 1);
     if (d.empty()) continue;  // the trailing comma of a 1-tuple
     if (d.size() > 12 || d.find_first_not_of("0123456789") != std::string::npos) {
-      throw UserError(where + ": dimension '" + d + "' is not a size");
+      throw UserError(where + ": dimension " + quote(d) + " is not a size");
     }
     t.shape.push_back(std::stoll(d));
     n *= std::max<std::int64_t>(t.shape.back(), 1);
     if (n > kMaxElements) throw UserError(where + ": too many elements");
   }
-  // The data must be in the file: check before allocating, so a lying header cannot exhaust memory.
-  const auto data_at = in.tellg();
-  in.seekg(0, std::ios::end);
-  const auto available = static_cast<std::uint64_t>(in.tellg() - data_at);
-  in.seekg(data_at);
-  if (available < static_cast<std::uint64_t>(t.elements()) * (wide ? 8 : dtype_size(t.dtype))) {
-    throw UserError(where + ": data truncated (expected " +
-                    std::to_string(static_cast<std::uint64_t>(t.elements()) * (wide ? 8 : dtype_size(t.dtype))) +
-                    " bytes for shape " + t.shape_text() + ", the file has " + std::to_string(available) + ")");
+  // The data must be in the file: checked before allocating, so a lying header cannot exhaust memory.
+  const std::size_t width = wide ? 8 : dtype_size(t.dtype);
+  const auto need = static_cast<std::uint64_t>(t.elements()) * width;
+  if (bytes.size() - at < need) {
+    throw UserError(where + ": data truncated (expected " + std::to_string(need) + " bytes for shape " +
+                    t.shape_text() + ", the file has " + std::to_string(bytes.size() - at) + ")");
   }
-  const std::size_t bytes = static_cast<std::size_t>(t.elements()) * (wide ? 8 : dtype_size(t.dtype));
-  std::vector<std::uint8_t> raw(bytes);
-  if (!in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes))) {
-    throw UserError(where + ": data truncated (expected " + std::to_string(bytes) + " bytes for shape " +
-                    t.shape_text() + ")");
-  }
+  const auto raw = bytes.substr(at, static_cast<std::size_t>(need));
   if (!wide) {
-    t.data = std::move(raw);
+    t.data.assign(raw.begin(), raw.end());
     return t;
   }
   t.data.resize(static_cast<std::size_t>(t.elements()) * 4);
   for (std::int64_t i = 0; i < t.elements(); ++i) {
     std::int64_t v;
-    std::memcpy(&v, &raw[static_cast<std::size_t>(8 * i)], 8);
+    std::memcpy(&v, raw.data() + 8 * i, 8);
     if (v < INT32_MIN || v > INT32_MAX)
       throw UserError(where + ": int64 value " + std::to_string(v) + " does not fit int32");
     t.set(i, static_cast<std::int32_t>(v));
@@ -207,7 +203,11 @@ Tensor read_npy(const std::filesystem::path& file) {
   return t;
 }
 
-void write_npy(const std::filesystem::path& file, const Tensor& t) {
+Tensor read_npy(const std::filesystem::path& file) {
+  return parse_npy(isa::read_file(file, isa::kMaxDataFileBytes, "npy file"), "npy file " + file.string());
+}
+
+std::string encode_npy(const Tensor& t) {
   const char* descr = t.dtype == DType::kInt8    ? "|i1"
                       : t.dtype == DType::kUint8 ? "|u1"
                       : t.dtype == DType::kInt32 ? "<i4"
@@ -224,7 +224,11 @@ void write_npy(const std::filesystem::path& file, const Tensor& t) {
   bytes += {'\x01', '\x00', static_cast<char>(header.size() & 0xFF), static_cast<char>(header.size() >> 8)};
   bytes += header;
   bytes.append(reinterpret_cast<const char*>(t.data.data()), t.data.size());
-  isa::write_file_atomic(file, bytes, "npy file");
+  return bytes;
+}
+
+void write_npy(const std::filesystem::path& file, const Tensor& t) {
+  isa::write_file_atomic(file, encode_npy(t), "npy file");
 }
 
 }  // namespace systole

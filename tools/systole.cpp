@@ -1,9 +1,11 @@
 // The `systole` command line: assemble, disassemble, inspect and run programs.
 #include <unistd.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -19,10 +21,30 @@ namespace {
 
 using systole::UserError;
 
-bool is_program_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[8] = {};
-  return in.read(magic, 8) && std::string(magic, 7) == "SYSTOLE";
+// What `info` was given, told by the file's content (its first bytes), never by its name.
+enum class FileKind { kProgram, kNpy, kOnnx, kText, kUnknown };
+
+// The first bytes of `path` as hex, for an error that says what was found.
+std::string leading_bytes(std::string_view head) {
+  std::string s;
+  char b[4];
+  for (std::size_t i = 0; i < std::min<std::size_t>(head.size(), 8); ++i) {
+    std::snprintf(b, sizeof b, "%02x", static_cast<unsigned char>(head[i]));
+    s += (i ? " " : "") + std::string(b);
+  }
+  return s;
+}
+
+FileKind file_kind(std::string_view head) {
+  if (head.starts_with(std::string_view("SYSTOLE\0", 8))) return FileKind::kProgram;
+  if (head.starts_with("\x93NUMPY")) return FileKind::kNpy;
+  // An ONNX ModelProto starts with field 1 (ir_version, a varint: tag 0x08) and a small version number.
+  if (head.size() >= 2 && head[0] == 0x08 && head[1] > 0 && head[1] < 0x20) return FileKind::kOnnx;
+  const bool text = std::all_of(head.begin(), head.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u >= 0x20 || c == '\n' || c == '\r' || c == '\t';
+  });
+  return text ? FileKind::kText : FileKind::kUnknown;
 }
 
 std::string hex64(std::uint64_t v) {
@@ -134,12 +156,61 @@ int compile_model(const std::string& model, const std::string& arch_name, const 
   return 0;
 }
 
+// `info TARGET`: a program file, an arch config (a name in hw/arch, or a TOML file), or a .npy tensor, told apart
+// by content; anything else is named for what it looks like.
+void info(const std::string& target) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(target, ec)) {  // not a file: an arch config name (load_arch_config lists the known ones)
+    print_arch(systole::isa::load_arch_config(target));
+    return;
+  }
+  systole::isa::check_readable(target, systole::isa::kMaxDataFileBytes, "file");
+  std::string head(64, '\0');
+  {
+    std::ifstream in(target, std::ios::binary);
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+  }
+  const std::string where = "info " + target + ": ";
+  if (head.empty()) throw UserError(where + "the file is empty");
+  switch (file_kind(head)) {
+    case FileKind::kProgram: print_program(systole::Program::read(target)); return;
+    case FileKind::kNpy: {
+      const systole::Tensor t = systole::read_npy(target);
+      std::cout << "npy tensor " << systole::dtype_name(t.dtype) << " " << t.shape_text() << " (" << t.elements()
+                << " elements)\n";
+      return;
+    }
+    case FileKind::kOnnx:
+      throw UserError(where +
+                      "looks like an ONNX model (a protobuf starting with ir_version); compile it with "
+                      "`systole compile`");
+    case FileKind::kText: try { print_arch(systole::isa::read_arch_config(target));
+      } catch (const UserError&) {
+        // Assembly is text too: name it rather than report its first line as bad TOML.
+        const std::string text = systole::isa::read_file(target, systole::isa::kMaxTextFileBytes, "file");
+        if (text.starts_with(".arch ") || text.find("\n.arch ") != std::string::npos) {
+          throw UserError(where + "looks like assembly (it has an .arch directive); assemble it with `systole asm`");
+        }
+        throw;
+      }
+      return;
+    case FileKind::kUnknown: break;
+  }
+  const std::string magic = head.substr(0, 7) == "SYSTOLE" ? " (a program file starts 53 59 53 54 4f 4c 45 00)" : "";
+  throw UserError(where + "not a program file, arch config or .npy tensor: it starts with bytes " +
+                  leading_bytes(head) + magic);
+}
+
 struct RunArgs {
   std::string program;
   std::string backend = "functional";
   std::string arch;  // default: the program's
   std::vector<std::string> inputs;
   std::string output_dir, stats, labels, trace, vcd, wave;
+  std::int64_t max_cycles = 0;
+  double timeout = 0;
 };
 
 // A progress bar on stderr for runs that last more than a couple of seconds (terminals only).
@@ -170,6 +241,8 @@ void write_text(const std::string& path, const std::string& option, const std::s
 int run_program(const RunArgs& args) {
   const systole::Backend b = systole::parse_backend(args.backend);
   const bool timed = b == systole::Backend::kSystemc || b == systole::Backend::kRtl;
+  if (args.max_cycles < 0) throw UserError("--max-cycles " + std::to_string(args.max_cycles) + ": not a cycle count");
+  if (!(args.timeout >= 0)) throw UserError("--timeout: not a number of seconds");
   if (!args.trace.empty() && !timed) throw UserError("--trace needs a timed backend (--backend systemc or rtl)");
   if (!args.vcd.empty() && b != systole::Backend::kSystemc) {
     throw UserError("--vcd needs the SystemC model (--backend systemc)");
@@ -203,10 +276,12 @@ int run_program(const RunArgs& args) {
     bound.emplace(name, systole::read_npy(spec.substr(eq + 1)));
   }
   ProgressBar progress;
-  auto device = systole::Device::open(
-      backend, {.arch = arch, .record_queues = !args.vcd.empty(), .wave = args.wave, .progress = [&](double d) {
-                  progress(d);
-                }});
+  auto device = systole::Device::open(backend, {.arch = arch,
+                                                .record_queues = !args.vcd.empty(),
+                                                .wave = args.wave,
+                                                .progress = [&](double d) { progress(d); },
+                                                .max_cycles = static_cast<std::uint64_t>(args.max_cycles),
+                                                .max_seconds = args.timeout});
   auto loaded = device->load(std::move(program));
   const auto start = std::chrono::steady_clock::now();
   const systole::RunResult result = systole::run_dataset(*loaded, bound);
@@ -275,8 +350,9 @@ int main(int argc, char** argv) {
   dis_cmd->add_option("-o,--output", dis_out, "Assembly file to write (default: stdout)");
 
   std::string info_target;
-  auto* info_cmd = app.add_subcommand("info", "Describe an arch config (name or .toml) or a program file");
-  info_cmd->add_option("target", info_target, "Arch config name, .toml file, or program file")->required();
+  auto* info_cmd =
+      app.add_subcommand("info", "Describe a program file, an arch config (name or .toml) or a .npy tensor");
+  info_cmd->add_option("target", info_target, "Program file, arch config name or .toml file, or .npy file")->required();
 
   std::string model, compile_arch = "default", compile_out, compile_report;
   bool dump_ir = false;
@@ -301,11 +377,19 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--vcd", run.vcd, "Write queue occupancy as a VCD (timed backends)");
   run_cmd->add_option("--wave", run.wave,
                       "Write every RTL signal, every cycle, as an FST waveform (rtl backend; slow)");
+  run_cmd->add_option("--max-cycles", run.max_cycles,
+                      "Stop a segment that runs longer, naming where each unit is (timed backends; 0, the default: "
+                      "far above the compiler's estimate)");
+  run_cmd->add_option("--timeout", run.timeout,
+                      "Stop a segment that takes longer, in seconds of host time (systemc; 0, the default: none)");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // Like every other error: one line.
+    std::cerr << "systole: error: " << e.what() << " (see systole --help)\n";
+    return 1;
   }
 
   try {
@@ -319,10 +403,7 @@ int main(int argc, char** argv) {
         systole::isa::write_file_atomic(dis_out, text, "disasm output");
       }
     } else if (*info_cmd) {
-      if (is_program_file(info_target))
-        print_program(systole::Program::read(info_target));
-      else
-        print_arch(systole::isa::load_arch_config(info_target));
+      info(info_target);
     } else if (*run_cmd) {
       return run_program(run);
     } else if (*compile_cmd) {

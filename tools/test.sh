@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine: install what is missing, check formatting, build and run
-# every CTest suite (Release), then the fast suites again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# every CTest suite (Release), then the fast suites again built by clang under AddressSanitizer +
+# UndefinedBehaviorSanitizer, with a bounded run of each libFuzzer harness (label fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/bootstrap.sh
@@ -13,7 +14,7 @@ cmake --preset default >/dev/null
 cmake --build --preset default
 ctest --preset default
 
-echo "== ASan+UBSan build and tests"
+echo "== clang ASan+UBSan build, tests and fuzzers"
 cmake --preset asan >/dev/null
 cmake --build --preset asan
 ctest --preset asan

@@ -52,7 +52,8 @@ constexpr unsigned kProbeOffered = 0, kProbeDispatched = 1, kProbeStarted = 2, k
 }  // namespace
 
 struct RtlTop::Impl : driver::ControlBus {
-  virtual RtlRun run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports) = 0;
+  virtual RtlRun run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports,
+                     const RtlTop::Limits& limits) = 0;
 };
 
 namespace {
@@ -125,7 +126,8 @@ class Harness final : public RtlTop::Impl {
     m_.s_axi_control_awvalid = m_.s_axi_control_wvalid = m_.s_axi_control_bready = 0;
   }
 
-  RtlRun run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports) override {
+  RtlRun run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports,
+             const RtlTop::Limits& limits) override {
     // Device memory: the instruction stream, then the const and act regions, each at a 4 KiB boundary.
     const std::uint64_t insn_base = kPage, const_base = round_up(insn_base + insns.size() * sizeof(spec::Insn));
     const std::uint64_t act_base = round_up(const_base + dram.const_region.size());
@@ -166,7 +168,13 @@ class Harness final : public RtlTop::Impl {
     segment.const_size = dram.const_region.size();
     segment.act_addr = act_base;
     segment.act_size = dram.act_region.size();
-    const driver::Completion c = driver::run(*this, segment, kMaxCycles);
+    // Each poll of ctrl takes at least a cycle: at most max_cycles polls bound the run's cycles.
+    driver::Completion c;
+    try {
+      c = driver::run(*this, segment, std::min(limits.max_cycles, kMaxCycles));
+    } catch (const RuntimeFault& e) {
+      throw RuntimeFault(std::string(e.what()) + "; " + positions(limits.first_pc));
+    }
 
     RtlRun r;
     r.cycles = c.cycles;
@@ -184,6 +192,17 @@ class Harness final : public RtlTop::Impl {
   }
 
  private:
+  // Where dispatch and each unit stand (from the probe's marks), for a segment that did not finish.
+  std::string positions(std::uint32_t base) const {
+    std::string s = "dispatch at instruction " + std::to_string(base + dispatched_);
+    for (std::size_t u = 0; u < isa::kUnitCount; ++u) {
+      s += ", " + std::string(isa::unit_name(static_cast<isa::Unit>(u))) + " unit ";
+      s += started_[u] > ended_[u] ? "at instruction " + std::to_string(base + order_[u].at(ended_[u]))
+                                   : std::string("idle");
+    }
+    return s;
+  }
+
   // The cycle up to its clock edge: the memory side answers the masters, the model settles, the marks are taken.
   void settle() {
     if (now_ > kMaxCycles) throw std::logic_error("rtl harness: the design did not finish");
@@ -313,8 +332,9 @@ std::uint64_t RtlTop::fingerprint() {
   return driver::fingerprint(*impl_);
 }
 
-RtlRun RtlTop::run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports) {
-  return impl_->run(insns, dram, ports);
+RtlRun RtlTop::run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports,
+                   const Limits& limits) {
+  return impl_->run(insns, dram, ports, limits);
 }
 
 }  // namespace systole::verif

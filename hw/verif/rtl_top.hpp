@@ -46,8 +46,13 @@ class RtlTop {
 
   // Runs one segment (ending with finish): the instruction stream, the const and the act region are placed in device
   // memory at 4 KiB aligned addresses, the act region is copied back afterwards. `ports` time the four AXI master
-  // ports (sim::DramPorts order).
-  RtlRun run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports);
+  // ports (sim::DramPorts order). A segment that has not finished after `limits.max_cycles` is a RuntimeFault naming
+  // the instruction dispatch and each unit are at.
+  struct Limits {
+    std::uint64_t max_cycles = std::uint64_t{1} << 40;
+    std::uint32_t first_pc = 0;  // the segment's first instruction in its program (messages name program pcs)
+  };
+  RtlRun run(std::span<const spec::Insn> insns, isa::DramImage dram, sim::DramPorts& ports, const Limits& limits);
 
   struct Impl;
 

@@ -60,6 +60,9 @@ class SimulatedProgram final : public LoadedProgram {
       } catch (const UserError& e) {
         throw UserError("segment starting at instruction " + std::to_string(step.insn_begin) + ": " + e.what());
       }
+      max_cycles_.push_back(options_.max_cycles ? options_.max_cycles
+                                                : 1024 * (sim::estimate_cycles(segment, arch) + segment.size()) +
+                                                      (std::uint64_t{1} << 20));
     }
   }
 
@@ -93,8 +96,15 @@ class SimulatedProgram final : public LoadedProgram {
             options_.progress(static_cast<double>(begin + pc) / total_insns);
           };
         }
+        hooks.max_cycles = max_cycles_[segment];
+        hooks.max_seconds = options_.max_seconds;
+        hooks.first_pc = step.insn_begin;
         const sim::SegmentTiming t =
             sim::accelerator().run(arch_, insns, machine_, {program_.constants, act_}, dram_ports_, hooks);
+        if (!t.stopped.empty()) {
+          throw RuntimeFault("systemc model: the segment starting at instruction " + std::to_string(step.insn_begin) +
+                             " " + t.stopped);
+        }
         status = {t.error, t.error_pc};
         const std::uint64_t base = timed["cycles"];
         add_timeline(t, step.insn_begin, base, result.timeline);
@@ -102,7 +112,7 @@ class SimulatedProgram final : public LoadedProgram {
         add_timing(t, timed);
         add_layers(t, step.insn_begin, layers, layer_cycles);
       } else if (backend_ == Backend::kRtl) {
-        status = run_rtl(insns, step.insn_begin, timed, result.timeline, layer_cycles);
+        status = run_rtl(insns, step.insn_begin, max_cycles_[segment], timed, result.timeline, layer_cycles);
       } else {
         status = machine_.run(insns, orders_[segment], {program_.constants, act_});
       }
@@ -200,10 +210,11 @@ class SimulatedProgram final : public LoadedProgram {
 
   // One segment on the RTL core: its status, its cycles and timeline added like the SystemC model's.
   isa::RunStatus run_rtl([[maybe_unused]] std::span<const spec::Insn> insns, [[maybe_unused]] std::uint32_t first,
-                         [[maybe_unused]] Counters& timed, [[maybe_unused]] std::vector<TraceSlice>& timeline,
+                         [[maybe_unused]] std::uint64_t max_cycles, [[maybe_unused]] Counters& timed,
+                         [[maybe_unused]] std::vector<TraceSlice>& timeline,
                          [[maybe_unused]] std::vector<std::uint64_t>& layer_cycles) {
 #if SYSTOLE_HAVE_RTL
-    const verif::RtlRun r = rtl_->run(insns, {program_.constants, act_}, rtl_ports_);
+    const verif::RtlRun r = rtl_->run(insns, {program_.constants, act_}, rtl_ports_, {max_cycles, first});
     sim::SegmentTiming t;
     t.cycles = r.cycles;
     t.insns.resize(insns.size());
@@ -243,6 +254,7 @@ class SimulatedProgram final : public LoadedProgram {
   Program program_;
   std::vector<std::uint64_t> estimates_;            // per layer: the analytic estimate (sim::estimate_cycles)
   std::vector<std::vector<std::uint32_t>> orders_;  // per accelerator segment
+  std::vector<std::uint64_t> max_cycles_;           // per accelerator segment: DeviceOptions::max_cycles
   isa::Machine machine_;
   sim::DramPorts dram_ports_;
 #if SYSTOLE_HAVE_RTL

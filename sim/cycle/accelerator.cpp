@@ -1,5 +1,9 @@
 #include "sim/cycle/accelerator.hpp"
 
+#include <chrono>
+#include <cstdio>
+#include <stdexcept>
+
 namespace systole::sim {
 namespace {
 
@@ -97,6 +101,7 @@ void Unit::run() {
     ++dequeues;
     ctx_.sample(u, queue.size());
     busy = true;
+    current = pc;
     dequeued.notify(sc_core::SC_ZERO_TIME);
     const isa::Insn& insn = ctx_.insns[pc];
     const spec::Header h = spec::decode_header(insn);
@@ -133,6 +138,7 @@ void Unit::run() {
 
     ctx_.timing.total.add(it, id_);
     busy = false;
+    current.reset();
     idle_.notify(sc_core::SC_ZERO_TIME);
   }
 }
@@ -159,12 +165,14 @@ void Dispatch::run() {
   for (;;) {
     while (!pending_) wait(start_);
     pending_ = false;
+    finished_ = false;
     ctx_.t0 = RunContext::cycle();
     for (int q = 0; q < kQueueCount; ++q) ctx_.sample(q, 0);
     const auto depth = static_cast<std::size_t>(ctx_.arch->params.queues_insn_depth);
     SegmentTiming& timing = ctx_.timing;
     InsnFetch fetch(0, static_cast<std::uint32_t>(ctx_.insns.size()), ctx_.t0, (*ctx_.dram_ports)[kFetchPort]);
     for (std::uint32_t pc = 0; pc < ctx_.insns.size(); ++pc) {
+      pc_ = pc;
       if (ctx_.hooks->progress && pc % kProgressEvery == 0) ctx_.hooks->progress(pc);
       const isa::Insn& insn = ctx_.insns[pc];
       const isa::Unit u = isa::unit_of(insn);
@@ -201,6 +209,7 @@ void Dispatch::run() {
     }
     timing.cycles = RunContext::cycle() - ctx_.t0;
     timing.fetch_bytes = fetch.bytes();
+    finished_ = true;
     sc_core::sc_pause();
   }
 }
@@ -215,6 +224,9 @@ Accelerator::Accelerator(const sc_core::sc_module_name& name)
 
 SegmentTiming Accelerator::run(const isa::ArchConfig& arch, std::span<const isa::Insn> insns, isa::Machine& machine,
                                isa::DramImage dram, DramPorts& ports, const RunHooks& hooks) {
+  if (broken_) {
+    throw std::logic_error("the SystemC model stopped mid-segment earlier in this process and cannot run again");
+  }
   ctx_.arch = &arch;
   ctx_.insns = insns;
   ctx_.machine = &machine;
@@ -225,8 +237,46 @@ SegmentTiming Accelerator::run(const isa::ArchConfig& arch, std::span<const isa:
   ctx_.timing.insns.assign(insns.size(), {});
   tokens_.clear();
   dispatch_.start();
-  sc_core::sc_start();  // returns when dispatch pauses the simulation after finish
+  // Simulated in slices, so a limit on cycles or on host time ends a run that would not: dispatch pauses the
+  // simulation after finish; a simulation that runs out of events before that has deadlocked.
+  constexpr std::uint64_t kSlice = std::uint64_t{1} << 20;
+  const std::uint64_t begin = RunContext::cycle();
+  const auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    const std::uint64_t ran = RunContext::cycle() - begin;
+    const std::uint64_t slice = hooks.max_cycles ? std::min(kSlice, hooks.max_cycles - ran) : kSlice;
+    sc_core::sc_start(static_cast<double>(slice), sc_core::SC_NS);
+    if (dispatch_.finished()) break;
+    if (!sc_core::sc_pending_activity()) {
+      ctx_.timing.stopped =
+          "stopped: every unit waits on a token or a queue that nothing will fill (deadlock); " + positions();
+      break;
+    }
+    if (hooks.max_cycles && RunContext::cycle() - begin >= hooks.max_cycles) {
+      ctx_.timing.stopped = "did not finish within " + std::to_string(hooks.max_cycles) + " cycles; " + positions();
+      break;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (hooks.max_seconds > 0 && seconds >= hooks.max_seconds) {
+      char limit[32];
+      std::snprintf(limit, sizeof limit, "%g", hooks.max_seconds);
+      ctx_.timing.stopped = "did not finish within " + std::string(limit) + " s of host time (" +
+                            std::to_string(RunContext::cycle() - begin) + " cycles); " + positions();
+      break;
+    }
+  }
+  broken_ = !dispatch_.finished();
   return std::move(ctx_.timing);
+}
+
+std::string Accelerator::positions() const {
+  const std::uint32_t base = ctx_.hooks->first_pc;
+  std::string s = "dispatch at instruction " + std::to_string(base + dispatch_.pc());
+  for (const Unit* unit : {&load_unit_, &compute_unit_, &store_unit_}) {
+    s += ", " + std::string(isa::unit_name(unit->id())) + " unit " +
+         (unit->current ? "at instruction " + std::to_string(base + *unit->current) : std::string("idle"));
+  }
+  return s;
 }
 
 Accelerator& accelerator() {

@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <span>
+#include <string>
 #include <systemc>
 #include <vector>
 
@@ -62,6 +64,9 @@ struct SegmentTiming {
   std::vector<QueueSample> queues;  // when recording was asked for
   spec::ErrorCode error = spec::ErrorCode::kOk;
   std::uint32_t error_pc = 0;
+  // Empty when the segment reached its finish; otherwise why it stopped and where each unit stood (a deadlock, or
+  // RunHooks::max_cycles or max_seconds reached). The model cannot run again in this process after that.
+  std::string stopped;
 };
 
 struct RunHooks {
@@ -70,6 +75,9 @@ struct RunHooks {
   // traffic): the timing of a bench that feeds dispatch directly (hw/verif/compute_core_bench.sv).
   bool given_stream = false;
   std::function<void(std::uint32_t dispatched)> progress;  // called every few thousand dispatched instructions
+  std::uint64_t max_cycles = 0;                            // stop a segment that runs longer (0: no limit)
+  double max_seconds = 0;      // stop a segment that takes longer on the host's clock (0: no limit)
+  std::uint32_t first_pc = 0;  // the segment's first instruction in its program (messages name program pcs)
 };
 
 // What the modules of one segment's run share; set up by Accelerator::run.
@@ -127,9 +135,11 @@ class Unit : public sc_core::sc_module {
   bool busy = false;
   std::uint64_t dequeued_at = UINT64_MAX;  // cycle of the last dequeue, and how many happened in that cycle
   std::uint32_t dequeues = 0;
+  std::optional<std::uint32_t> current;  // the instruction the unit has taken and not yet completed
 
   // Entries as the queue's registers hold them at the start of this cycle (a slot freed now is usable next cycle).
   std::size_t occupancy_at_cycle_start() const;
+  isa::Unit id() const { return id_; }
 
  private:
   void run();
@@ -146,7 +156,9 @@ class Dispatch : public sc_core::sc_module {
   SC_HAS_PROCESS(Dispatch);
   Dispatch(const sc_core::sc_module_name& name, RunContext& ctx, std::array<Unit*, isa::kUnitCount> units,
            sc_core::sc_event& unit_idle);
-  void start();  // begin the segment set up in the context
+  void start();                             // begin the segment set up in the context
+  std::uint32_t pc() const { return pc_; }  // the instruction being dispatched
+  bool finished() const { return finished_; }
 
  private:
   void run();
@@ -156,6 +168,8 @@ class Dispatch : public sc_core::sc_module {
   sc_core::sc_event& unit_idle_;
   sc_core::sc_event start_;
   bool pending_ = false;
+  std::uint32_t pc_ = 0;
+  bool finished_ = false;
 };
 
 // The accelerator: dispatch, the three units and the token queues between them.
@@ -168,8 +182,12 @@ class Accelerator : public sc_core::sc_module {
                     isa::DramImage dram, DramPorts& ports, const RunHooks& hooks = {});
 
  private:
+  // Where dispatch and each unit stand, for a segment that stopped before its finish.
+  std::string positions() const;
+
   RunContext ctx_;
   TokenQueues tokens_;
+  bool broken_ = false;  // a segment stopped mid-run: its threads still wait, so the model cannot run again
   sc_core::sc_event unit_idle_;
   Unit load_unit_, compute_unit_, store_unit_;
   Dispatch dispatch_;

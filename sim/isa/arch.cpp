@@ -17,7 +17,7 @@ namespace {
 constexpr std::int64_t kMaxSramRows = std::int64_t{1} << 24;
 
 [[noreturn]] void fail(const std::string& origin, const std::string& key, const std::string& why) {
-  throw UserError("arch config " + origin + ": key '" + key + "': " + why);
+  throw UserError("arch config " + origin + ": key " + quote(key) + ": " + why);
 }
 
 void check_rows(const std::string& origin, const char* key, std::int64_t bytes, std::int64_t row_bytes) {
@@ -158,7 +158,7 @@ ArchConfig load_arch_config(const std::string& name_or_path) {
       }
       for (const auto& n : sorted) names += (names.empty() ? "" : ", ") + n;
     }
-    throw UserError("arch config '" + name_or_path + "': no such config in " + arch_dir().string() +
+    throw UserError("arch config " + quote(name_or_path) + ": no such config in " + arch_dir().string() +
                     (names.empty() ? "" : " (known: " + names + ")"));
   }
   return read_arch_config(file);

@@ -51,7 +51,7 @@ std::string field_text(const spec::FieldSpec& f, std::uint64_t raw) {
 }
 
 std::uint64_t parse_field(const spec::FieldSpec& f, const std::string& text, const std::string& where) {
-  const std::string what = where + ": field '" + f.name + "'";
+  const std::string what = where + ": field " + quote(f.name);
   if (f.kind == spec::FieldKind::kEnum) {
     const auto table = enum_table(f.enum_id);
     for (std::size_t i = 0; i < table.count; ++i) {
@@ -59,7 +59,7 @@ std::uint64_t parse_field(const spec::FieldSpec& f, const std::string& text, con
     }
     std::string names;
     for (std::size_t i = 0; i < table.count; ++i) names += std::string(i ? ", " : "") + table.values[i].name;
-    throw UserError(what + ": '" + text + "' is not one of: " + names);
+    throw UserError(what + ": " + quote(text) + " is not one of: " + names);
   }
   errno = 0;
   char* end = nullptr;
@@ -72,20 +72,20 @@ std::uint64_t parse_field(const spec::FieldSpec& f, const std::string& text, con
     raw = std::strtoull(text.c_str(), &end, 0);
   }
   if (text.empty() || errno == ERANGE || end != text.c_str() + text.size()) {
-    throw UserError(what + ": '" + text + "' is not a number");
+    throw UserError(what + ": " + quote(text) + " is not a number");
   }
   if (f.kind == spec::FieldKind::kSigned) {
     const auto v = static_cast<std::int64_t>(raw);
     const std::int64_t lo = f.width == 64 ? INT64_MIN : -(std::int64_t{1} << (f.width - 1));
     const std::int64_t hi = f.width == 64 ? INT64_MAX : (std::int64_t{1} << (f.width - 1)) - 1;
     if (v < lo || v > hi) {
-      throw UserError(what + ": " + text + " does not fit in " + std::to_string(f.width) + " signed bits [" +
+      throw UserError(what + ": " + quote(text) + " does not fit in " + std::to_string(f.width) + " signed bits [" +
                       std::to_string(lo) + ", " + std::to_string(hi) + "]");
     }
     return raw & spec::field_mask(f.width);
   }
   if (negative || (f.width < 64 && raw > spec::field_mask(f.width))) {
-    throw UserError(what + ": " + text + " does not fit in " + std::to_string(f.width) + " unsigned bits");
+    throw UserError(what + ": " + quote(text) + " does not fit in " + std::to_string(f.width) + " unsigned bits");
   }
   return raw;
 }
@@ -147,7 +147,7 @@ std::optional<std::string> encoding_error(const Insn& insn) {
     const auto& f = fmt->fields[i];
     if (f.kind == spec::FieldKind::kEnum &&
         enum_value_name(f.enum_id, spec::get_bits(insn, f.offset, f.width)).empty()) {
-      return std::string(opcode_name(fmt->opcode)) + ": field '" + f.name + "' has undefined value " +
+      return std::string(opcode_name(fmt->opcode)) + ": field " + quote(f.name) + " has undefined value " +
              std::to_string(spec::get_bits(insn, f.offset, f.width));
     }
   }
@@ -200,7 +200,8 @@ Insn assemble(std::string_view line, const std::string& where) {
       errno = 0;
       char* end = nullptr;
       insn[i] = std::strtoull(words[i + 1].c_str(), &end, 0);
-      if (errno == ERANGE || *end != '\0') throw UserError(where + ": '" + words[i + 1] + "' is not a 64-bit word");
+      if (errno == ERANGE || *end != '\0')
+        throw UserError(where + ": " + quote(words[i + 1]) + " is not a 64-bit word");
     }
     return insn;
   }
@@ -208,7 +209,7 @@ Insn assemble(std::string_view line, const std::string& where) {
   for (const auto& f : spec::kFormats) {
     if (words[0] == opcode_name(f.opcode)) fmt = &f;
   }
-  if (!fmt) throw UserError(where + ": unknown instruction '" + words[0] + "'");
+  if (!fmt) throw UserError(where + ": unknown instruction " + quote(words[0]));
   spec::set_bits(insn, 0, 4, static_cast<std::uint64_t>(fmt->opcode));
   std::vector<bool> seen(fmt->field_count + spec::kHeaderFields.size());
   for (std::size_t w = 1; w < words.size(); ++w) {
@@ -218,8 +219,8 @@ Insn assemble(std::string_view line, const std::string& where) {
     bool matched = false;
     for (std::size_t i = 1; i < spec::kHeaderFields.size() && !matched; ++i) {
       if (key != spec::kHeaderFields[i].name) continue;
-      if (eq != std::string::npos) throw UserError(where + ": token flag '" + key + "' takes no value");
-      if (seen[fmt->field_count + i]) throw UserError(where + ": '" + key + "' given twice");
+      if (eq != std::string::npos) throw UserError(where + ": token flag " + quote(key) + " takes no value");
+      if (seen[fmt->field_count + i]) throw UserError(where + ": " + quote(key) + " given twice");
       seen[fmt->field_count + i] = true;
       spec::set_bits(insn, spec::kHeaderFields[i].offset, 1, 1);
       matched = true;
@@ -227,8 +228,9 @@ Insn assemble(std::string_view line, const std::string& where) {
     for (std::size_t i = 0; i < fmt->field_count && !matched; ++i) {
       const auto& f = fmt->fields[i];
       if (key != f.name) continue;
-      if (eq == std::string::npos) throw UserError(where + ": field '" + key + "' needs a value (" + key + "=...)");
-      if (seen[i]) throw UserError(where + ": field '" + key + "' given twice");
+      if (eq == std::string::npos)
+        throw UserError(where + ": field " + quote(key) + " needs a value (" + quote(key + "=...") + ")");
+      if (seen[i]) throw UserError(where + ": field " + quote(key) + " given twice");
       seen[i] = true;
       spec::set_bits(insn, f.offset, f.width, parse_field(f, word.substr(eq + 1), where));
       matched = true;
@@ -236,7 +238,7 @@ Insn assemble(std::string_view line, const std::string& where) {
     if (!matched) {
       std::string names;
       for (std::size_t i = 0; i < fmt->field_count; ++i) names += std::string(i ? ", " : "") + fmt->fields[i].name;
-      throw UserError(where + ": '" + key + "' is not a field of " + words[0] +
+      throw UserError(where + ": " + quote(key) + " is not a field of " + words[0] +
                       (names.empty() ? " (it has none)" : " (fields: " + names + ")"));
     }
   }

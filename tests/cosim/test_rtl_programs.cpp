@@ -163,7 +163,7 @@ finish
   const std::vector<std::uint8_t> constants(16, 0);
   verif::RtlTop top(arch);
   sim::DramPorts rtl_ports = sim::dram_ports(arch), sc_ports = sim::dram_ports(arch);
-  const verif::RtlRun hw = top.run(p.insns, {constants, act_rtl}, rtl_ports);
+  const verif::RtlRun hw = top.run(p.insns, {constants, act_rtl}, rtl_ports, {});
   isa::Machine machine(arch);
   const sim::SegmentTiming sc = sim::accelerator().run(arch, p.insns, machine, {constants, act_sc}, sc_ports);
   CHECK(hw.error == spec::ErrorCode::kDmaOutOfBounds);
@@ -177,7 +177,7 @@ finish
       ".arch tiny\n.act_bytes 64\nload mem=inp region=act y_size=1 x_size=1 lanes=4\n"
       "finish\n",
       "ok.s");
-  CHECK(top.run(ok.insns, {constants, act_rtl}, rtl_ports).error == spec::ErrorCode::kOk);
+  CHECK(top.run(ok.insns, {constants, act_rtl}, rtl_ports, {}).error == spec::ErrorCode::kOk);
   // A store aimed at the const region.
   Program st = assemble_program(
       ".arch tiny\n.act_bytes 64\nload push_next mem=acc region=act dtype=int32 y_size=1 "
@@ -187,11 +187,33 @@ finish
   spec::StoreFields to_const = spec::decode_store(st.insns[1]);
   to_const.region = spec::Region::kConst;
   st.insns[1] = spec::encode(to_const);
-  const verif::RtlRun hw_st = top.run(st.insns, {constants, act_rtl}, rtl_ports);
+  const verif::RtlRun hw_st = top.run(st.insns, {constants, act_rtl}, rtl_ports, {});
   const sim::SegmentTiming sc_st = sim::accelerator().run(arch, st.insns, machine, {constants, act_sc}, sc_ports);
   CHECK(hw_st.error == spec::ErrorCode::kStoreToConst);
   CHECK(hw_st.error_pc == 1);
   CHECK(sc_st.error == hw_st.error);
   CHECK(hw_st.cycles == sc_st.cycles);
   CHECK(act_rtl == act_sc);
+}
+
+TEST_CASE("a segment past its cycle limit stops the RTL run, naming where dispatch and each unit are", "[cosim]") {
+  const isa::ArchConfig arch = isa::load_arch_config("tiny");
+  const Program p = assemble_program(
+      ".arch tiny\n.act_bytes 64\nload mem=inp region=act y_size=4 x_size=1 lanes=4 y_stride=4\n"
+      "load mem=inp region=act sram_addr=4 y_size=4 x_size=1 lanes=4 y_stride=4\nfinish\n",
+      "limit.s");
+  std::vector<std::uint8_t> act(64, 1);
+  const std::vector<std::uint8_t> constants(16, 0);
+  sim::DramPorts ports = sim::dram_ports(arch);
+  // One model alive at a time: Verilator 5.006 keeps a per-thread current context, and a model destroyed after a
+  // later one has gone erases its scopes through that dangling context.
+  {
+    verif::RtlTop top(arch);
+    CHECK_THROWS_WITH(top.run(p.insns, {constants, act}, ports, {.max_cycles = 8, .first_pc = 100}),
+                      Catch::Contains("ap_done not set after 8 polls") &&
+                          Catch::Contains("dispatch at instruction 10") && Catch::Contains("load unit"));
+  }
+  // The same program finishes within a limit of its own cycles.
+  verif::RtlTop enough(arch);
+  CHECK(enough.run(p.insns, {constants, act}, ports, {}).error == spec::ErrorCode::kOk);
 }

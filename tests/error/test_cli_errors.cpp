@@ -148,11 +148,60 @@ TEST_CASE("outputs go only over regular files; devices, FIFOs and directories ar
 }
 
 TEST_CASE("inputs are read only from regular files of bounded size", "[error]") {
-  expect_one_line_error(run("info /dev/zero"), "arch config /dev/zero: is a character device");
+  expect_one_line_error(run("info /dev/zero"), "file /dev/zero: is a character device");
   expect_one_line_error(run("run /dev/zero"), "program file /dev/zero: is a character device");
   expect_one_line_error(run("asm /dev/zero -o /tmp/systole_zero.sys"),
                         "assembly file /dev/zero: is a character device");
   expect_one_line_error(run("run " + kGemm + " --input a=/dev/zero"), "npy file /dev/zero: is a character device");
   expect_one_line_error(run("compile /dev/zero"), "model /dev/zero: is a character device");
   expect_one_line_error(run("run " + fs::temp_directory_path().string()), "is a directory");
+}
+
+TEST_CASE("info tells files apart by their content and says what it found", "[error]") {
+  const fs::path dir = fs::temp_directory_path() / "systole_info_kinds";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // A program file whose magic is damaged in its last byte, under a name that says nothing.
+  std::ifstream src(kGemm, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(src)), std::istreambuf_iterator<char>());
+  REQUIRE(bytes.size() > 8);
+  bytes[7] = 1;
+  std::ofstream(dir / "damaged", std::ios::binary) << bytes;
+  expect_one_line_error(run("info " + (dir / "damaged").string()),
+                        "not a program file, arch config or .npy tensor: it starts with bytes 53 59 53 54 4f 4c 45 01");
+  std::ofstream(dir / "noise", std::ios::binary) << std::string("\x01\x02\xff\x00garbage", 11);
+  expect_one_line_error(run("info " + (dir / "noise").string()), "it starts with bytes 01 02 ff 00 67");
+  expect_one_line_error(run("info " + std::string(SYSTOLE_SOURCE_DIR) + "/models/programs/gemm.s"),
+                        "looks like assembly");
+  expect_one_line_error(run("info " + std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_cnn_qdq.onnx"),
+                        "looks like an ONNX model");
+  std::ofstream(dir / "empty");
+  expect_one_line_error(run("info " + (dir / "empty").string()), "the file is empty");
+  // What it can describe, it describes, whatever the file's name.
+  fs::copy_file(kA, dir / "tensor.bin");
+  const Outcome npy = run("info " + (dir / "tensor.bin").string());
+  CHECK(npy.status == 0);
+  CHECK_THAT(npy.output, Contains("npy tensor int8 [32, 48]"));
+  fs::copy_file(kGemm, dir / "program.toml");
+  const Outcome program = run("info " + (dir / "program.toml").string());
+  CHECK(program.status == 0);
+  CHECK_THAT(program.output, Contains("program for arch default"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a run past its cycle limit stops with one line naming where each unit is", "[error]") {
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 50"),
+                        "systemc model: the segment starting at instruction 0 did not finish within 50 cycles; "
+                        "dispatch at instruction ");
+  const Outcome o = run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 50");
+  CHECK_THAT(o.output, Contains("load unit") && Contains("compute unit") && Contains("store unit"));
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles many"),
+                        "--max-cycles");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles -5"),
+                        "--max-cycles -5: not a cycle count");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --timeout -1"),
+                        "--timeout: not a number of seconds");
+  expect_one_line_error(run("run " + kGemm + " --frobnicate"), "frobnicate");
+  // Within its limit the same run completes.
+  CHECK(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 1000000").status == 0);
 }

@@ -207,7 +207,7 @@ TEST_CASE("assembly errors name file and line", "[error]") {
   CHECK_THROWS_WITH(assemble_program(replace(kGood, "dram_offset=a y_size", "dram_offset=nosym+4 y_size"), "t.s"),
                     Contains("unknown symbol 'nosym'"));
   CHECK_THROWS_WITH(assemble_program(replace(kGood, ".const i8 2 0", ".const i8 200 0"), "t.s"),
-                    Contains("200 does not fit in i8"));
+                    Contains("'200' does not fit in i8"));
   CHECK_THROWS_WITH(assemble_program(replace(kGood, ".arch tiny\n", ""), "t.s"), Contains("missing .arch"));
 }
 
@@ -291,4 +291,23 @@ TEST_CASE("host operator attributes are checked against the operator's schema wh
   CHECK_THAT(error_of(".host add in=x,x out=y ints.group=1"), Contains("'group' is not one of its attributes"));
   CHECK_THAT(error_of(".host gemm in=x,x out=y floats.alpha=nan"), Contains("'alpha' must be finite and positive"));
   CHECK(error_of(".host clip in=x out=y ints.clip=-5,100") == "accepted");
+}
+
+TEST_CASE("assembler errors quote at most a short excerpt of a long line", "[error]") {
+  const std::string huge(1'000'000, 'x');
+  for (const std::string& text :
+       {".arch tiny\n.act_bytes 64\n" + huge + "\n", ".arch tiny\n.act_bytes 64\nload mem=" + huge + "\n",
+        ".arch tiny\n.act_bytes 64\n.const i8 9" + std::string(999'999, '9') + "\n",
+        ".arch tiny\n.act_bytes 64\nload " + huge + "=5\n", "." + huge + "\n"}) {
+    try {
+      assemble_program(text, "long.s");
+      FAIL("accepted");
+    } catch (const UserError& e) {
+      const std::string what = e.what();
+      INFO(what.substr(0, 200));
+      CHECK(what.size() < 400);
+      CHECK_THAT(what, Catch::Contains("...' (1000000 characters)") || Catch::Contains("...' (1000001 characters)") ||
+                           Catch::Contains("...' (999999 characters)"));
+    }
+  }
 }

@@ -151,9 +151,9 @@ TEST_CASE("loads into acc route to the compute unit, other loads to the load uni
 TEST_CASE("the assembler rejects bad text with the field named", "[unit][error]") {
   CHECK_THROWS_WITH(isa::assemble("jump x=1", "f.s:3"), Catch::Contains("f.s:3: unknown instruction 'jump'"));
   CHECK_THROWS_WITH(isa::assemble("gemm outer=65536", "f.s:1"),
-                    Catch::Contains("field 'outer': 65536 does not fit in 16 unsigned bits"));
+                    Catch::Contains("field 'outer': '65536' does not fit in 16 unsigned bits"));
   CHECK_THROWS_WITH(isa::assemble("load pad_value=128", "f.s:1"),
-                    Catch::Contains("field 'pad_value': 128 does not fit in 8 signed bits [-128, 127]"));
+                    Catch::Contains("field 'pad_value': '128' does not fit in 8 signed bits [-128, 127]"));
   CHECK_THROWS_WITH(isa::assemble("load mem=foo", "f.s:1"), Catch::Contains("'foo' is not one of: inp, wgt, acc"));
   CHECK_THROWS_WITH(isa::assemble("vec op=add bogus=1", "f.s:1"), Catch::Contains("'bogus' is not a field of vec"));
   CHECK_THROWS_WITH(isa::assemble("gemm inner=1 inner=2", "f.s:1"), Catch::Contains("given twice"));

@@ -20,6 +20,7 @@
 
 #include "sim/cycle/timing.hpp"
 #include "sim/isa/arch.hpp"
+#include "sim/isa/error.hpp"
 #include "systole/program.hpp"
 #include "systole/tensor.hpp"
 
@@ -37,6 +38,12 @@ struct DeviceOptions {
   std::string wave{};            // rtl backend: write every signal of the design, every cycle, to this FST file
   // Timed backends: called as a run advances with the share of its instructions dispatched, in [0, 1].
   std::function<void(double done)> progress{};
+  // Timed backends: a segment that has not finished after this many cycles stops the run with a RuntimeFault naming
+  // the instruction dispatch and each unit are at. 0: automatic, 1024 x (the analytic estimate of the segment + its
+  // instruction count) + 2^20, far above what any verified program takes.
+  std::uint64_t max_cycles = 0;
+  // SystemC model: the same after this many seconds of host time per segment (0: no limit).
+  double max_seconds = 0;
 };
 
 // Counters by dotted name ("macs", "insns.gemm", "dram.read_bytes", "compute.stall.token_cycles", ...); what a
@@ -95,12 +102,6 @@ class Device {
   virtual std::unique_ptr<LoadedProgram> load(Program program) = 0;
   virtual const isa::ArchConfig& arch() const = 0;
   virtual Backend backend() const = 0;
-};
-
-// The accelerator stopped with an error status (DMA out of bounds, illegal instruction, ...).
-class RuntimeFault : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
 };
 
 }  // namespace systole

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace systole {
@@ -33,6 +34,10 @@ struct Tensor {
 
 // NumPy .npy version 1/2/3, C order, dtypes |i1 |u1 <i4 <f4. Errors name the file and what is wrong.
 Tensor read_npy(const std::filesystem::path& file);
+// The same from the bytes of a file; `origin` starts every error message ("npy file x.npy").
+Tensor parse_npy(std::string_view bytes, const std::string& origin);
+// The bytes write_npy writes (version 1, C order): parse_npy reads them back to an equal tensor.
+std::string encode_npy(const Tensor& t);
 void write_npy(const std::filesystem::path& file, const Tensor& t);
 
 }  // namespace systole
