@@ -1,4 +1,4 @@
-#include "runtime/backends/simulated.hpp"
+#include "runtime/engine.hpp"
 #include "sim/isa/error.hpp"
 #include "systole/runtime.hpp"
 
@@ -24,16 +24,13 @@ std::string_view backend_name(Backend b) {
 
 std::unique_ptr<Device> Device::open(std::string_view backend, const DeviceOptions& options) {
   const Backend b = parse_backend(backend);
-  switch (b) {
-    case Backend::kFunctional:
-    case Backend::kSystemc: return runtime::open_simulated(b, options);
-    case Backend::kRtl:
-      if (runtime::have_rtl()) return runtime::open_simulated(b, options);
-      break;
-    case Backend::kXrt: break;
+  if (const runtime::EngineFactory* factory = runtime::find_engine(b))
+    return runtime::open_device(b, *factory, options);
+  std::string available;
+  for (const Backend known : {Backend::kFunctional, Backend::kSystemc, Backend::kRtl, Backend::kXrt}) {
+    if (runtime::find_engine(known)) available += (available.empty() ? "" : ", ") + std::string(backend_name(known));
   }
-  throw UserError("backend '" + std::string(backend) + "' is not part of this build (available: functional, systemc" +
-                  (runtime::have_rtl() ? ", rtl" : "") + ")");
+  throw UserError("backend '" + std::string(backend) + "' is not part of this build (available: " + available + ")");
 }
 
 }  // namespace systole

@@ -18,9 +18,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "hw/driver/driver.hpp"
 #include "hw/verif/axi_dram.hpp"
 #include "hw/verif/port_words.hpp"
-#include "runtime/driver.hpp"
 #include "sim/isa/error.hpp"
 #include "sim/isa/insn.hpp"
 
@@ -83,6 +83,10 @@ class Harness final : public RtlTop::Impl {
     m_.eval();
   }
   ~Harness() override {
+    // Each context sets itself as the thread's current one when made, and the model erases its scopes through the
+    // current one when destroyed: point it back at this model's own, or a harness destroyed after a later one would
+    // use that one's destroyed context (Verilator 5.006).
+    Verilated::threadContextp(&context_);
     m_.final();
     if (fst_) fst_->close();
   }

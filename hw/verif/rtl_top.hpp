@@ -1,7 +1,7 @@
 // The Verilated kernel top (hw/rtl/systole_top.sv): its four AXI4 master ports served by the shared DRAM model over a
 // device memory, its AXI4-Lite control port driven by this harness as a host bus. Segments run the way a host runs
 // them on a board: the instruction stream and the regions go into device memory, and the driver
-// (runtime/driver.hpp) programs the registers, sets ap_start and polls for ap_done over the control port; nothing
+// (hw/driver/driver.hpp) programs the registers, sets ap_start and polls for ap_done over the control port; nothing
 // else reaches the design. Used by the `rtl` backend and the cosim tests. One model per arch shape, verilated at
 // build time (hw/verif/CMakeLists.txt); other configs are refused.
 #pragma once

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
@@ -205,15 +206,16 @@ TEST_CASE("a segment past its cycle limit stops the RTL run, naming where dispat
   std::vector<std::uint8_t> act(64, 1);
   const std::vector<std::uint8_t> constants(16, 0);
   sim::DramPorts ports = sim::dram_ports(arch);
-  // One model alive at a time: Verilator 5.006 keeps a per-thread current context, and a model destroyed after a
-  // later one has gone erases its scopes through that dangling context.
-  {
-    verif::RtlTop top(arch);
-    CHECK_THROWS_WITH(top.run(p.insns, {constants, act}, ports, {.max_cycles = 8, .first_pc = 100}),
-                      Catch::Contains("ap_done not set after 8 polls") &&
-                          Catch::Contains("dispatch at instruction 10") && Catch::Contains("load unit"));
-  }
+  // Several harnesses alive at once, destroyed in any order (each restores its own Verilator context).
+  auto top = std::make_unique<verif::RtlTop>(arch);
+  auto again = std::make_unique<verif::RtlTop>(arch);
+  CHECK_THROWS_WITH(top->run(p.insns, {constants, act}, ports, {.max_cycles = 8, .first_pc = 100}),
+                    Catch::Contains("ap_done not set after 8 polls") && Catch::Contains("dispatch at instruction 10") &&
+                        Catch::Contains("load unit"));
   // The same program finishes within a limit of its own cycles.
-  verif::RtlTop enough(arch);
-  CHECK(enough.run(p.insns, {constants, act}, ports, {}).error == spec::ErrorCode::kOk);
+  CHECK(again->run(p.insns, {constants, act}, ports, {}).error == spec::ErrorCode::kOk);
+  top.reset();
+  verif::RtlTop third(arch);
+  again.reset();
+  CHECK(third.run(p.insns, {constants, act}, ports, {}).error == spec::ErrorCode::kOk);
 }

@@ -10,6 +10,7 @@
 #include "compiler/interpret.hpp"
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
+#include "support/backends.hpp"
 #include "systole/runtime.hpp"
 
 using namespace systole;
@@ -101,20 +102,21 @@ bool is_float_op(OpKind k) {
   return k >= OpKind::kFloatAdd;
 }
 
-// Compiles for `default` (which sets the placements), runs on the functional backend and in the IR interpreter;
-// every output must match bit for bit.
+// Compiles for `default` (which sets the placements), runs on every backend (test::backends_for) and in the IR
+// interpreter; every output must match bit for bit.
 void check_compiled_equals_interpreter(Graph& g) {
-  auto device = Device::open("functional", {.arch = "default"});
-  const compiler::CompileResult r = compiler::compile(g, device->arch());
+  const compiler::CompileResult r = compiler::compile(g, isa::load_arch_config("default"));
   const std::map<std::string, Tensor> inputs = ramp_inputs(g);
   const auto want = compiler::graph_outputs(g, compiler::interpret(g, inputs));
-  const auto got = device->load(r.program)->run(inputs).outputs;
   REQUIRE(want.size() == g.outputs.size());
-  for (const auto& [name, t] : want) {
-    INFO("output " << name);
-    REQUIRE(got.count(name) == 1);
-    CHECK(got.at(name).shape == t.shape);
-    CHECK(got.at(name).data == t.data);
+  for (const std::string& backend : test::backends_for("default")) {
+    const auto got = Device::open(backend, {.arch = "default"})->load(r.program)->run(inputs).outputs;
+    for (const auto& [name, t] : want) {
+      INFO("output " << name << " on " << backend);
+      REQUIRE(got.count(name) == 1);
+      CHECK(got.at(name).shape == t.shape);
+      CHECK(got.at(name).data == t.data);
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "compiler/interpret.hpp"
 #include "compiler/lower.hpp"
+#include "support/backends.hpp"
 #include "support/random_layers.hpp"
 #include "systole/runtime.hpp"
 
@@ -18,7 +19,7 @@ using systole::test::Builder;
 
 namespace {
 
-// Compiles for `arch`, runs on the functional and SystemC backends and on the interpreter; every output must match
+// Compiles for `arch`, runs on every backend (test::backends_for) and on the interpreter; every output must match
 // bit for bit.
 void check_same(const Graph& g, const std::map<std::string, Tensor>& inputs, const char* arch,
                 bool expect_accel = true) {
@@ -32,8 +33,8 @@ void check_same(const Graph& g, const std::map<std::string, Tensor>& inputs, con
     }
   }
   const auto expected = graph_outputs(g, interpret(g, inputs));
-  // Both simulated levels: the golden model and the SystemC model (which executes in its own timed order).
-  for (const char* backend : {"functional", "systemc"}) {
+  // Every level: the golden model, the SystemC model (which executes in its own timed order), the RTL where built.
+  for (const std::string& backend : test::backends_for(arch)) {
     const RunResult run = Device::open(backend, {.arch = arch})->load(compiled.program)->run(inputs);
     for (const auto& [name, tensor] : expected) {
       INFO("output " << name << " on " << arch << ", " << backend);

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/backends.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
 
@@ -64,7 +65,7 @@ std::vector<fs::path> programs() {
 
 }  // namespace
 
-TEST_CASE("hand-written programs give their hand-worked results on the functional model", "[golden]") {
+TEST_CASE("hand-written programs give their hand-worked results on every backend", "[golden]") {
   const auto files = programs();
   REQUIRE(files.size() >= 12);
   for (const auto& file : files) {
@@ -81,15 +82,16 @@ TEST_CASE("hand-written programs give their hand-worked results on the functiona
         for (std::size_t i = 0; i < values.size(); ++i) set_element(t, static_cast<std::int64_t>(i), values[i]);
         inputs.emplace(name, std::move(t));
       }
-      auto device = Device::open("functional", {.arch = program.arch_name});
-      const RunResult result = device->load(std::move(program))->run(inputs);
-      REQUIRE(result.outputs.size() == c.expects.size());
-      for (const auto& [name, expected] : c.expects) {
-        const Tensor& out = result.outputs.at(name);
-        std::vector<double> got;
-        for (std::int64_t i = 0; i < out.elements(); ++i) got.push_back(element(out, i));
-        INFO("output " << name);
-        CHECK(got == expected);
+      for (const std::string& backend : test::backends_for(program.arch_name)) {
+        const RunResult result = Device::open(backend, {.arch = program.arch_name})->load(program)->run(inputs);
+        REQUIRE(result.outputs.size() == c.expects.size());
+        for (const auto& [name, expected] : c.expects) {
+          const Tensor& out = result.outputs.at(name);
+          std::vector<double> got;
+          for (std::int64_t i = 0; i < out.elements(); ++i) got.push_back(element(out, i));
+          INFO("output " << name << " on " << backend);
+          CHECK(got == expected);
+        }
       }
     }
   }

@@ -1,16 +1,18 @@
+// The runner: one LoadedProgram and Device for every engine (runtime/engine.hpp). It verifies each accelerator
+// segment, binds inputs, runs host steps on the CPU and segments on the engine, reads outputs back, and adds up
+// counters, per-layer counters and the timeline from what the engine measured.
 #include <unistd.h>
 
-#include "runtime/backends/simulated.hpp"
+#include <map>
+#include <mutex>
 
+#include "runtime/engine.hpp"
 #include "runtime/host_io.hpp"
 #include "sim/cycle/accelerator.hpp"
 #include "sim/cycle/timing.hpp"
 #include "sim/isa/error.hpp"
 #include "sim/isa/machine.hpp"
 #include "sim/isa/verify.hpp"
-#if SYSTOLE_HAVE_RTL
-#include "hw/verif/rtl_top.hpp"
-#endif
 
 namespace systole::runtime {
 namespace {
@@ -23,18 +25,11 @@ void accumulate(isa::Counters& total, const isa::Counters& c) {
   total.dram_write_bytes += c.dram_write_bytes;
 }
 
-class SimulatedProgram final : public LoadedProgram {
+class RunnerProgram final : public LoadedProgram {
  public:
-  SimulatedProgram(Backend backend, const isa::ArchConfig& arch, const DeviceOptions& options, Program program)
-      : backend_(backend),
-        arch_(arch),
-        options_(options),
-        program_(std::move(program)),
-        machine_(arch),
-        dram_ports_(sim::dram_ports(arch)) {
-#if SYSTOLE_HAVE_RTL
-    if (backend_ == Backend::kRtl) rtl_ = std::make_unique<verif::RtlTop>(arch, options_.wave);
-#endif
+  RunnerProgram(Backend backend, const EngineFactory& factory, const isa::ArchConfig& arch,
+                const DeviceOptions& options, Program program)
+      : backend_(backend), arch_(arch), options_(options), program_(std::move(program)) {
     for (const LayerSpan& l : program_.layers) {
       estimates_.push_back(
           sim::estimate_cycles(std::span<const spec::Insn>(program_.insns.data() + l.begin, l.end - l.begin), arch_));
@@ -64,6 +59,7 @@ class SimulatedProgram final : public LoadedProgram {
                                                 : 1024 * (sim::estimate_cycles(segment, arch) + segment.size()) +
                                                       (std::uint64_t{1} << 20));
     }
+    engine_ = factory(arch_, options_);
   }
 
   RunResult run(const std::map<std::string, Tensor>& inputs) override {
@@ -71,13 +67,11 @@ class SimulatedProgram final : public LoadedProgram {
     act_.assign(program_.act_bytes, 0);
     bind_inputs(program_, inputs, act_);
     isa::Counters total;
+    bool counted = false, detailed = false;
     RunResult result;
     Counters& timed = result.counters;
-    const bool timed_backend = backend_ != Backend::kFunctional;
-    std::vector<sim::Tally> layers(timed_backend ? program_.layers.size() : 0);
-    std::vector<std::uint64_t> layer_cycles(layers.size(), 0);
-    sim::RunHooks hooks;
-    hooks.record_queues = options_.record_queues;
+    std::vector<sim::Tally> layers;
+    std::vector<std::uint64_t> layer_cycles;
     std::size_t segment = 0;
     std::uint64_t host_ops = 0;
     for (const Step& step : program_.steps) {
@@ -87,42 +81,44 @@ class SimulatedProgram final : public LoadedProgram {
         continue;
       }
       const std::span<const spec::Insn> insns(program_.insns.data() + step.insn_begin, step.insn_end - step.insn_begin);
-      isa::RunStatus status;
-      if (backend_ == Backend::kSystemc) {
-        machine_.reset_counters();
-        if (options_.progress) {
-          const double total_insns = static_cast<double>(program_.insns.size());
-          hooks.progress = [this, total_insns, begin = step.insn_begin](std::uint32_t pc) {
-            options_.progress(static_cast<double>(begin + pc) / total_insns);
-          };
-        }
-        hooks.max_cycles = max_cycles_[segment];
-        hooks.max_seconds = options_.max_seconds;
-        hooks.first_pc = step.insn_begin;
-        const sim::SegmentTiming t =
-            sim::accelerator().run(arch_, insns, machine_, {program_.constants, act_}, dram_ports_, hooks);
-        if (!t.stopped.empty()) {
-          throw RuntimeFault("systemc model: the segment starting at instruction " + std::to_string(step.insn_begin) +
-                             " " + t.stopped);
-        }
-        status = {t.error, t.error_pc};
+      SegmentContext context;
+      context.first_pc = step.insn_begin;
+      context.order = orders_[segment];
+      context.max_cycles = max_cycles_[segment];
+      context.max_seconds = options_.max_seconds;
+      context.record_queues = options_.record_queues;
+      if (options_.progress) {
+        const double total_insns = static_cast<double>(program_.insns.size());
+        context.progress = [this, total_insns, begin = step.insn_begin](std::uint32_t pc) {
+          options_.progress(static_cast<double>(begin + pc) / total_insns);
+        };
+      }
+      const SegmentRun r = engine_->run(insns, {program_.constants, act_}, context);
+      ++segment;
+      if (r.status.code != spec::ErrorCode::kOk) {
+        throw RuntimeFault(std::string(backend_name(backend_)) + " model stopped with error status " +
+                           std::to_string(static_cast<unsigned>(r.status.code)) + " at instruction " +
+                           std::to_string(step.insn_begin + r.status.pc));
+      }
+      if (r.counts) {
+        accumulate(total, *r.counts);
+        counted = true;
+      }
+      if (r.timing) {
+        const sim::SegmentTiming& t = *r.timing;
+        layers.resize(program_.layers.size());
+        layer_cycles.resize(program_.layers.size(), 0);
         const std::uint64_t base = timed["cycles"];
         add_timeline(t, step.insn_begin, base, result.timeline);
         for (const sim::QueueSample& q : t.queues) result.queue_samples.push_back({base + q.cycle, q.queue, q.value});
-        add_timing(t, timed);
+        detailed = detailed || r.unit_detail;
+        if (r.unit_detail) {
+          add_timing(t, timed);
+        } else {
+          timed["cycles"] += t.cycles;
+        }
         add_layers(t, step.insn_begin, layers, layer_cycles);
-      } else if (backend_ == Backend::kRtl) {
-        status = run_rtl(insns, step.insn_begin, max_cycles_[segment], timed, result.timeline, layer_cycles);
-      } else {
-        status = machine_.run(insns, orders_[segment], {program_.constants, act_});
       }
-      ++segment;
-      if (status.code != spec::ErrorCode::kOk) {
-        throw RuntimeFault(std::string(backend_name(backend_)) + " model stopped with error status " +
-                           std::to_string(static_cast<unsigned>(status.code)) + " at instruction " +
-                           std::to_string(step.insn_begin + status.pc));
-      }
-      if (backend_ != Backend::kRtl) accumulate(total, machine_.counters());
     }
     if (options_.progress) options_.progress(1.0);
     result.outputs = read_outputs(program_, act_);
@@ -135,7 +131,7 @@ class SimulatedProgram final : public LoadedProgram {
       result.counters[std::string(isa::unit_name(static_cast<isa::Unit>(u))) + ".insns"] =
           c.insns_by_unit[static_cast<std::size_t>(u)];
     }
-    if (backend_ != Backend::kRtl) {  // the RTL counts cycles only (its timeline has every instruction)
+    if (counted) {  // the RTL counts cycles only (its timeline has every instruction)
       result.counters["macs"] = c.macs;
       result.counters["dram.read_bytes"] = c.dram_read_bytes;
       result.counters["dram.write_bytes"] = c.dram_write_bytes;
@@ -145,14 +141,12 @@ class SimulatedProgram final : public LoadedProgram {
       l.name = program_.layers[i].name;
       l.counters["cycles"] = layer_cycles[i];
       l.counters["estimate_cycles"] = estimates_[i];
-      if (backend_ == Backend::kSystemc) add_tally(layers[i], l.counters);
+      if (detailed) add_tally(layers[i], l.counters);
     }
     return result;
   }
 
-  const Program& program() const override {
-    return program_;
-  }
+  const Program& program() const override { return program_; }
 
  private:
   // Per unit busy, stall (by cause) cycles, bytes per memory and MACs of `t`, added to `c`.
@@ -208,31 +202,6 @@ class SimulatedProgram final : public LoadedProgram {
     }
   }
 
-  // One segment on the RTL core: its status, its cycles and timeline added like the SystemC model's.
-  isa::RunStatus run_rtl([[maybe_unused]] std::span<const spec::Insn> insns, [[maybe_unused]] std::uint32_t first,
-                         [[maybe_unused]] std::uint64_t max_cycles, [[maybe_unused]] Counters& timed,
-                         [[maybe_unused]] std::vector<TraceSlice>& timeline,
-                         [[maybe_unused]] std::vector<std::uint64_t>& layer_cycles) {
-#if SYSTOLE_HAVE_RTL
-    const verif::RtlRun r = rtl_->run(insns, {program_.constants, act_}, rtl_ports_, {max_cycles, first});
-    sim::SegmentTiming t;
-    t.cycles = r.cycles;
-    t.insns.resize(insns.size());
-    for (std::size_t i = 0; i < insns.size(); ++i) {
-      t.insns[i].start = r.spans[i].first;
-      t.insns[i].end = r.spans[i].second;
-    }
-    const std::uint64_t base = timed["cycles"];
-    add_timeline(t, first, base, timeline);
-    timed["cycles"] += t.cycles;
-    std::vector<sim::Tally> unused(program_.layers.size());
-    add_layers(t, first, unused, layer_cycles);
-    return {r.error, r.error_pc};
-#else
-    throw InternalError("the rtl backend is not part of this build");
-#endif
-  }
-
   // Appends the segment's instructions, shifted by `base`, the cycles of the segments before it.
   void add_timeline(const sim::SegmentTiming& t, std::uint32_t first_insn, std::uint64_t base,
                     std::vector<TraceSlice>& out) const {
@@ -255,41 +224,63 @@ class SimulatedProgram final : public LoadedProgram {
   std::vector<std::uint64_t> estimates_;            // per layer: the analytic estimate (sim::estimate_cycles)
   std::vector<std::vector<std::uint32_t>> orders_;  // per accelerator segment
   std::vector<std::uint64_t> max_cycles_;           // per accelerator segment: DeviceOptions::max_cycles
-  isa::Machine machine_;
-  sim::DramPorts dram_ports_;
-#if SYSTOLE_HAVE_RTL
-  std::unique_ptr<verif::RtlTop> rtl_;
-  sim::DramPorts rtl_ports_ = sim::dram_ports(arch_);
-#endif
+  std::unique_ptr<Engine> engine_;
   std::vector<std::uint8_t> act_;
 };
 
-class SimulatedDevice final : public Device {
+class RunnerDevice final : public Device {
  public:
-  SimulatedDevice(Backend backend, isa::ArchConfig arch, DeviceOptions options)
-      : backend_(backend), arch_(std::move(arch)), options_(std::move(options)) {}
+  // The first engine is made here, so a backend that cannot run the config (rtl without a model verilated for it)
+  // says so when the device is opened; the first program loaded takes it.
+  RunnerDevice(Backend backend, EngineFactory factory, isa::ArchConfig arch, DeviceOptions options)
+      : backend_(backend), factory_(std::move(factory)), arch_(std::move(arch)), options_(std::move(options)) {
+    spare_ = factory_(arch_, options_);
+  }
 
   std::unique_ptr<LoadedProgram> load(Program program) override {
     check_fingerprint(program, arch_);
-    return std::make_unique<SimulatedProgram>(backend_, arch_, options_, std::move(program));
+    const EngineFactory first = [this](const isa::ArchConfig& a, const DeviceOptions& o) {
+      return spare_ ? std::move(spare_) : factory_(a, o);
+    };
+    return std::make_unique<RunnerProgram>(backend_, first, arch_, options_, std::move(program));
   }
   const isa::ArchConfig& arch() const override { return arch_; }
   Backend backend() const override { return backend_; }
 
  private:
   Backend backend_;
+  EngineFactory factory_;
   isa::ArchConfig arch_;
   DeviceOptions options_;
+  std::unique_ptr<Engine> spare_;
 };
+
+std::map<Backend, EngineFactory>& registry() {
+  static std::map<Backend, EngineFactory> engines{{Backend::kFunctional, make_functional_engine},
+                                                  {Backend::kSystemc, make_systemc_engine}};
+  return engines;
+}
+
+std::mutex& registry_mutex() {
+  static std::mutex m;
+  return m;
+}
 
 }  // namespace
 
-bool have_rtl() {
-  return SYSTOLE_HAVE_RTL != 0;
+void register_engine(Backend backend, EngineFactory factory) {
+  const std::lock_guard lock(registry_mutex());
+  registry()[backend] = std::move(factory);
 }
 
-std::unique_ptr<Device> open_simulated(Backend backend, const DeviceOptions& options) {
-  return std::make_unique<SimulatedDevice>(backend, isa::load_arch_config(options.arch), options);
+const EngineFactory* find_engine(Backend backend) {
+  const std::lock_guard lock(registry_mutex());
+  const auto it = registry().find(backend);
+  return it == registry().end() ? nullptr : &it->second;
+}
+
+std::unique_ptr<Device> open_device(Backend backend, const EngineFactory& factory, const DeviceOptions& options) {
+  return std::make_unique<RunnerDevice>(backend, factory, isa::load_arch_config(options.arch), options);
 }
 
 }  // namespace systole::runtime

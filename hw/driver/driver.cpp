@@ -1,9 +1,8 @@
-#include "runtime/driver.hpp"
+#include "hw/driver/driver.hpp"
 
 #include <string>
 
 #include "sim/isa/error.hpp"
-#include "systole/runtime.hpp"
 
 namespace systole::driver {
 
