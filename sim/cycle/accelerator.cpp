@@ -239,7 +239,7 @@ SegmentTiming Accelerator::run(const isa::ArchConfig& arch, std::span<const isa:
   dispatch_.start();
   // Simulated in slices, so a limit on cycles or on host time ends a run that would not: dispatch pauses the
   // simulation after finish; a simulation that runs out of events before that has deadlocked.
-  constexpr std::uint64_t kSlice = std::uint64_t{1} << 20;
+  constexpr std::uint64_t kSlice = std::uint64_t{1} << 16;  // ~10 ms of simulation: sc_start costs microseconds
   const std::uint64_t begin = RunContext::cycle();
   const auto started = std::chrono::steady_clock::now();
   for (;;) {

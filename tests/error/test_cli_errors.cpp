@@ -206,4 +206,13 @@ TEST_CASE("a run past its cycle limit stops with one line naming where each unit
   expect_one_line_error(run("run " + kGemm + " --frobnicate"), "frobnicate");
   // Within its limit the same run completes.
   CHECK(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 1000000").status == 0);
+  // A limit on host time, checked every 65,536 cycles: the digits CNN on tiny has longer segments.
+  const std::string cnn = (fs::temp_directory_path() / "systole_timeout_cnn.sys").string();
+  REQUIRE(
+      run("compile " + std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_cnn_qdq_b8.onnx --arch tiny -o " + cnn)
+          .status == 0);
+  expect_one_line_error(run("run " + cnn + " --backend systemc --timeout 1e-9 --input input=" +
+                            std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_test_x.npy"),
+                        "did not finish within 1e-09 s of host time (65536 cycles); dispatch at instruction ");
+  fs::remove(cnn);
 }
