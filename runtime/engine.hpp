@@ -3,8 +3,9 @@
 // span where it is timed. Everything else a run needs (verification, input binding, host steps, outputs, per-layer
 // counters, timelines) is the runner's (runtime/runner.cpp), written once for every backend.
 //
-// One file per engine: runtime/backends/functional.cpp, runtime/backends/systemc.cpp and hw/verif/rtl_engine.cpp
-// (the Verilated kernel, which registers itself when linked: the runtime does not depend on hw/verif).
+// One file per engine: runtime/backends/functional.cpp, runtime/backends/systemc.cpp, runtime/backends/xrt.cpp (an
+// FPGA board through XRT, where XRT was found) and hw/verif/rtl_engine.cpp (the Verilated kernel, which registers
+// itself when linked: the runtime does not depend on hw/verif).
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,8 @@ struct SegmentContext {
 struct SegmentRun {
   isa::RunStatus status;                     // error status and the segment-relative pc it names
   std::optional<isa::Counters> counts;       // levels that count instructions, MACs and DRAM bytes
-  std::optional<sim::SegmentTiming> timing;  // timed levels: cycles and every instruction's span
+  std::optional<sim::SegmentTiming> timing;  // timed levels: cycles and every instruction's span (xrt: cycles only,
+                                             // insns empty)
   bool unit_detail = false;                  // timing also has per-instruction costs and stalls (SystemC)
 };
 
@@ -61,5 +63,8 @@ std::unique_ptr<Device> open_device(Backend backend, const EngineFactory& factor
 // The engines of the runtime library (runtime/backends/).
 std::unique_ptr<Engine> make_functional_engine(const isa::ArchConfig& arch, const DeviceOptions& options);
 std::unique_ptr<Engine> make_systemc_engine(const isa::ArchConfig& arch, const DeviceOptions& options);
+#if SYSTOLE_HAVE_XRT
+std::unique_ptr<Engine> make_xrt_engine(const isa::ArchConfig& arch, const DeviceOptions& options);
+#endif
 
 }  // namespace systole::runtime

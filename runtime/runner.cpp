@@ -104,7 +104,9 @@ class RunnerProgram final : public LoadedProgram {
         accumulate(total, *r.counts);
         counted = true;
       }
-      if (r.timing) {
+      if (r.timing && r.timing->insns.empty()) {  // cycles only (xrt): no timeline, no per-layer cycles
+        timed["cycles"] += r.timing->cycles;
+      } else if (r.timing) {
         const sim::SegmentTiming& t = *r.timing;
         layers.resize(program_.layers.size());
         layer_cycles.resize(program_.layers.size(), 0);
@@ -256,8 +258,14 @@ class RunnerDevice final : public Device {
 };
 
 std::map<Backend, EngineFactory>& registry() {
-  static std::map<Backend, EngineFactory> engines{{Backend::kFunctional, make_functional_engine},
-                                                  {Backend::kSystemc, make_systemc_engine}};
+  static std::map<Backend, EngineFactory> engines = [] {
+    std::map<Backend, EngineFactory> m{{Backend::kFunctional, make_functional_engine},
+                                       {Backend::kSystemc, make_systemc_engine}};
+#if SYSTOLE_HAVE_XRT
+    m[Backend::kXrt] = make_xrt_engine;
+#endif
+    return m;
+  }();
   return engines;
 }
 

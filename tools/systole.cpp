@@ -208,8 +208,9 @@ struct RunArgs {
   std::string backend = "functional";
   std::string arch;  // default: the program's
   std::vector<std::string> inputs;
-  std::string output_dir, stats, labels, trace, vcd, wave;
+  std::string output_dir, stats, labels, trace, vcd, wave, xclbin;
   std::int64_t max_cycles = 0;
+  std::int64_t xrt_device = -1;  // -1: not given (device 0)
   double timeout = 0;
 };
 
@@ -248,6 +249,11 @@ int run_program(const RunArgs& args) {
     throw UserError("--vcd needs the SystemC model (--backend systemc)");
   }
   if (!args.wave.empty() && b != systole::Backend::kRtl) throw UserError("--wave needs the RTL (--backend rtl)");
+  if ((!args.xclbin.empty() || args.xrt_device >= 0) && b != systole::Backend::kXrt) {
+    throw UserError("--xclbin and --xrt-device need an FPGA board (--backend xrt)");
+  }
+  if (args.xrt_device > 0xFFFF)
+    throw UserError("--xrt-device " + std::to_string(args.xrt_device) + ": not a device index");
   // Output files are checked (their folders created) before a run that may take minutes, not after it.
   if (!args.output_dir.empty()) std::filesystem::create_directories(args.output_dir);
   for (const auto& [path, option] :
@@ -276,12 +282,15 @@ int run_program(const RunArgs& args) {
     bound.emplace(name, systole::read_npy(spec.substr(eq + 1)));
   }
   ProgressBar progress;
-  auto device = systole::Device::open(backend, {.arch = arch,
-                                                .record_queues = !args.vcd.empty(),
-                                                .wave = args.wave,
-                                                .progress = [&](double d) { progress(d); },
-                                                .max_cycles = static_cast<std::uint64_t>(args.max_cycles),
-                                                .max_seconds = args.timeout});
+  auto device =
+      systole::Device::open(backend, {.arch = arch,
+                                      .record_queues = !args.vcd.empty(),
+                                      .wave = args.wave,
+                                      .progress = [&](double d) { progress(d); },
+                                      .max_cycles = static_cast<std::uint64_t>(args.max_cycles),
+                                      .max_seconds = args.timeout,
+                                      .xclbin = args.xclbin,
+                                      .xrt_device = static_cast<unsigned>(std::max<std::int64_t>(args.xrt_device, 0))});
   auto loaded = device->load(std::move(program));
   const auto start = std::chrono::steady_clock::now();
   const systole::RunResult result = systole::run_dataset(*loaded, bound);
@@ -380,6 +389,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--max-cycles", run.max_cycles,
                       "Stop a segment that runs longer, naming where each unit is (timed backends; 0, the default: "
                       "far above the compiler's estimate)");
+  run_cmd->add_option("--xclbin", run.xclbin,
+                      "The xclbin holding the systole_top kernel (xrt backend; required there)");
+  run_cmd->add_option("--xrt-device", run.xrt_device, "Index of the XRT device (xrt backend; default 0)")
+      ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--timeout", run.timeout,
                       "Stop a segment that takes longer, in seconds of host time (systemc; 0, the default: none)");
 

@@ -44,6 +44,9 @@ struct DeviceOptions {
   std::uint64_t max_cycles = 0;
   // SystemC model: the same after this many seconds of host time per segment (0: no limit).
   double max_seconds = 0;
+  // xrt backend: the xclbin to load (required) and the index of the device XRT opens.
+  std::string xclbin{};
+  unsigned xrt_device = 0;
 };
 
 // Counters by dotted name ("macs", "insns.gemm", "dram.read_bytes", "compute.stall.token_cycles", ...); what a
