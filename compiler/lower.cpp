@@ -240,7 +240,9 @@ CompileResult compile(Graph& g, const isa::ArchConfig& arch) {
   };
   for (const Node& n : g.nodes) {
     LayerReport r;
-    r.name = n.name;
+    // Layer names come from ONNX node names, which may be any length: cut like tensor names (the program file
+    // stores at most 255 bytes).
+    r.name = n.name.substr(0, 200);
     r.op = std::string(op_name(n.op.kind));
     r.accel = n.placement == Placement::kAccel;
     r.reason = n.reason;
@@ -248,7 +250,7 @@ CompileResult compile(Graph& g, const isa::ArchConfig& arch) {
       close_segment();
       HostStep h;
       h.op = host_op(g, n);
-      h.layer = n.name;
+      h.layer = r.name;
       for (int in : n.inputs) h.inputs.push_back(in < 0 ? "" : name_of[static_cast<std::size_t>(in)]);
       h.outputs.push_back(name_of[static_cast<std::size_t>(n.output)]);
       p.steps.push_back({false, 0, 0, std::move(h)});
@@ -267,7 +269,7 @@ CompileResult compile(Graph& g, const isa::ArchConfig& arch) {
       }
       const auto begin = static_cast<std::uint32_t>(p.insns.size());
       p.insns.insert(p.insns.end(), code.begin(), code.end());
-      p.layers.push_back({begin, static_cast<std::uint32_t>(p.insns.size()), n.name.empty() ? r.op : n.name});
+      p.layers.push_back({begin, static_cast<std::uint32_t>(p.insns.size()), r.name.empty() ? r.op : r.name});
       r.instructions = code.size();
       predict(code, arch, r);
     }

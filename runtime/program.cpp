@@ -471,6 +471,11 @@ void Program::validate_steps(const std::string& origin) const {
       }
     }
     if (s.host.outputs.size() != 1) throw UserError(where + "a host op has exactly one output");
+    // Every string the writer stores fits its u16 length and the reader's limit.
+    if (s.host.layer.size() > kMaxName) {
+      throw UserError(where + "layer name " + quote(s.host.layer) + " is longer than " + std::to_string(kMaxName) +
+                      " bytes");
+    }
   }
   if (next != insns.size()) {
     throw UserError(origin + ": instructions [" + std::to_string(next) + ", " + std::to_string(insns.size()) +
@@ -478,6 +483,10 @@ void Program::validate_steps(const std::string& origin) const {
   }
   std::uint32_t prev = 0;
   for (const auto& l : layers) {
+    if (l.name.size() > kMaxName) {
+      throw UserError(origin + ": layer " + quote(l.name) + " has a name longer than " + std::to_string(kMaxName) +
+                      " bytes");
+    }
     if (l.begin < prev || l.end <= l.begin || l.end > insns.size() || l.name.empty()) {
       throw UserError(origin + ": layer " + quote(l.name) + " spans [" + std::to_string(l.begin) + ", " +
                       std::to_string(l.end) + "), which overlaps another layer or leaves the program");
