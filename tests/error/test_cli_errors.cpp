@@ -15,8 +15,8 @@ struct Outcome {
   std::string output;  // stdout and stderr together
 };
 
-Outcome run(const std::string& args) {
-  const std::string cmd = std::string(SYSTOLE_CLI) + " " + args + " 2>&1";
+Outcome run_command(const std::string& command) {
+  const std::string cmd = command + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   REQUIRE(pipe);
   std::string out;
@@ -25,6 +25,27 @@ Outcome run(const std::string& args) {
   const int raw = pclose(pipe);
   REQUIRE(WIFEXITED(raw));  // exited, not killed by a signal
   return {WEXITSTATUS(raw), out};
+}
+
+Outcome run(const std::string& args) {
+  return run_command(std::string(SYSTOLE_CLI) + " " + args);
+}
+
+// A run whose SystemC segment is stopped: the model's threads stay suspended on SystemC's own coroutine stacks. In
+// the sanitizer build, ASan warns once about that stack switch when the error is thrown, and LeakSanitizer counts
+// what those stacks still hold at exit; both are the sanitizer's view of SystemC, not output of ours, so leak
+// checking is off for these runs and the warning (three lines starting "==PID==WARNING: ASan is ignoring") is
+// dropped. Elsewhere a no-op.
+Outcome run_stopped(const std::string& args) {
+  Outcome o = run_command("env ASAN_OPTIONS=detect_leaks=0 " + std::string(SYSTOLE_CLI) + " " + args);
+  const auto at = o.output.find("WARNING: ASan is ignoring requested __asan_handle_no_return");
+  if (at != std::string::npos) {
+    const auto line = o.output.rfind('\n', at);
+    const auto start = line == std::string::npos ? 0 : line + 1;
+    const auto end = o.output.find('\n', o.output.find("issues/189", at));
+    if (end != std::string::npos) o.output.erase(start, end + 1 - start);
+  }
+  return o;
 }
 
 const std::string kGemm = std::string(SYSTOLE_BINARY_DIR) + "/models/gemm.sys";
@@ -190,11 +211,11 @@ TEST_CASE("info tells files apart by their content and says what it found", "[er
 }
 
 TEST_CASE("a run past its cycle limit stops with one line naming where each unit is", "[error]") {
-  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 50"),
+  expect_one_line_error(run_stopped("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 50"),
                         "systemc model: the segment starting at instruction 0 did not finish within 50 cycles; "
                         "dispatch at instruction ");
   // Mid-run: the load unit on its second load, compute waiting for its tokens, store waiting for the accumulators.
-  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 300"),
+  expect_one_line_error(run_stopped("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles 300"),
                         "within 300 cycles; dispatch at instruction 21, load unit at instruction 1, compute unit at "
                         "instruction 13, store unit at instruction 19");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --backend systemc --max-cycles many"),
@@ -211,8 +232,8 @@ TEST_CASE("a run past its cycle limit stops with one line naming where each unit
   REQUIRE(
       run("compile " + std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_cnn_qdq_b8.onnx --arch tiny -o " + cnn)
           .status == 0);
-  expect_one_line_error(run("run " + cnn + " --backend systemc --timeout 1e-9 --input input=" +
-                            std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_test_x.npy"),
+  expect_one_line_error(run_stopped("run " + cnn + " --backend systemc --timeout 1e-9 --input input=" +
+                                    std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_test_x.npy"),
                         "did not finish within 1e-09 s of host time (65536 cycles); dispatch at instruction ");
   fs::remove(cnn);
 }
