@@ -148,12 +148,18 @@ std::filesystem::path arch_dir() {
 ArchConfig load_arch_config(const std::string& name_or_path) {
   const std::filesystem::path p(name_or_path);
   if (p.extension() == ".toml" || name_or_path.find('/') != std::string::npos) return read_arch_config(p);
+  // A name, never a path: checked before it becomes part of one.
+  if (const std::string why = arch_name_problem(name_or_path); !why.empty()) {
+    throw UserError("arch config " + quote(name_or_path) + ": a config name " + why +
+                    "; name a config in hw/arch or give a .toml file");
+  }
   const auto file = arch_dir() / (name_or_path + ".toml");
-  if (!std::filesystem::exists(file)) {
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
     std::string names;
-    if (std::filesystem::is_directory(arch_dir())) {
+    if (std::filesystem::is_directory(arch_dir(), ec)) {
       std::set<std::string> sorted;
-      for (const auto& e : std::filesystem::directory_iterator(arch_dir())) {
+      for (const auto& e : std::filesystem::directory_iterator(arch_dir(), ec)) {
         if (e.path().extension() == ".toml") sorted.insert(e.path().stem().string());
       }
       for (const auto& n : sorted) names += (names.empty() ? "" : ", ") + n;
