@@ -69,6 +69,8 @@ TEST_CASE("systole run rejects bad arguments with one line", "[error]") {
   expect_one_line_error(run("run " + kGemm + " --input b=" + kA), "input 'b': the program has no such input");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kGemm), "not a .npy file (bad magic)");
   expect_one_line_error(run("info nosuch"), "arch config 'nosuch': no such config");
+  expect_one_line_error(run("info 'tiny!'"), "arch config 'tiny!': a config name may hold only letters");
+  expect_one_line_error(run("info " + std::string(300, 'a')), "(300 characters): a config name must be 1 to 64");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --trace /tmp/systole_t.json"),
                         "--trace needs a timed backend");
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --vcd /tmp/systole_q.vcd"),
