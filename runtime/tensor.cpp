@@ -177,8 +177,11 @@ Tensor parse_npy(std::string_view bytes, const std::string& origin) {
       throw UserError(where + ": dimension " + quote(d) + " is not a size");
     }
     t.shape.push_back(std::stoll(d));
-    n *= std::max<std::int64_t>(t.shape.back(), 1);
-    if (n > kMaxElements) throw UserError(where + ": too many elements");
+    // Over the non-zero dimensions, checked before it can overflow (n <= 2^40 and a dimension < 10^12 can).
+    if (__builtin_mul_overflow(n, std::max<std::int64_t>(t.shape.back(), 1), &n) || n > kMaxElements) {
+      throw UserError(where + ": shape " + t.shape_text() + " has too many elements (at most " +
+                      std::to_string(kMaxElements) + ")");
+    }
   }
   // The data must be in the file: checked before allocating, so a lying header cannot exhaust memory.
   const std::size_t width = wide ? 8 : dtype_size(t.dtype);
