@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::compiler {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 #include "systole/op.hpp"
 #include "systole/tensor.hpp"
 

@@ -11,7 +11,7 @@
 #include "compiler/interpret.hpp"
 #include "compiler/lower_detail.hpp"
 #include "sim/cycle/timing.hpp"
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::compiler {
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
-#include "sim/isa/arch.hpp"
+#include "systole/arch.hpp"
 #include "systole/program.hpp"
 
 namespace systole::compiler {

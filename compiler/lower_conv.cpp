@@ -9,8 +9,8 @@
 #include <cmath>
 
 #include "compiler/lower_detail.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/quant.hpp"
+#include "systole/error.hpp"
 
 namespace systole::compiler::detail {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "compiler/ir.hpp"
 #include "compiler/lower.hpp"
-#include "sim/isa/arch.hpp"
+#include "systole/arch.hpp"
 #include "systole/program.hpp"
 
 namespace systole::compiler::detail {

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "compiler/lower_detail.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/quant.hpp"
+#include "systole/error.hpp"
 
 namespace systole::compiler::detail {
 namespace {

@@ -9,8 +9,8 @@
 #include "compiler/onnx_importer.hpp"
 #include "onnx/checker.h"
 #include "onnx/shape_inference/implementation.h"
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
+#include "systole/error.hpp"
 
 namespace systole::compiler {
 namespace onnx_detail {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::models {
 

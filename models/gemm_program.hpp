@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "sim/isa/arch.hpp"
+#include "systole/arch.hpp"
 #include "systole/program.hpp"
 
 namespace systole::models {

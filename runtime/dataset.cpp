@@ -1,6 +1,6 @@
 #include <cstring>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 #include "systole/runtime.hpp"
 
 namespace systole {
@@ -55,7 +55,7 @@ RunResult run_dataset(LoadedProgram& program, const std::map<std::string, Tensor
       event.end += offset;
       total.timeline.push_back(std::move(event));
     }
-    for (sim::QueueSample& q : one.queue_samples) {
+    for (QueueSample& q : one.queue_samples) {
       q.cycle += offset;
       total.queue_samples.push_back(q);
     }

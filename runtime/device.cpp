@@ -1,5 +1,5 @@
 #include "runtime/engine.hpp"
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 #include "systole/runtime.hpp"
 
 namespace systole {

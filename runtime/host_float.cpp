@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "runtime/host_kernels.hpp"
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::runtime {
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::runtime {
 namespace {

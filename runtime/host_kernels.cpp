@@ -3,7 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::runtime {
 namespace {

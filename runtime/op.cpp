@@ -4,7 +4,7 @@
 #include <cmath>
 #include <utility>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole {
 namespace {

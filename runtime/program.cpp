@@ -7,9 +7,9 @@
 #include <fstream>
 #include <set>
 
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
 #include "sim/isa/verify.hpp"
+#include "systole/error.hpp"
 
 namespace systole {
 namespace {

@@ -9,10 +9,10 @@
 #include <map>
 #include <sstream>
 
-#include "sim/isa/arch.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
 #include "sim/isa/insn.hpp"
+#include "systole/arch.hpp"
+#include "systole/error.hpp"
 
 namespace systole {
 namespace {

@@ -10,9 +10,9 @@
 #include "runtime/host_io.hpp"
 #include "sim/cycle/accelerator.hpp"
 #include "sim/cycle/timing.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/machine.hpp"
 #include "sim/isa/verify.hpp"
+#include "systole/error.hpp"
 
 namespace systole::runtime {
 namespace {

@@ -5,8 +5,8 @@
 #include <limits>
 #include <sstream>
 
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
+#include "systole/error.hpp"
 
 namespace systole {
 

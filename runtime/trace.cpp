@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/cycle/timing.hpp"
 #include "systole/runtime.hpp"
 
 namespace systole {
@@ -36,7 +37,7 @@ std::string chrome_trace(const std::vector<TraceSlice>& timeline, double clock_m
 
 namespace systole {
 
-std::string queue_vcd(const std::vector<sim::QueueSample>& samples) {
+std::string queue_vcd(const std::vector<QueueSample>& samples) {
   // One 32-bit integer signal per queue; identifiers are the printable characters from '!'.
   std::ostringstream out;
   out << "$version Systole SystemC model (sim/cycle) $end\n$timescale 1ns $end\n";
@@ -45,10 +46,10 @@ std::string queue_vcd(const std::vector<sim::QueueSample>& samples) {
     out << "$var integer 32 " << static_cast<char>('!' + q) << ' ' << sim::queue_name(q) << " $end\n";
   }
   out << "$upscope $end\n$enddefinitions $end\n";
-  std::vector<sim::QueueSample> sorted = samples;
+  std::vector<QueueSample> sorted = samples;
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.cycle < b.cycle; });
   std::uint64_t now = UINT64_MAX;
-  for (const sim::QueueSample& s : sorted) {
+  for (const QueueSample& s : sorted) {
     if (s.cycle != now) {
       now = s.cycle;
       out << '#' << now << '\n';

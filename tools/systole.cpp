@@ -12,8 +12,8 @@
 
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
+#include "systole/error.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
 

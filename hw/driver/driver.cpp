@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::driver {
 

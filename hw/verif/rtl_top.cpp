@@ -21,8 +21,8 @@
 #include "hw/driver/driver.hpp"
 #include "hw/verif/axi_dram.hpp"
 #include "hw/verif/port_words.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/insn.hpp"
+#include "systole/error.hpp"
 
 namespace systole::verif {
 namespace {

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "sim/cycle/timing.hpp"
-#include "sim/isa/arch.hpp"
 #include "sim/isa/machine.hpp"
+#include "systole/arch.hpp"
 
 namespace systole::verif {
 

@@ -19,8 +19,8 @@
 
 #include "hw/driver/driver.hpp"
 #include "runtime/engine.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
+#include "systole/error.hpp"
 
 namespace systole::runtime {
 namespace {

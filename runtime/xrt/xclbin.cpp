@@ -8,8 +8,8 @@
 #include <sstream>
 #include <vector>
 
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
+#include "systole/error.hpp"
 
 namespace systole::runtime {
 namespace {

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <string>
 
-#include "sim/isa/arch.hpp"
+#include "systole/arch.hpp"
 
 namespace systole::runtime {
 

@@ -19,8 +19,8 @@
 
 #include "sim/cycle/timing.hpp"
 #include "sim/dram/dram_model.hpp"
-#include "sim/isa/arch.hpp"
 #include "sim/isa/machine.hpp"
+#include "systole/arch.hpp"
 
 namespace systole::sim {
 

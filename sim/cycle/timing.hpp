@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "sim/dram/dram_model.hpp"
-#include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
+#include "systole/arch.hpp"
 
 namespace systole::sim {
 

@@ -1,4 +1,4 @@
-#include "sim/isa/arch.hpp"
+#include "systole/arch.hpp"
 #include <cctype>
 
 #include <toml++/toml.h>
@@ -7,8 +7,8 @@
 #include <set>
 #include <sstream>
 
-#include "sim/isa/error.hpp"
 #include "sim/isa/file_io.hpp"
+#include "systole/error.hpp"
 
 namespace systole::isa {
 namespace {
@@ -142,7 +142,9 @@ std::string arch_name_problem(std::string_view name) {
 
 std::filesystem::path arch_dir() {
   if (const char* env = std::getenv("SYSTOLE_ARCH_DIR"); env && *env) return env;
-  return SYSTOLE_ARCH_DIR_DEFAULT;
+  std::error_code ec;
+  if (std::filesystem::is_directory(SYSTOLE_ARCH_DIR_DEFAULT, ec)) return SYSTOLE_ARCH_DIR_DEFAULT;
+  return SYSTOLE_ARCH_DIR_INSTALLED;
 }
 
 ArchConfig load_arch_config(const std::string& name_or_path) {

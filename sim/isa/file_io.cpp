@@ -7,7 +7,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::isa {
 namespace fs = std::filesystem;

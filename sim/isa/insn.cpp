@@ -5,7 +5,7 @@
 #include <sstream>
 #include <vector>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::isa {
 namespace {

@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "sim/isa/dma.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/quant.hpp"
+#include "systole/error.hpp"
 
 namespace systole::isa {
 namespace {

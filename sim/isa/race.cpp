@@ -1,7 +1,7 @@
 #include "sim/isa/race.hpp"
 
 #include "sim/isa/dma.hpp"
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::isa {
 namespace {

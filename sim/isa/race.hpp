@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
 #include "sim/isa/verify.hpp"
+#include "systole/arch.hpp"
 
 namespace systole::isa {
 

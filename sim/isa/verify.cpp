@@ -6,8 +6,8 @@
 #include <string>
 
 #include "sim/isa/dma.hpp"
-#include "sim/isa/error.hpp"
 #include "sim/isa/race.hpp"
+#include "systole/error.hpp"
 
 namespace systole::isa {
 namespace {

@@ -17,8 +17,8 @@
 #include <span>
 #include <vector>
 
-#include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
+#include "systole/arch.hpp"
 
 namespace systole::isa {
 

@@ -5,9 +5,9 @@
 
 #include "compute_programs.hpp"
 #include "sim/cycle/timing.hpp"
-#include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
 #include "sim/isa/machine.hpp"
+#include "systole/arch.hpp"
 
 using namespace systole;
 using namespace systole::cosim;

@@ -10,8 +10,8 @@
 
 #include "compute_programs.hpp"
 #include "sim/cycle/accelerator.hpp"
-#include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
+#include "systole/arch.hpp"
 
 using namespace systole;
 using namespace systole::cosim;

@@ -9,9 +9,9 @@
 #include "hw/verif/axi_dram.hpp"
 #include "rtl_bench.hpp"
 #include "sim/cycle/timing.hpp"
-#include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
 #include "sim/isa/machine.hpp"
+#include "systole/arch.hpp"
 
 using namespace systole;
 using namespace systole::cosim;

@@ -7,8 +7,8 @@
 #include "compute_programs.hpp"
 #include "hw/verif/axi_dram.hpp"
 #include "sim/cycle/timing.hpp"
-#include "sim/isa/arch.hpp"
 #include "sim/isa/insn.hpp"
+#include "systole/arch.hpp"
 
 using namespace systole;
 using namespace systole::cosim;

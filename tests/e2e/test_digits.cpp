@@ -1,6 +1,7 @@
-// The shipped digits models end to end: ONNX -> compiler -> functional backend, on every shipped config, against
-// the IR interpreter (the reference kernels op by op) bit for bit, and the classification accuracy on the 360
-// held-back digits against the reference logits (which match ONNX Runtime exactly, see models/README.md).
+// The shipped digits models end to end: ONNX -> compiler -> every backend the build has (functional, SystemC, and the
+// RTL where the config is verilated), on every shipped config, against the IR interpreter (the reference kernels op
+// by op) bit for bit, and the classification accuracy on the 360 held-back digits against the reference logits
+// (which match ONNX Runtime exactly, see models/README.md).
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
@@ -8,6 +9,7 @@
 #include "compiler/interpret.hpp"
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
+#include "support/backends.hpp"
 #include "systole/runtime.hpp"
 
 using namespace systole;
@@ -47,18 +49,19 @@ TEST_CASE("every digits model on every config gives the IR interpreter's bits", 
     compiler::Graph g = compiler::import_onnx(kDigits / (std::string(model) + ".onnx"));
     const auto& in = g.values[static_cast<std::size_t>(g.inputs.at(0))];
     for (const char* arch : {"tiny", "default", "large"}) {
-      INFO(model << " on " << arch);
-      auto device = Device::open("functional", {.arch = arch});
-      const compiler::CompileResult r = compiler::compile(g, device->arch());
+      const compiler::CompileResult r = compiler::compile(g, isa::load_arch_config(arch));
       std::size_t accel = 0;
       for (const auto& l : r.layers) accel += l.accel;
       CHECK(accel >= 2);  // the gemms/convs at least run on the array
-      auto loaded = device->load(r.program);
-      for (std::int64_t first = 0; first < 24; first += in.shape[0]) {
-        const std::map<std::string, Tensor> inputs{{in.name, images(in.shape, first)}};
-        const auto want = compiler::graph_outputs(g, compiler::interpret(g, inputs));
-        const auto got = loaded->run(inputs).outputs;
-        for (const auto& [name, t] : want) REQUIRE(got.at(name).data == t.data);
+      for (const std::string& backend : test::backends_for(arch)) {
+        INFO(model << " on " << arch << ", " << backend);
+        auto loaded = Device::open(backend, {.arch = arch})->load(r.program);
+        for (std::int64_t first = 0; first < 24; first += in.shape[0]) {
+          const std::map<std::string, Tensor> inputs{{in.name, images(in.shape, first)}};
+          const auto want = compiler::graph_outputs(g, compiler::interpret(g, inputs));
+          const auto got = loaded->run(inputs).outputs;
+          for (const auto& [name, t] : want) REQUIRE(got.at(name).data == t.data);
+        }
       }
     }
   }
@@ -68,23 +71,26 @@ TEST_CASE("digits models classify the held-back digits as the reference executor
   const Tensor labels = read_npy(kDigits / "digits_test_y.npy");
   const Tensor x = read_npy(kDigits / "digits_test_x.npy");
   for (const char* model : {"digits_mlp_qdq", "digits_mlp_qop", "digits_cnn_qdq", "digits_cnn_qop"}) {
-    auto device = Device::open("functional", {.arch = "default"});
-    compiler::Graph g = compiler::import_onnx(kDigits / (std::string(model) + "_b8.onnx"));
-    auto loaded = device->load(compiler::compile(g, device->arch()).program);
-    const Tensor logits =
-        run_dataset(*loaded, {{g.values[static_cast<std::size_t>(g.inputs[0])].name, x}}).outputs.begin()->second;
-    const Tensor ref = read_npy(kDigits / (std::string(model) + "_ref.npy"));
-    REQUIRE(logits.shape == std::vector<std::int64_t>{360, 10});
-    std::int64_t ours = 0, theirs = 0, same = 0;
-    for (std::int64_t i = 0; i < 360; ++i) {
-      ours += argmax(logits, i) == labels.get(i);
-      theirs += argmax(ref, i) == labels.get(i);
-      same += argmax(logits, i) == argmax(ref, i);
+    for (const std::string& backend : test::backends_for("default")) {
+      INFO(model << " on " << backend);
+      auto device = Device::open(backend, {.arch = "default"});
+      compiler::Graph g = compiler::import_onnx(kDigits / (std::string(model) + "_b8.onnx"));
+      auto loaded = device->load(compiler::compile(g, device->arch()).program);
+      const Tensor logits =
+          run_dataset(*loaded, {{g.values[static_cast<std::size_t>(g.inputs[0])].name, x}}).outputs.begin()->second;
+      const Tensor ref = read_npy(kDigits / (std::string(model) + "_ref.npy"));
+      REQUIRE(logits.shape == std::vector<std::int64_t>{360, 10});
+      std::int64_t ours = 0, theirs = 0, same = 0;
+      for (std::int64_t i = 0; i < 360; ++i) {
+        ours += argmax(logits, i) == labels.get(i);
+        theirs += argmax(ref, i) == labels.get(i);
+        same += argmax(logits, i) == argmax(ref, i);
+      }
+      std::printf("%s on %s: accuracy %.2f%% (reference %.2f%%), same prediction on %lld/360\n", model, backend.c_str(),
+                  100.0 * static_cast<double>(ours) / 360, 100.0 * static_cast<double>(theirs) / 360,
+                  static_cast<long long>(same));
+      CHECK(ours == theirs);
+      CHECK(ours >= 324);  // >= 90%: the models are trained, not random
     }
-    std::printf("%s: accuracy %.2f%% (reference %.2f%%), same prediction on %lld/360\n", model,
-                100.0 * static_cast<double>(ours) / 360, 100.0 * static_cast<double>(theirs) / 360,
-                static_cast<long long>(same));
-    CHECK(ours == theirs);
-    CHECK(ours >= 324);  // >= 90%: the models are trained, not random
   }
 }

@@ -1,9 +1,9 @@
 // Arch configs: a bad one names file, key and reason.
 #include <catch2/catch.hpp>
 
-#include "sim/isa/arch.hpp"
-#include "sim/isa/error.hpp"
 #include "support/text.hpp"
+#include "systole/arch.hpp"
+#include "systole/error.hpp"
 
 using namespace systole;
 using Catch::Contains;

@@ -5,9 +5,9 @@
 #include <sstream>
 #include <string>
 
-#include "sim/isa/error.hpp"
 #include "support/text.hpp"
 #include "systole/board.hpp"
+#include "systole/error.hpp"
 
 using namespace systole;
 using Catch::Contains;

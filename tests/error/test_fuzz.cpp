@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
 

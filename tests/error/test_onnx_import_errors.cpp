@@ -5,7 +5,7 @@
 #include <string>
 
 #include "compiler/onnx_import.hpp"
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 using namespace systole;
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/isa/error.hpp"
 #include "support/text.hpp"
+#include "systole/error.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
 

@@ -3,8 +3,8 @@
 #include <cstdint>
 #include <string>
 
-#include "sim/isa/arch.hpp"
 #include "sim/isa/machine.hpp"
+#include "systole/arch.hpp"
 #include "tests/fuzz/fuzz_common.hpp"
 
 using namespace systole;

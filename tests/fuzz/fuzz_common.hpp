@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 namespace systole::fuzz {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 #include "systole/runtime.hpp"
 
 namespace systole::test {

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include "sim/isa/arch.hpp"
+#include "systole/arch.hpp"
 
 namespace systole::test {
 

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 
-#include "sim/isa/error.hpp"
 #include "sim/isa/insn.hpp"
+#include "systole/error.hpp"
 
 using namespace systole;
 using spec::Insn;

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "runtime/host_kernels.hpp"
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 
 using namespace systole;
 using runtime::HostValue;

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/isa/arch.hpp"
+#include "systole/arch.hpp"
 #include "systole/spec/isa_gen.hpp"
 
 using namespace systole;

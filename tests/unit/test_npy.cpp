@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/isa/error.hpp"
+#include "systole/error.hpp"
 #include "systole/tensor.hpp"
 
 using namespace systole;

@@ -5,9 +5,9 @@
 //   auto run  = prog->run({{"a", tensor}});
 //   run.outputs.at("y"); run.counters;
 //
-// Device::open picks a backend by name (a switch, no registry). load() refuses a program compiled for another
-// arch (fingerprint mismatch) and verifies it statically (bounds, tokens, races) before anything runs. run()
-// checks every input's name, dtype and shape against the program's tensor descriptors.
+// Device::open picks a backend by name (the engines this program links, runtime/engine.hpp). load() refuses a program
+// compiled for another arch (fingerprint mismatch) and verifies it statically (bounds, tokens, races) before anything
+// runs. run() checks every input's name, dtype and shape against the program's tensor descriptors.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/cycle/timing.hpp"
-#include "sim/isa/arch.hpp"
-#include "sim/isa/error.hpp"
+#include "systole/arch.hpp"
+#include "systole/error.hpp"
 #include "systole/program.hpp"
 #include "systole/tensor.hpp"
 
@@ -70,19 +69,28 @@ struct TraceSlice {
   std::uint64_t end = 0;
 };
 
+// Occupancy of one of the model's queues became `value` at `cycle` (timed backends, DeviceOptions::record_queues).
+// `queue` numbers the three instruction queues (load, compute, store), then the four token queues (load->compute,
+// compute->load, compute->store, store->compute); queue_vcd() names them.
+struct QueueSample {
+  std::uint64_t cycle = 0;
+  std::uint32_t queue = 0;
+  std::uint32_t value = 0;
+};
+
 struct RunResult {
   std::map<std::string, Tensor> outputs;
   Counters counters;
-  std::vector<LayerCounters> layers;            // program order; empty for untimed backends
-  std::vector<TraceSlice> timeline;             // empty for untimed backends
-  std::vector<sim::QueueSample> queue_samples;  // when DeviceOptions::record_queues; cycles from the run's start
+  std::vector<LayerCounters> layers;       // program order; empty for untimed backends
+  std::vector<TraceSlice> timeline;        // empty for untimed backends
+  std::vector<QueueSample> queue_samples;  // when DeviceOptions::record_queues; cycles from the run's start
 };
 
 // The timeline as a Chrome/Perfetto trace (JSON, one track per unit, timestamps in microseconds at `clock_mhz`).
 std::string chrome_trace(const std::vector<TraceSlice>& timeline, double clock_mhz);
 
 // Queue occupancy as a VCD (one integer signal per queue, 1 ns per cycle), for GTKWave or Surfer.
-std::string queue_vcd(const std::vector<sim::QueueSample>& samples);
+std::string queue_vcd(const std::vector<QueueSample>& samples);
 
 // The per-layer counters as a table: measured cycles beside the analytic estimate, MAC utilization, per-unit busy
 // share, the largest stall and DRAM bytes.

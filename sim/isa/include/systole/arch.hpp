@@ -40,7 +40,8 @@ ArchConfig read_arch_config(const std::filesystem::path& file);
 // Resolves a name (`tiny`, `default`, ...) in the arch directory, or a path to a .toml file.
 ArchConfig load_arch_config(const std::string& name_or_path);
 
-// The directory of the named configs: $SYSTOLE_ARCH_DIR if set, else the source tree's hw/arch.
+// The directory of the named configs: $SYSTOLE_ARCH_DIR if set, else the source tree's hw/arch while it exists, else
+// the installed copy (<prefix>/share/systole/arch).
 std::filesystem::path arch_dir();
 
 // Why `name` is not an arch name as program files carry it, or an empty string when it is one: 1 to 64 characters
