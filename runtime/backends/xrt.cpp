@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "hw/driver/driver.hpp"
 #include "runtime/engine.hpp"
@@ -43,6 +44,38 @@ class KernelBus final : public driver::ControlBus {
  private:
   xrt::kernel& kernel_;
 };
+
+// The xrt::kernel::set_arg index of the argument in register `name`: its place among the registers that are
+// arguments (hw/spec/regmap.toml through spec::kRegs, the numbering kernel.xml and runtime/xrt/xclbin.cpp use), or -1
+// when the register is no argument of that kind.
+constexpr int arg_index(std::string_view name, spec::ArgKind kind) {
+  int index = 0;
+  for (const spec::RegSpec& r : spec::kRegs) {
+    if (r.arg == spec::ArgKind::kNone) continue;
+    if (name == r.name) return r.arg == kind ? index : -1;
+    ++index;
+  }
+  return -1;
+}
+constexpr int kInsnArg = arg_index("insn_addr", spec::ArgKind::kPointer);
+constexpr int kInsnCountArg = arg_index("insn_count", spec::ArgKind::kScalar);
+constexpr int kConstArg = arg_index("const_addr", spec::ArgKind::kPointer);
+constexpr int kConstSizeArg = arg_index("const_size", spec::ArgKind::kScalar);
+constexpr int kActArg = arg_index("act_addr", spec::ArgKind::kPointer);
+constexpr int kActSizeArg = arg_index("act_size", spec::ArgKind::kScalar);
+static_assert(kInsnArg >= 0 && kInsnCountArg >= 0 && kConstArg >= 0 && kConstSizeArg >= 0 && kActArg >= 0 &&
+                  kActSizeArg >= 0,
+              "hw/spec/regmap.toml no longer has the kernel arguments the xrt engine sets");
+static_assert(spec::kKernelArgCount == 6, "the xrt engine sets six kernel arguments; regmap.toml has another count");
+// The scalars are set as std::uint32_t (insn_count) and std::uint64_t (the sizes): their registers' widths.
+constexpr std::uint32_t reg_bits(std::string_view name) {
+  for (const spec::RegSpec& r : spec::kRegs) {
+    if (name == r.name) return r.width;
+  }
+  return 0;
+}
+static_assert(reg_bits("insn_count") == 32 && reg_bits("const_size") == 64 && reg_bits("act_size") == 64,
+              "a scalar kernel argument changed width in hw/spec/regmap.toml");
 
 // The slowest kernel clock a board file has is 150 MHz; a segment gets its cycle limit at a third of that.
 constexpr double kSlowestClockHz = 50e6;
@@ -89,12 +122,12 @@ class XrtEngine final : public Engine {
     const double seconds = static_cast<double>(context.max_cycles) / kSlowestClockHz + 10;
     try {
       xrt::run run(kernel_);
-      run.set_arg(0, insn_bo);
-      run.set_arg(1, static_cast<std::uint32_t>(insns.size()));
-      run.set_arg(2, const_bo);
-      run.set_arg(3, static_cast<std::uint64_t>(dram.const_region.size()));
-      run.set_arg(4, act_bo);
-      run.set_arg(5, static_cast<std::uint64_t>(dram.act_region.size()));
+      run.set_arg(kInsnArg, insn_bo);
+      run.set_arg(kInsnCountArg, static_cast<std::uint32_t>(insns.size()));
+      run.set_arg(kConstArg, const_bo);
+      run.set_arg(kConstSizeArg, static_cast<std::uint64_t>(dram.const_region.size()));
+      run.set_arg(kActArg, act_bo);
+      run.set_arg(kActSizeArg, static_cast<std::uint64_t>(dram.act_region.size()));
       run.start();
       const ert_cmd_state state = run.wait(std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)));
       if (state == ERT_CMD_STATE_TIMEOUT) {
@@ -134,9 +167,6 @@ class XrtEngine final : public Engine {
   }
 
  private:
-  // The set_arg index of each pointer argument (hw/spec/regmap.toml).
-  static constexpr int kInsnArg = 0, kConstArg = 2, kActArg = 4;
-
   // Checks the fingerprint register once, before the first run. Returns "" when checked, or, under an emulation
   // whose kernel has no registers, why it could not be read (the caller runs the host path and then stops).
   std::string check_fingerprint(const std::string& segment) {
