@@ -9,10 +9,13 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
+#include "runtime/vitis_flow.hpp"
 #include "sim/isa/file_io.hpp"
+#include "systole/board.hpp"
 #include "systole/error.hpp"
 #include "systole/program_text.hpp"
 #include "systole/runtime.hpp"
@@ -137,18 +140,47 @@ void print_accuracy(const systole::RunResult& result, const std::string& labels_
               100.0 * static_cast<double>(correct) / static_cast<double>(out.shape[0]));
 }
 
-int compile_model(const std::string& model, const std::string& arch_name, const std::string& output, bool dump_ir,
-                  const std::string& report) {
-  const auto arch = systole::isa::load_arch_config(arch_name);
+// `--board NAME`: the board's arch config, with the board's kernel clock for the latencies reported (the clock is not
+// part of the fingerprint, so programs are the same). An --arch given beside it must name the same config.
+systole::isa::ArchConfig board_arch(const systole::Board& board, const std::string& arch_arg) {
+  systole::isa::ArchConfig arch = systole::isa::load_arch_config(board.arch);
+  if (!arch_arg.empty()) {
+    const systole::isa::ArchConfig asked = systole::isa::load_arch_config(arch_arg);
+    if (asked.name != arch.name || asked.fingerprint() != arch.fingerprint()) {
+      throw UserError("--arch " + arch_arg + " conflicts with --board " + board.name +
+                      ", which is built with arch config " + board.arch +
+                      ": drop --arch, or drop --board to use another config");
+    }
+  }
+  arch.params.clock_mhz = board.kernel_clock_mhz;
+  return arch;
+}
+
+struct CompileArgs {
+  std::string model;
+  std::string arch = "default";
+  bool arch_given = false;  // --arch on the command line (checked against --board)
+  std::string board, output, report;
+  bool dump_ir = false;
+};
+
+int compile_model(const CompileArgs& args) {
+  const auto arch = args.board.empty()
+                        ? systole::isa::load_arch_config(args.arch)
+                        : board_arch(systole::load_board(args.board), args.arch_given ? args.arch : std::string());
+  const std::string& model = args.model;
+  const std::string& output = args.output;
+  const std::string& report = args.report;
   if (!output.empty()) systole::isa::check_writable(output, "program file");  // before minutes of compiling
   if (!report.empty()) systole::isa::check_writable(report, "--report");
   const auto start = std::chrono::steady_clock::now();
   systole::compiler::Graph graph = systole::compiler::import_onnx(model);
   const systole::compiler::CompileResult result = systole::compiler::compile(graph, arch);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (dump_ir) std::cout << graph.dump();
+  if (args.dump_ir) std::cout << graph.dump();
   std::cout << systole::compiler::report_table(result, arch);
-  std::printf("compiled %s for arch %s in %.3f s\n", model.c_str(), arch.name.c_str(), seconds);
+  std::printf("compiled %s for arch %s%s in %.3f s\n", model.c_str(), arch.name.c_str(),
+              args.board.empty() ? "" : (" (board " + args.board + ")").c_str(), seconds);
   if (!report.empty()) {
     systole::isa::write_file_atomic(report, systole::compiler::report_json(result, arch) + "\n", "--report");
   }
@@ -206,7 +238,8 @@ void info(const std::string& target) {
 struct RunArgs {
   std::string program;
   std::string backend = "functional";
-  std::string arch;  // default: the program's
+  std::string arch;   // default: the program's
+  std::string board;  // selects the board's arch config and kernel clock
   std::vector<std::string> inputs;
   std::string output_dir, stats, labels, trace, vcd, wave, xclbin;
   std::int64_t max_cycles = 0;
@@ -269,7 +302,17 @@ int run_program(const RunArgs& args) {
   const std::string& program_path = args.program;
   const std::string& backend = args.backend;
   std::string arch = args.arch;
+  std::optional<systole::Board> board;
+  if (!args.board.empty()) {
+    board = systole::load_board(args.board);
+    arch = board_arch(*board, args.arch).name;
+  }
   systole::Program program = systole::Program::read(program_path);
+  if (board && program.arch_name != board->arch) {
+    throw UserError("program " + program_path + " was compiled for arch config " + program.arch_name +
+                    ", and --board " + board->name + " is built with " + board->arch + ": compile it with --board " +
+                    board->name);
+  }
   if (arch.empty()) arch = program.arch_name;
   std::map<std::string, systole::Tensor> bound;
   for (const auto& spec : args.inputs) {
@@ -296,12 +339,15 @@ int run_program(const RunArgs& args) {
   const systole::RunResult result = systole::run_dataset(*loaded, bound);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  std::cout << "ran " << program_path << " on " << backend << " (arch " << device->arch().name << ") in "
-            << seconds * 1e3 << " ms\n";
+  // What the reports convert cycles to time with: the board's kernel clock, else the arch config's.
+  systole::isa::ArchConfig report_arch = device->arch();
+  if (board) report_arch.params.clock_mhz = board->kernel_clock_mhz;
+  std::cout << "ran " << program_path << " on " << backend << " (arch " << report_arch.name
+            << (board ? ", board " + board->name : "") << ") in " << seconds * 1e3 << " ms\n";
   for (const auto& [name, tensor] : result.outputs) print_tensor_summary(name, tensor);
   if (!args.labels.empty()) print_accuracy(result, args.labels);
   if (const auto c = result.counters.find("cycles"); c != result.counters.end() && c->second > 0) {
-    const auto& a = device->arch();
+    const auto& a = report_arch;
     std::printf("  %llu cycles (%.3f ms at %lld MHz)", static_cast<unsigned long long>(c->second),
                 static_cast<double>(c->second) / static_cast<double>(a.params.clock_mhz) / 1e3,
                 static_cast<long long>(a.params.clock_mhz));
@@ -324,21 +370,49 @@ int run_program(const RunArgs& args) {
   }
   if (!args.trace.empty()) {
     write_text(args.trace, "--trace",
-               systole::chrome_trace(result.timeline, static_cast<double>(device->arch().params.clock_mhz)));
+               systole::chrome_trace(result.timeline, static_cast<double>(report_arch.params.clock_mhz)));
   }
   if (!args.vcd.empty()) write_text(args.vcd, "--vcd", systole::queue_vcd(result.queue_samples));
   if (!args.stats.empty()) {
-    if (!result.layers.empty()) std::cout << systole::layer_table(result, device->arch());
+    if (!result.layers.empty()) std::cout << systole::layer_table(result, report_arch);
     nlohmann::json j;
     j["program"] = program_path;
     j["backend"] = backend;
-    j["arch"] = device->arch().name;
+    j["arch"] = report_arch.name;
+    if (board) j["board"] = board->name;
+    j["clock_mhz"] = report_arch.params.clock_mhz;
     j["wall_seconds"] = seconds;
     j["counters"] = result.counters;
     j["layers"] = nlohmann::json::array();
     for (const auto& l : result.layers) j["layers"].push_back({{"name", l.name}, {"counters", l.counters}});
     write_text(args.stats, "--stats", j.dump(2) + "\n");
   }
+  return 0;
+}
+
+// `build-xclbin`: writes the Vitis flow of a board into `dir`, then builds `target` with it when Vivado and v++ are on
+// PATH; without them it stops there (exit 0) and says what to run once they are.
+int build_xclbin(const std::string& board, const std::string& arch, const std::string& dir, const std::string& target) {
+  const systole::VitisFlow flow = systole::write_vitis_flow(board, arch, dir);
+  std::cout << "wrote the Vitis flow of " << flow.board.name << " (" << flow.board.platform << ", "
+            << flow.board.kernel_clock_mhz << " MHz) for arch config " << flow.arch.name << " into " << dir << ": "
+            << flow.files.size() << " files; README.txt says what to run\n";
+  const std::string make = "make -C " + dir + " " + target;
+  std::string missing;
+  for (const char* tool : {"v++", "vivado"}) {
+    if (systole::find_on_path(tool).empty()) missing += (missing.empty() ? "" : ", ") + std::string(tool);
+  }
+  if (!missing.empty()) {
+    std::cout << "Vitis not found on PATH (no " << missing << "): stopped after writing " << dir
+              << "; once Vitis is set up (source <Vitis>/settings64.sh), run: " << make << "\n";
+    return 0;
+  }
+  if (systole::find_on_path("make").empty()) throw UserError("make not found on PATH: install it, then run " + make);
+  std::cout << "running " << make << std::endl;
+  if (const int status = systole::run_process({"make", "-C", dir, target}); status != 0) {
+    throw UserError(make + " failed with exit status " + std::to_string(status) + " (logs under " + dir + "/build)");
+  }
+  std::cout << "xclbin: " << (std::filesystem::path(dir) / flow.xclbin(target)).string() << "\n";
   return 0;
 }
 
@@ -363,20 +437,24 @@ int main(int argc, char** argv) {
       app.add_subcommand("info", "Describe a program file, an arch config (name or .toml) or a .npy tensor");
   info_cmd->add_option("target", info_target, "Program file, arch config name or .toml file, or .npy file")->required();
 
-  std::string model, compile_arch = "default", compile_out, compile_report;
-  bool dump_ir = false;
+  CompileArgs compile;
   auto* compile_cmd = app.add_subcommand("compile", "Compile a quantized ONNX model (QDQ or QOperator) to a program");
-  compile_cmd->add_option("model", model, "ONNX model")->required();
-  compile_cmd->add_option("--arch", compile_arch, "Arch config name or .toml file")->capture_default_str();
-  compile_cmd->add_option("-o,--output", compile_out, "Program file to write");
-  compile_cmd->add_flag("--dump-ir", dump_ir, "Print the IR");
-  compile_cmd->add_option("--report", compile_report, "Write the per-layer compile report as JSON");
+  compile_cmd->add_option("model", compile.model, "ONNX model")->required();
+  auto* compile_arch =
+      compile_cmd->add_option("--arch", compile.arch, "Arch config name or .toml file")->capture_default_str();
+  compile_cmd->add_option("--board", compile.board,
+                          "FPGA board (boards/): its arch config, and its kernel clock for the latencies reported");
+  compile_cmd->add_option("-o,--output", compile.output, "Program file to write");
+  compile_cmd->add_flag("--dump-ir", compile.dump_ir, "Print the IR");
+  compile_cmd->add_option("--report", compile.report, "Write the per-layer compile report as JSON");
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Run a program on a backend");
   run_cmd->add_option("program", run.program, "Program file")->required();
   run_cmd->add_option("--backend", run.backend, "functional | systemc | rtl | xrt")->capture_default_str();
   run_cmd->add_option("--arch", run.arch, "Arch config (default: the one the program was compiled for)");
+  run_cmd->add_option("--board", run.board,
+                      "FPGA board (boards/): its arch config, and its kernel clock for the times reported");
   run_cmd->add_option("--input", run.inputs, "NAME=FILE.npy, once per input");
   run_cmd->add_option("--output-dir", run.output_dir, "Write each output as DIR/NAME.npy");
   run_cmd->add_option("--stats", run.stats,
@@ -395,6 +473,18 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   run_cmd->add_option("--timeout", run.timeout,
                       "Stop a segment that takes longer, in seconds of host time (systemc; 0, the default: none)");
+
+  std::string xclbin_board, xclbin_arch, xclbin_dir, xclbin_target = "hw";
+  auto* xclbin_cmd = app.add_subcommand(
+      "build-xclbin",
+      "Write the Vitis flow of a board (RTL, kernel.xml, connectivity, package_xo.tcl, Makefile) into a folder, and "
+      "build it when Vivado and v++ are on PATH");
+  xclbin_cmd->add_option("--board", xclbin_board, "FPGA board (a name in boards/ or a .toml file)")->required();
+  xclbin_cmd->add_option("--arch", xclbin_arch, "Arch config (default: the board's)");
+  xclbin_cmd->add_option("-o,--output", xclbin_dir, "Folder to write (created if absent)")->required();
+  xclbin_cmd->add_option("--target", xclbin_target, "What make builds when Vitis is on PATH: hw or hw_emu")
+      ->check(CLI::IsMember(std::vector<std::string>(systole::kVitisTargets.begin(), systole::kVitisTargets.end())))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -420,7 +510,10 @@ int main(int argc, char** argv) {
     } else if (*run_cmd) {
       return run_program(run);
     } else if (*compile_cmd) {
-      return compile_model(model, compile_arch, compile_out, dump_ir, compile_report);
+      compile.arch_given = compile_arch->count() > 0;
+      return compile_model(compile);
+    } else if (*xclbin_cmd) {
+      return build_xclbin(xclbin_board, xclbin_arch, xclbin_dir, xclbin_target);
     }
   } catch (const std::exception& e) {
     std::cerr << "systole: error: " << e.what() << "\n";

@@ -6,7 +6,12 @@
 #
 # The stubbed IP is a systole_top whose bus interfaces are $STUB_BUSIFS (default: s_axi_control and the four
 # masters); those in $STUB_READERS have read channels (default: all but m_axi_store), those in $STUB_WRITERS write
-# channels (default: s_axi_control, m_axi_store). Each IP-changing call is printed as "STUB: <command> <arguments>".
+# channels (default: s_axi_control, m_axi_store). Its user parameters are the `parameter`s (not the localparams) of
+# hw/rtl/systole_top.sv, as Vivado's packager infers them. Each IP-changing call is printed as
+# "STUB: <command> <arguments>", and the stubbed package_xo writes an empty .xo where it was asked to.
+#
+# $STUB_PACKAGE_XO names another copy of package_xo.tcl to run (a `systole build-xclbin` folder's), so a fake `vivado`
+# on PATH can stand in for the real one there (tests/unit/test_build_xclbin.cpp).
 
 proc stub_env {name default} {
   return [expr {[info exists ::env($name)] ? $::env($name) : $default}]
@@ -14,12 +19,19 @@ proc stub_env {name default} {
 set stub_busifs [stub_env STUB_BUSIFS {s_axi_control m_axi_fetch m_axi_load m_axi_acc m_axi_store}]
 set stub_readers [stub_env STUB_READERS {s_axi_control m_axi_fetch m_axi_load m_axi_acc}]
 set stub_writers [stub_env STUB_WRITERS {s_axi_control m_axi_store}]
-set stub_params {Fingerprint Rows Cols InpRows WgtRows AccRows Banks InsnDepth TokenDepth BeatBytes MaxOutstanding
-                 BurstBytes}
+set stub_top [open [file join [file dirname [file normalize [info script]]] .. rtl systole_top.sv] r]
+set stub_params [lmap {-> name} [regexp -all -inline {\mparameter\s+[^=;]*?\m(\w+)\s*=} [read $stub_top]] {
+  set name
+}]
+close $stub_top
 
 proc note {args} { puts "STUB: [join $args]" }
-foreach cmd {create_project add_files update_compile_order close_project package_xo set_property} {
+foreach cmd {create_project add_files update_compile_order close_project set_property} {
   proc $cmd {args} "note $cmd {*}\$args"
+}
+proc package_xo {args} {
+  note package_xo {*}$args
+  close [open [lindex $args [expr {[lsearch $args -xo_path] + 1}]] w]
 }
 proc current_fileset {args} { return sources_1 }
 proc get_property {prop obj} {
@@ -59,4 +71,4 @@ proc ipx::add_bus_parameter {name busif} { return "$busif.$name" }
 foreach cmd {create_xgui_files update_checksums check_integrity save_core} { proc ipx::$cmd {args} {} }
 
 set argc [llength $argv]
-source [file join [file dirname [info script]] package_xo.tcl]
+source [stub_env STUB_PACKAGE_XO [file join [file dirname [info script]] package_xo.tcl]]

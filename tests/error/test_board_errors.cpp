@@ -45,6 +45,19 @@ TEST_CASE("missing and unknown board keys are rejected", "[error]") {
                     Contains("key 'memory.banks[0].name': missing"));
 }
 
+TEST_CASE("a board's arch config must be a config that exists, named, not a path", "[error]") {
+  const std::string base = shipped_board("u250");
+  CHECK(parse(base).arch == "large");
+  CHECK_THROWS_WITH(parse(replace(base, "arch = \"large\"\n", "")), Contains("board b.toml: key 'arch': missing"));
+  CHECK_THROWS_WITH(parse(replace(base, "arch = \"large\"", "arch = \"huge\"")),
+                    Contains("board b.toml: key 'arch': arch config 'huge': no such config in ") &&
+                        Contains("(known: default, large, tiny"));
+  CHECK_THROWS_WITH(parse(replace(base, "arch = \"large\"", "arch = \"hw/arch/large.toml\"")),
+                    Contains("key 'arch': 'hw/arch/large.toml' is not an arch config name: a name may hold only"));
+  CHECK_THROWS_WITH(parse(replace(base, "arch = \"large\"", "arch = 32")), Contains("key 'arch': must be a string"));
+  CHECK_THROWS_WITH(parse(replace(base, "arch = \"large\"", "arch = \"\"")), Contains("key 'arch': must not be empty"));
+}
+
 TEST_CASE("mistyped board values are rejected", "[error]") {
   const std::string base = shipped_board("u250");
   CHECK_THROWS_WITH(parse(replace(base, "kernel_clock_mhz = 300", "kernel_clock_mhz = \"300\"")),

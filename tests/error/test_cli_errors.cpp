@@ -1,5 +1,6 @@
 // The CLI on bad input: one line on stderr, a non-zero exit status, never a crash.
 #include <sys/wait.h>
+#include <unistd.h>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
@@ -238,4 +239,50 @@ TEST_CASE("a run past its cycle limit stops with one line naming where each unit
                                     std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_test_x.npy"),
                         "did not finish within 1e-09 s of host time (65536 cycles); dispatch at instruction ");
   fs::remove(cnn);
+}
+
+TEST_CASE("compile and run with --board select the board's arch config and kernel clock", "[unit]") {
+  const fs::path dir = fs::temp_directory_path() / ("systole_cli_board_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string mlp = std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_mlp_qdq.onnx";
+  const std::string prog = (dir / "mlp.sys").string();
+  // The KV260 is built with tiny and runs its kernel at 150 MHz: the compile report's latency is at that clock.
+  const Outcome c = run("compile " + mlp + " --board kv260 -o " + prog);
+  INFO(c.output);
+  CHECK(c.status == 0);
+  CHECK_THAT(c.output, Contains("compiled " + mlp + " for arch tiny (board kv260)"));
+  CHECK_THAT(c.output, Contains(" ms at 150 MHz)"));
+  const Outcome info = run("info " + prog);
+  CHECK_THAT(info.output, Contains("program for arch tiny"));
+  // Without --board the same program reports at tiny's own clock (250 MHz).
+  CHECK_THAT(run("compile " + mlp + " --arch tiny").output, Contains(" ms at 250 MHz)"));
+  // The same --arch beside --board is accepted.
+  CHECK(run("compile " + mlp + " --board kv260 --arch tiny").status == 0);
+
+  // run: gemm.sys is compiled for default, the U55C's and the ZCU104's config; cycles are reported at each board's
+  // clock.
+  const Outcome u55c = run("run " + kGemm + " --input a=" + kA + " --backend systemc --board u55c --stats " +
+                           (dir / "stats.json").string());
+  INFO(u55c.output);
+  CHECK(u55c.status == 0);
+  CHECK_THAT(u55c.output, Contains("(arch default, board u55c)") && Contains(" ms at 300 MHz)"));
+  std::ifstream stats(dir / "stats.json");
+  const std::string json((std::istreambuf_iterator<char>(stats)), std::istreambuf_iterator<char>());
+  CHECK_THAT(json, Contains("\"board\": \"u55c\"") && Contains("\"clock_mhz\": 300"));
+  CHECK_THAT(run("run " + kGemm + " --input a=" + kA + " --backend systemc --board zcu104").output,
+             Contains(" ms at 150 MHz)"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("compile and run refuse a --board with a conflicting --arch and a program compiled for another config",
+          "[error]") {
+  const std::string mlp = std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_mlp_qdq.onnx";
+  expect_one_line_error(run("compile " + mlp + " --board kv260 --arch default"),
+                        "--arch default conflicts with --board kv260, which is built with arch config tiny");
+  expect_one_line_error(run("compile " + mlp + " --board nosuch"), "board 'nosuch': no such board");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --board u55c --arch tiny"),
+                        "--arch tiny conflicts with --board u55c, which is built with arch config default");
+  expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --board u250"),
+                        "was compiled for arch config default, and --board u250 is built with large: compile it with "
+                        "--board u250");
 }

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
 #include <string>
 
+#include "systole/arch.hpp"
 #include "systole/board.hpp"
 #include "systole/spec/isa_gen.hpp"
 
@@ -92,6 +94,35 @@ TEST_CASE("board figures match the data sheets", "[unit]") {
   CHECK(load_board("kv260").resources.dsp == 1248);
   CHECK(load_board("zcu104").find_bank("HP0") != nullptr);
   CHECK(load_board("zcu104").find_bank("DDR[0]") == nullptr);
+}
+
+TEST_CASE("each board names the arch config it is built with, and that config fits the device", "[unit]") {
+  // Hand-checked against each file's comment: the big Alveo cards with DDR take large, the U55C's one HBM
+  // pseudo-channel default, the ZCU104 default and the KV260 (144 BRAM36) tiny.
+  const std::map<std::string, std::string> expected = {
+      {"u250", "large"}, {"u280", "large"}, {"u55c", "default"}, {"zcu104", "default"}, {"kv260", "tiny"}};
+  for (const auto& [name, arch] : expected) {
+    INFO(name);
+    const Board b = load_board(name);
+    CHECK(b.arch == arch);
+    CHECK(b.embedded() == (name == "zcu104" || name == "kv260"));
+    CHECK(isa::load_arch_config(b.arch).name == arch);
+    // The Yosys estimate of the whole kernel for the board's family (hw/synth/results) within the device totals.
+    const fs::path result = fs::path(SYSTOLE_SOURCE_DIR) / "hw/synth/results" / (arch + "_" + b.family + ".json");
+    REQUIRE(fs::exists(result));
+    const auto synth = nlohmann::json::parse(std::ifstream(result))["resources"];
+    CHECK(synth["lut"].get<double>() < b.resources.lut);
+    CHECK(synth["ff"].get<double>() < b.resources.ff);
+    CHECK(synth["dsp"].get<double>() < b.resources.dsp);
+    CHECK(synth["bram36"].get<double>() < b.resources.bram36);
+  }
+  // What the boards do not take: default's block RAM exceeds the KV260's, large's the ZCU104's.
+  const auto bram36 = [](const std::string& arch) {
+    const fs::path f = fs::path(SYSTOLE_SOURCE_DIR) / "hw/synth/results" / (arch + "_xcup.json");
+    return nlohmann::json::parse(std::ifstream(f))["resources"]["bram36"].get<double>();
+  };
+  CHECK(bram36("default") > load_board("kv260").resources.bram36);
+  CHECK(bram36("large") > load_board("zcu104").resources.bram36);
 }
 
 TEST_CASE("a board loads by path as well as by name", "[unit]") {
