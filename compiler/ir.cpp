@@ -34,14 +34,9 @@ std::int64_t Value::elements() const {
 }
 
 int Graph::add_value(Value v) {
-  // Over the non-zero dimensions, so that no product of any of them overflows, even in an empty tensor.
-  std::int64_t elements = 1;
-  for (const std::int64_t d : v.shape) {
-    if (d < 0 || __builtin_mul_overflow(elements, std::max<std::int64_t>(d, 1), &elements) ||
-        elements > kMaxValueElements) {
-      throw ValueTooLarge("tensor " + quote(v.name) + " of shape " + shape_text(v.shape) + " has more than the " +
-                          std::to_string(kMaxValueElements) + " elements a tensor may have");
-    }
+  if (checked_element_count(v.shape, kMaxValueElements) < 0) {
+    throw ValueTooLarge("tensor " + quote(v.name) + " of shape " + shape_text(v.shape) + " has more than the " +
+                        std::to_string(kMaxValueElements) + " elements a tensor may have");
   }
   values.push_back(std::move(v));
   return static_cast<int>(values.size()) - 1;

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -110,19 +111,12 @@ std::int64_t ConstTensor::integer(std::size_t i) const {
 }
 
 std::int64_t element_count(const std::vector<std::int64_t>& shape) {
-  // The product of the non-zero dimensions must fit too, so that no product of any of them (the outer and inner
-  // sizes around an axis) overflows, even in an empty tensor.
-  std::int64_t nonzero = 1;
-  bool empty = false;
   for (const std::int64_t d : shape) {
     if (d < 0) throw ImportFailure("shape " + shape_text(shape) + " has a negative or unknown dimension");
-    if (d == 0) {
-      empty = true;
-    } else if (__builtin_mul_overflow(nonzero, d, &nonzero)) {
-      throw ImportFailure("shape " + shape_text(shape) + " is too large");
-    }
   }
-  return empty ? 0 : nonzero;
+  const std::int64_t n = checked_element_count(shape, std::numeric_limits<std::int64_t>::max());
+  if (n < 0) throw ImportFailure("shape " + shape_text(shape) + " is too large");
+  return n;
 }
 
 void check_tensor(const TensorProto& t) {

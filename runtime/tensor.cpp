@@ -74,6 +74,20 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return s + "]";
 }
 
+std::int64_t checked_element_count(const std::vector<std::int64_t>& shape, std::int64_t limit) {
+  std::int64_t nonzero = 1;
+  bool empty = false;
+  for (const std::int64_t d : shape) {
+    if (d < 0) return -1;
+    if (d == 0) {
+      empty = true;
+    } else if (__builtin_mul_overflow(nonzero, d, &nonzero) || nonzero > limit) {
+      return -1;
+    }
+  }
+  return empty ? 0 : nonzero;
+}
+
 std::string Tensor::shape_text() const {
   return systole::shape_text(shape);
 }
@@ -168,7 +182,6 @@ Tensor parse_npy(std::string_view bytes, const std::string& origin) {
   }
   if (header.find("'shape'") == std::string::npos) throw UserError(where + ": header has no 'shape'");
   std::istringstream dims(header_field(header, "shape"));
-  std::int64_t n = 1;
   for (std::string d; std::getline(dims, d, ',');) {
     d.erase(0, d.find_first_not_of(' '));
     d.erase(d.find_last_not_of(' ') + 1);
@@ -177,8 +190,7 @@ Tensor parse_npy(std::string_view bytes, const std::string& origin) {
       throw UserError(where + ": dimension " + quote(d) + " is not a size");
     }
     t.shape.push_back(std::stoll(d));
-    // Over the non-zero dimensions, checked before it can overflow (n <= 2^40 and a dimension < 10^12 can).
-    if (__builtin_mul_overflow(n, std::max<std::int64_t>(t.shape.back(), 1), &n) || n > kMaxElements) {
+    if (checked_element_count(t.shape, kMaxElements) < 0) {
       throw UserError(where + ": shape " + t.shape_text() + " has too many elements (at most " +
                       std::to_string(kMaxElements) + ")");
     }

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "systole/error.hpp"
 #include "systole/tensor.hpp"
@@ -83,4 +84,17 @@ TEST_CASE("npy headers that lie are rejected before allocating", "[error]") {
   CHECK_THROWS_WITH(
       read_npy(write_raw("systole_fo.npy", "{'descr': '|i1', 'fortran_order': Maybe, 'shape': (1,), }", "a")),
       Catch::Contains("'fortran_order' is 'Maybe', not True or False"));
+}
+
+TEST_CASE("checked_element_count bounds the product of the non-zero dimensions", "[unit]") {
+  constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+  CHECK(checked_element_count({}, kNoLimit) == 1);
+  CHECK(checked_element_count({2, 3, 4}, 24) == 24);
+  CHECK(checked_element_count({2, 3, 4}, 23) == -1);
+  CHECK(checked_element_count({2, -1}, kNoLimit) == -1);
+  // Empty, but the non-zero dimensions alone overflow int64: refused, so no product of them can overflow later.
+  CHECK(checked_element_count({0, std::int64_t{1} << 40, std::int64_t{1} << 40}, kNoLimit) == -1);
+  CHECK(checked_element_count({0, std::int64_t{1} << 20, std::int64_t{1} << 20}, kNoLimit) == 0);
+  CHECK(checked_element_count({std::int64_t{1} << 31, std::int64_t{1} << 31}, kNoLimit) == std::int64_t{1} << 62);
+  CHECK(checked_element_count({std::int64_t{1} << 31, std::int64_t{1} << 31, 2}, kNoLimit) == -1);
 }

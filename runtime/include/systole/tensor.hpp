@@ -13,6 +13,11 @@ enum class DType : std::uint8_t { kInt8 = 0, kUint8 = 1, kInt32 = 2, kFloat32 = 
 
 std::string_view dtype_name(DType t);
 std::string shape_text(const std::vector<std::int64_t>& shape);  // "[2, 3]"
+
+// The element count of `shape`, or -1 when a dimension is negative or the product of its non-zero dimensions exceeds
+// `limit`. Bounding the non-zero product means no product of any of the dimensions (the outer and inner sizes around
+// an axis) can overflow, even in an empty tensor; every reader of outside shapes checks them here.
+std::int64_t checked_element_count(const std::vector<std::int64_t>& shape, std::int64_t limit);
 std::size_t dtype_size(DType t);
 // The value range of an integer type (int32's for int32; float32 has no integer range and gets int32's too).
 std::int32_t dtype_min(DType t);
