@@ -5,10 +5,11 @@
 //   rtl/*.sv                           copies of hw/rtl
 //   generated/rtl/systole_pkg.sv       hw/spec/gen_spec.py --sv
 //   generated/vitis/<arch>/kernel.xml  hw/spec/gen_spec.py --kernel-xml (memory ports as wide as the config's beat)
-//   <board>.cfg                        hw/vitis/gen_connectivity.py: one compute unit, every memory port on the first
-//   bank package_xo.tcl                     a copy of hw/vitis/package_xo.tcl Makefile                           xo,
-//   hw_emu, hw, clean (and firmware on embedded boards) firmware/shell.json, systole.bif   embedded boards only: what
-//   `make firmware` turns into an xmutil/fpgautil app README.txt                         what to run
+//   <board>.cfg                        hw/vitis/gen_connectivity.py: one compute unit, every port on the first bank
+//   package_xo.tcl                     a copy of hw/vitis/package_xo.tcl
+//   Makefile                           xo, hw_emu, hw, clean (and firmware on embedded boards)
+//   firmware/shell.json, systole.bif   embedded boards only: what `make firmware` turns into an xmutil/fpgautil app
+//   README.txt                         what to run
 //
 // Each fact comes from its one generator, run here with SYSTOLE_PYTHON: the RTL top's parameters from
 // hw/verif/arch_params.py (the mapping the Verilator build and the Yosys flow use), the kernel description and the
