@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git clang-format clang libclang-rt-14-dev
+  build-essential cmake ninja-build pkg-config git clang-format clang libclang-rt-14-dev libomp-dev
   catch2 libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libeigen3-dev zlib1g-dev
   libonnx-dev libprotobuf-dev protobuf-compiler
   libsystemc-dev verilator yosys libxrt-dev uuid-dev libdnnl-dev

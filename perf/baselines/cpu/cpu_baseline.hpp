@@ -1,0 +1,51 @@
+// The CPU baseline: runs an imported quantized ONNX graph (compiler::Graph, not a compiled program) on the host CPU,
+// bit for bit what the functional model and the IR interpreter compute.
+//
+// Convolutions, matmuls and gemms run on oneDNN's int8 primitives (u8/s8 x s8 -> s32, VNNI on AVX-512 machines);
+// their exact int32 accumulators are then corrected for the zero points and requantized by quant::requantize, the one
+// requantization every level uses. Everything else, and the forms oneDNN cannot express exactly (a weight zero point
+// on a convolution, activation x activation matmuls with batch broadcasting), runs on the reference kernels
+// (runtime::run_host_op), as the interpreter does.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/ir.hpp"
+#include "systole/tensor.hpp"
+
+namespace systole::cpu {
+
+struct Options {
+  int threads = 0;  // OpenMP threads oneDNN uses; 0: every core
+};
+
+// How the baseline runs each node: "onednn" or "reference" (with the reason), for reports and tests.
+struct NodePlan {
+  std::string name;
+  std::string engine;
+  std::string reason;
+};
+
+class Baseline {
+ public:
+  // Prepares every primitive (weights reordered once); the graph is copied.
+  Baseline(const compiler::Graph& graph, const Options& options = {});
+  ~Baseline();
+  Baseline(const Baseline&) = delete;
+  Baseline& operator=(const Baseline&) = delete;
+
+  // Runs the graph on named inputs (the graph inputs' dtypes and shapes); returns the outputs by name.
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& inputs);
+
+  const std::vector<NodePlan>& plan() const;
+  int threads() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace systole::cpu

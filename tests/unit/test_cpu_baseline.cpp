@@ -1,0 +1,83 @@
+// The CPU baseline (perf/baselines/cpu) against the IR interpreter (the reference kernels): bit for bit on random
+// convolutions and gemms (every weight layout and zero point it takes to oneDNN) and on the shipped digits models.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <random>
+
+#include "compiler/interpret.hpp"
+#include "compiler/onnx_import.hpp"
+#include "perf/baselines/cpu/cpu_baseline.hpp"
+#include "support/random_layers.hpp"
+
+using namespace systole;
+
+namespace {
+
+// Runs `g` both ways; returns how many nodes oneDNN ran.
+std::size_t check_same(const compiler::Graph& g, const std::map<std::string, Tensor>& inputs, int threads) {
+  cpu::Baseline baseline(g, {.threads = threads});
+  const auto want = compiler::graph_outputs(g, compiler::interpret(g, inputs));
+  const auto got = baseline.run(inputs);
+  for (const auto& [name, t] : want) {
+    INFO("output " << name);
+    REQUIRE(got.at(name).shape == t.shape);
+    std::size_t diff = 0;
+    for (std::size_t i = 0; i < t.data.size(); ++i) diff += got.at(name).data[i] != t.data[i];
+    CHECK(diff == 0);
+  }
+  std::size_t onednn = 0;
+  for (const cpu::NodePlan& p : baseline.plan()) onednn += p.engine == "onednn";
+  return onednn;
+}
+
+// The gemm's weight as uint8 with a zero point per column (the same real values): exercises the zero-point
+// corrections and the uint8 -> int8 shift.
+void weights_to_uint8(compiler::Graph& g, std::mt19937& rng) {
+  for (compiler::Value& v : g.values) {
+    if (!v.is_const || v.dtype != DType::kInt8) continue;
+    std::uniform_int_distribution<int> zp(-100, 100);
+    const std::int32_t z = zp(rng);
+    v.dtype = DType::kUint8;
+    for (auto& x : v.data) x = std::clamp(x / 2 + z, -128, 127) + 128;
+    v.zero_point = z + 128;
+    for (auto& cz : v.channel_zero_point) cz = z + 128;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("cpu baseline: random convolutions equal the reference kernels, on oneDNN", "[unit]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 60; ++trial) {
+    const test::RandomLayer l = test::random_conv(rng);
+    INFO(l.what);
+    CHECK(check_same(l.g, l.inputs, 1 + trial % 2) == 1);
+  }
+}
+
+TEST_CASE("cpu baseline: random gemms equal the reference kernels, with int8 and uint8 weights", "[unit]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 60; ++trial) {
+    test::RandomLayer l = test::random_gemm(rng);
+    if (trial % 2) weights_to_uint8(l.g, rng);
+    INFO(l.what << (trial % 2 ? " (uint8 weights)" : ""));
+    CHECK(check_same(l.g, l.inputs, 1 + trial % 2) == 1);
+  }
+}
+
+TEST_CASE("cpu baseline: the digits models equal the interpreter", "[unit]") {
+  const std::filesystem::path digits = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "models" / "digits";
+  const Tensor all = read_npy(digits / "digits_test_x.npy");
+  for (const char* model : {"digits_mlp_qdq_b8", "digits_mlp_qop_b8", "digits_cnn_qdq_b8", "digits_cnn_qop_b8"}) {
+    INFO(model);
+    const compiler::Graph g = compiler::import_onnx(digits / (std::string(model) + ".onnx"));
+    const compiler::Value& in = g.values[static_cast<std::size_t>(g.inputs.at(0))];
+    Tensor x(DType::kFloat32, in.shape);
+    std::copy_n(all.data.begin(), x.data.size(), x.data.begin());
+    CHECK(check_same(g, {{in.name, x}}, 2) >= 2);  // the convs and gemms
+  }
+}
