@@ -14,6 +14,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "compiler/onnx_import.hpp"
+#include "perf/baselines/bench.hpp"
 #include "perf/baselines/cpu/cpu_baseline.hpp"
 
 namespace {
@@ -21,50 +22,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
-// One thread's int8 ops per second: 12 independent VPDPBUSD chains (64 u8 x s8 products and adds each, 128 ops), enough
-// to cover the instruction's latency on two ports. Inline assembly, because g++ 12 surrounds the intrinsic with
-// register copies that halve its rate (shared notes-toolchain.md).
-__attribute__((target("avx512f,avx512vnni"))) double vnni_ops_per_second(long iterations) {
-  const auto t = Clock::now();
-  asm volatile(
-      "vpxord %%zmm0, %%zmm0, %%zmm0\n"
-      "vpternlogd $0xff, %%zmm13, %%zmm13, %%zmm13\n"
-      "vpternlogd $0xff, %%zmm14, %%zmm14, %%zmm14\n"
-      "mov %0, %%rcx\n"
-      "1:\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm0\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm1\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm2\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm3\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm4\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm5\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm6\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm7\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm8\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm9\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm10\n"
-      "vpdpbusd %%zmm13, %%zmm14, %%zmm11\n"
-      "dec %%rcx\n"
-      "jnz 1b\n"
-      :
-      : "r"(iterations)
-      : "rcx", "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
-        "xmm13", "xmm14", "cc");
-  return static_cast<double>(iterations) * 12 * 128 / seconds_since(t);
-}
-
-// The best of 5 runs of `threads` copies of the microbenchmark at once: int8 ops per second in all.
-double vnni_peak(int threads) {
-  double best = 0;
-  for (int rep = 0; rep < 5; ++rep) {
-    double total = 0;
-#pragma omp parallel num_threads(threads) reduction(+ : total)
-    total += vnni_ops_per_second(50'000'000);
-    best = std::max(best, total);
-  }
-  return best;
 }
 
 double median(std::vector<double> v) {
@@ -96,25 +53,6 @@ double gemm_seconds(std::int64_t n, int threads, int repeat) {
   return median(times);
 }
 
-// Multiply-accumulates of the graph's convolutions, matmuls and gemms (from their output and weight shapes).
-double graph_macs(const systole::compiler::Graph& g) {
-  double macs = 0;
-  for (const auto& node : g.nodes) {
-    if (node.inputs.size() < 2 || node.inputs[1] < 0) continue;
-    const auto& y = g.values[static_cast<std::size_t>(node.output)];
-    const auto& w = g.values[static_cast<std::size_t>(node.inputs[1])];
-    const double outputs = static_cast<double>(y.elements());
-    if (node.op.kind == systole::OpKind::kConv) {
-      macs += outputs * static_cast<double>(w.elements() / w.shape[0]);
-    } else if (node.op.kind == systole::OpKind::kMatMul || node.op.kind == systole::OpKind::kGemm) {
-      const auto& a = g.values[static_cast<std::size_t>(node.inputs[0])];
-      const std::int64_t k = node.op.ints_or("trans_a", {0})[0] != 0 ? a.shape[0] : a.shape.back();
-      macs += outputs * static_cast<double>(k);
-    }
-  }
-  return macs;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -139,7 +77,7 @@ int main(int argc, char** argv) {
     std::printf("%-28s %8s %12s %10s %9s\n", "what", "threads", "median ms", "GOPS", "of peak");
     std::map<int, double> peak;
     for (int t : thread_counts) {
-      peak[t] = vnni_peak(t);
+      peak[t] = systole::bench::cpu_int8_peak(t);
       std::printf("%-28s %8d %12s %10.1f %8.1f%%\n", "VPDPBUSD peak", t, "-", peak[t] / 1e9, 100.0);
       out["vnni_peak_gops"][std::to_string(t)] = peak[t] / 1e9;
     }
@@ -163,7 +101,7 @@ int main(int argc, char** argv) {
       const auto& in = g.values[static_cast<std::size_t>(g.inputs.at(0))];
       const systole::Tensor input =
           eq == std::string::npos ? systole::Tensor(in.dtype, in.shape) : systole::read_npy(spec.substr(eq + 1));
-      const double ops = 2.0 * graph_macs(g);
+      const double ops = 2.0 * systole::bench::graph_macs(g);
       const std::string name = std::filesystem::path(path).stem().string();
       for (int t : thread_counts) {
         systole::cpu::Baseline baseline(g, {.threads = t});

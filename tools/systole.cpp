@@ -13,6 +13,7 @@
 
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
+#include "perf/baselines/bench.hpp"
 #include "runtime/vitis_flow.hpp"
 #include "sim/isa/file_io.hpp"
 #include "systole/board.hpp"
@@ -418,6 +419,28 @@ int build_xclbin(const std::string& board, const std::string& arch, const std::s
 
 }  // namespace
 
+// `systole bench`: the network on a baseline, timed; prints the record and writes it as JSON
+// (perf/baselines/bench.hpp).
+int bench(systole::bench::BenchOptions options, const std::vector<std::string>& inputs, const std::string& json) {
+  for (const std::string& spec : inputs) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw systole::UserError("--input " + systole::quote(spec) + ": expected NAME=FILE.npy");
+    options.inputs[spec.substr(0, eq)] = spec.substr(eq + 1);
+  }
+  if (!json.empty()) systole::isa::check_writable(json, "--json");
+  const nlohmann::json record = systole::bench::run_bench(options);
+  std::printf(
+      "%s on %s (%s, %d thread(s)): median %.3f ms, min %.3f ms, %.1f inferences/s, %.1f GOPS (%.1f%% of the "
+      "measured int8 peak, %.0f GOPS)\n",
+      record["model"].get<std::string>().c_str(), options.baseline.c_str(), record["device"].get<std::string>().c_str(),
+      record["threads"].get<int>(), record["median_ms"].get<double>(), record["min_ms"].get<double>(),
+      record["throughput_per_s"].get<double>(), record["gops"].get<double>(),
+      100.0 * record["share_of_peak"].get<double>(), record["peak_gops"].get<double>());
+  if (!json.empty()) systole::isa::write_file_atomic(json, record.dump(2) + "\n", "--json");
+  return 0;
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"Systole: int8 systolic-array accelerator toolchain"};
   app.require_subcommand(1);
@@ -486,6 +509,22 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(std::vector<std::string>(systole::kVitisTargets.begin(), systole::kVitisTargets.end())))
       ->capture_default_str();
 
+  systole::bench::BenchOptions bench_opts;
+  std::vector<std::string> bench_inputs;
+  std::string bench_json, bench_model, bench_out, bench_ort;
+  auto* bench_cmd = app.add_subcommand(
+      "bench", "Time a quantized ONNX model on a baseline (cpu: oneDNN, ort: ONNX Runtime) and write a JSON record");
+  bench_cmd->add_option("model", bench_model, "ONNX model")->required();
+  bench_cmd->add_option("--baseline", bench_opts.baseline, "cpu | ort | cuda")->capture_default_str();
+  bench_cmd->add_option("--input", bench_inputs, "NAME=FILE.npy, once per input (default: zeros)");
+  bench_cmd->add_option("--output-dir", bench_out, "Write each output as DIR/NAME.npy");
+  bench_cmd->add_option("--repeat", bench_opts.repeat, "Timed runs after one warm-up (the median is reported)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  bench_cmd->add_option("--threads", bench_opts.threads, "Threads (default: every core)")->check(CLI::Range(1, 1024));
+  bench_cmd->add_option("--json", bench_json, "Write the record as JSON");
+  bench_cmd->add_option("--ort-modules", bench_ort, "node_modules folder holding onnxruntime-node (ort)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -514,6 +553,11 @@ int main(int argc, char** argv) {
       return compile_model(compile);
     } else if (*xclbin_cmd) {
       return build_xclbin(xclbin_board, xclbin_arch, xclbin_dir, xclbin_target);
+    } else if (*bench_cmd) {
+      bench_opts.model = bench_model;
+      bench_opts.output_dir = bench_out;
+      bench_opts.ort_modules = bench_ort;
+      return bench(bench_opts, bench_inputs, bench_json);
     }
   } catch (const std::exception& e) {
     std::cerr << "systole: error: " << e.what() << "\n";

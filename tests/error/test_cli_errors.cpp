@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "systole/tensor.hpp"
+
 using Catch::Contains;
 namespace fs = std::filesystem;
 
@@ -285,4 +287,46 @@ TEST_CASE("compile and run refuse a --board with a conflicting --arch and a prog
   expect_one_line_error(run("run " + kGemm + " --input a=" + kA + " --board u250"),
                         "was compiled for arch config default, and --board u250 is built with large: compile it with "
                         "--board u250");
+}
+
+TEST_CASE("systole bench: the cpu baseline writes what the functional model computes, and a full record", "[e2e]") {
+  const fs::path dir = fs::temp_directory_path() / "systole_cli_bench";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string digits = std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/";
+  const systole::Tensor all = systole::read_npy(digits + "digits_test_x.npy");
+  systole::Tensor x(systole::DType::kFloat32, {8, 1, 8, 8});
+  std::copy_n(all.data.begin(), x.data.size(), x.data.begin());
+  systole::write_npy(dir / "x.npy", x);
+  const std::string model = digits + "digits_cnn_qdq_b8.onnx", input = " --input input=" + (dir / "x.npy").string();
+
+  REQUIRE(run("compile " + model + " --arch default -o " + (dir / "cnn.sys").string()).status == 0);
+  REQUIRE(run("run " + (dir / "cnn.sys").string() + input + " --output-dir " + (dir / "functional").string()).status ==
+          0);
+  const Outcome b = run("bench " + model + " --baseline cpu --threads 1 --repeat 3" + input + " --output-dir " +
+                        (dir / "cpu").string() + " --json " + (dir / "bench.json").string());
+  INFO(b.output);
+  REQUIRE(b.status == 0);
+  CHECK_THAT(b.output, Contains("digits_cnn_qdq_b8 on cpu") && Contains("median"));
+  CHECK(systole::read_npy(dir / "cpu" / "logits.npy").data ==
+        systole::read_npy(dir / "functional" / "logits.npy").data);
+
+  std::ifstream json(dir / "bench.json");
+  const std::string record((std::istreambuf_iterator<char>(json)), std::istreambuf_iterator<char>());
+  for (const char* key :
+       {"\"median_ms\"", "\"min_ms\"", "\"throughput_per_s\"", "\"gops\"", "\"peak_gops\"", "\"share_of_peak\"",
+        "\"device\"", "\"onednn\"", "\"batch\": 8", "\"threads\": 1", "\"baseline\": \"cpu\""}) {
+    CHECK_THAT(record, Contains(key));
+  }
+}
+
+TEST_CASE("systole bench rejects bad arguments with one line", "[error]") {
+  const std::string model = std::string(SYSTOLE_SOURCE_DIR) + "/models/digits/digits_mlp_qdq.onnx";
+  expect_one_line_error(run("bench " + model + " --baseline gpu"), "expected cpu, ort or cuda");
+  expect_one_line_error(run("bench " + model + " --baseline cuda"), "no GPU baseline");
+  expect_one_line_error(run("bench " + model + " --input nosuch=" + kA), "the model has no input of that name");
+  expect_one_line_error(run("bench " + model + " --input bad"), "expected NAME=FILE.npy");
+  expect_one_line_error(run("bench " + model + " --baseline ort --ort-modules /nonexistent"),
+                        "onnxruntime-node is not in /nonexistent");
+  expect_one_line_error(run("bench /nonexistent.onnx"), "nonexistent.onnx");
 }

@@ -13,6 +13,7 @@
 //                  into QLinearConv / QGemm / QLinearAdd ...)
 //   --optimized-model PATH   also save the graph ORT runs after its optimizations
 //   --repeat N     run N times (after one warm-up) and print the mean time per run on stderr
+//   --times FILE   with --repeat: write {"onnxruntime": version, "threads": N, "times_ms": [each run]} as JSON
 // .npy dtypes: float32, float64, int8, uint8, int16, uint16, int32, int64, uint64, bool (little endian, C order).
 'use strict';
 
@@ -25,12 +26,12 @@ const { readNpy, writeNpy } = require('./npy');
 function usage(msg) {
   if (msg) process.stderr.write(`run_ort.js: ${msg}\n`);
   process.stderr.write('usage: node run_ort.js [--chunk N] [--threads N] [--opt LEVEL] [--optimized-model PATH] ' +
-    '[--repeat N] MODEL.onnx OUT_DIR NAME=IN.npy [NAME=IN.npy ...]\n');
+    '[--repeat N [--times FILE]] MODEL.onnx OUT_DIR NAME=IN.npy [NAME=IN.npy ...]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const opt = { chunk: 0, threads: 1, opt: 'all', optimizedModel: null, repeat: 0, pos: [] };
+  const opt = { chunk: 0, threads: 1, opt: 'all', optimizedModel: null, repeat: 0, times: null, pos: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
@@ -39,6 +40,7 @@ function parseArgs(argv) {
     else if (a === '--opt') opt.opt = val();
     else if (a === '--optimized-model') opt.optimizedModel = val();
     else if (a === '--repeat') opt.repeat = parseInt(val(), 10);
+    else if (a === '--times') opt.times = val();
     else if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('--')) usage(`unknown option ${a}`);
     else opt.pos.push(a);
@@ -117,9 +119,17 @@ async function main() {
   };
   const parts = await runOnce();
   if (opt.repeat > 0) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < opt.repeat; i++) await runOnce();
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6 / opt.repeat;
+    const times = [];
+    for (let i = 0; i < opt.repeat; i++) {
+      const t0 = process.hrtime.bigint();
+      await runOnce();
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const ms = times.reduce((a, b) => a + b, 0) / opt.repeat;
+    if (opt.times) {
+      const version = require('onnxruntime-node/package.json').version;
+      fs.writeFileSync(opt.times, JSON.stringify({ onnxruntime: version, threads: opt.threads, times_ms: times }) + '\n');
+    }
     process.stderr.write(`run_ort.js: ${ms.toFixed(3)} ms per run (mean of ${opt.repeat}, ${opt.threads} thread(s))\n`);
   }
   fs.mkdirSync(outDir, { recursive: true });
