@@ -102,7 +102,7 @@ void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t
 }
 
 void run_host_step(const Program& program, const HostStep& step, std::span<const std::uint8_t> const_region,
-                   std::span<std::uint8_t> act) {
+                   std::span<std::uint8_t> act, std::optional<PreparedHostOp>& prepared) {
   std::vector<HostValue> values;
   values.reserve(step.inputs.size());
   for (const auto& name : step.inputs) {
@@ -111,7 +111,18 @@ void run_host_step(const Program& program, const HostStep& step, std::span<const
   std::vector<const HostValue*> ptrs;
   for (std::size_t i = 0; i < values.size(); ++i) ptrs.push_back(step.inputs[i].empty() ? nullptr : &values[i]);
   const TensorDesc& out = *program.find_tensor(step.outputs.at(0));
-  write_value(out, run_host_op(step.op, ptrs, {out.dtype, out.scale, out.zero_point, out.shape}), act);
+  const OutDesc out_desc{out.dtype, out.scale, out.zero_point, out.shape};
+  if (!prepared) {
+    prepared = PreparedHostOp{};
+    if (const HostOpProvider* provider = host_op_provider()) {
+      std::vector<bool> constant;
+      for (const auto& name : step.inputs) {
+        constant.push_back(!name.empty() && program.find_tensor(name)->kind == TensorKind::kConst);
+      }
+      *prepared = (*provider)(step.op, ptrs, constant, out_desc);
+    }
+  }
+  write_value(out, *prepared ? (*prepared)(ptrs) : run_host_op(step.op, ptrs, out_desc), act);
 }
 
 }  // namespace systole::runtime

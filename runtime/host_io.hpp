@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -26,8 +27,9 @@ HostValue read_value(const TensorDesc& d, std::span<const std::uint8_t> const_re
                      std::span<const std::uint8_t> act);
 void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t> act);
 
-// Runs one host step on the regions.
+// Runs one host step on the regions. `prepared` caches what the host-op provider made of the step (host_kernels.hpp):
+// unset before the first run, an empty function where run_host_op runs it.
 void run_host_step(const Program& program, const HostStep& step, std::span<const std::uint8_t> const_region,
-                   std::span<std::uint8_t> act);
+                   std::span<std::uint8_t> act, std::optional<PreparedHostOp>& prepared);
 
 }  // namespace systole::runtime

@@ -217,4 +217,19 @@ HostValue run_host_op(const OpDesc& op, const std::vector<const HostValue*>& inp
   }
 }
 
+namespace {
+HostOpProvider& provider_slot() {
+  static HostOpProvider provider;
+  return provider;
+}
+}  // namespace
+
+void register_host_op_provider(HostOpProvider provider) {
+  provider_slot() = std::move(provider);
+}
+
+const HostOpProvider* host_op_provider() {
+  return provider_slot() ? &provider_slot() : nullptr;
+}
+
 }  // namespace systole::runtime

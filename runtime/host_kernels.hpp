@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "sim/ref/ref_kernels.hpp"
@@ -31,6 +32,20 @@ struct OutDesc {
 
 // Runs `op`; throws UserError (naming the operator) when the reference kernel rejects the operands.
 HostValue run_host_op(const OpDesc& op, const std::vector<const HostValue*>& inputs, const OutDesc& out);
+
+// A host step's operator made ready for its operands (weights reordered, say): runs it on the step's inputs, exactly
+// as run_host_op would. Only the activations change from run to run; constant inputs stay the same values.
+using PreparedHostOp = std::function<HostValue(const std::vector<const HostValue*>& inputs)>;
+
+// Offered each host step once, at its first run, with its operator, its inputs as they are then (`constant[i]` says
+// which are the program's constants: weights, biases) and its output; returns a prepared operator, or an empty
+// function to leave the step to run_host_op. perf/baselines/cpu registers one (oneDNN) for every program that links
+// systole_backends.
+using HostOpProvider = std::function<PreparedHostOp(const OpDesc& op, const std::vector<const HostValue*>& inputs,
+                                                    const std::vector<bool>& constant, const OutDesc& out)>;
+void register_host_op_provider(HostOpProvider provider);
+// The provider registered, or nullptr.
+const HostOpProvider* host_op_provider();
 
 ref::QTensor to_qtensor(const HostValue& v);
 

@@ -3,6 +3,7 @@
 // counters, per-layer counters and the timeline from what the engine measured.
 #include <unistd.h>
 
+#include <chrono>
 #include <map>
 #include <mutex>
 
@@ -73,13 +74,21 @@ class RunnerProgram final : public LoadedProgram {
     std::vector<sim::Tally> layers;
     std::vector<std::uint64_t> layer_cycles;
     std::size_t segment = 0;
-    std::uint64_t host_ops = 0;
+    std::uint64_t host_ops = 0, host_ns = 0, host_prepared = 0;
+    std::size_t step_index = 0;
+    prepared_.resize(program_.steps.size());
     for (const Step& step : program_.steps) {
       if (!step.accel) {
-        run_host_step(program_, step.host, program_.constants, act_);
+        const auto start = std::chrono::steady_clock::now();
+        std::optional<PreparedHostOp>& prepared = prepared_[step_index++];
+        run_host_step(program_, step.host, program_.constants, act_, prepared);
+        host_prepared += *prepared ? 1 : 0;
+        host_ns += static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start).count());
         ++host_ops;
         continue;
       }
+      ++step_index;
       const std::span<const spec::Insn> insns(program_.insns.data() + step.insn_begin, step.insn_end - step.insn_begin);
       SegmentContext context;
       context.first_pc = step.insn_begin;
@@ -126,6 +135,8 @@ class RunnerProgram final : public LoadedProgram {
     result.outputs = read_outputs(program_, act_);
     const isa::Counters& c = total;
     result.counters["host.ops"] = host_ops;
+    result.counters["host.ns"] = host_ns;  // host time of the host steps (measured here, whatever the backend)
+    result.counters["host.prepared_ops"] = host_prepared;  // of host.ops, those the host-op provider ran (oneDNN)
     for (const auto& v : spec::kOpcodeValues) {
       result.counters[std::string("insns.") + v.name] = c.insns_by_opcode[v.value];
     }
@@ -223,9 +234,10 @@ class RunnerProgram final : public LoadedProgram {
   const isa::ArchConfig& arch_;
   const DeviceOptions& options_;
   Program program_;
-  std::vector<std::uint64_t> estimates_;            // per layer: the analytic estimate (sim::estimate_cycles)
-  std::vector<std::vector<std::uint32_t>> orders_;  // per accelerator segment
-  std::vector<std::uint64_t> max_cycles_;           // per accelerator segment: DeviceOptions::max_cycles
+  std::vector<std::uint64_t> estimates_;                 // per layer: the analytic estimate (sim::estimate_cycles)
+  std::vector<std::vector<std::uint32_t>> orders_;       // per accelerator segment
+  std::vector<std::uint64_t> max_cycles_;                // per accelerator segment: DeviceOptions::max_cycles
+  std::vector<std::optional<PreparedHostOp>> prepared_;  // per step: what the host-op provider made of a host step
   std::unique_ptr<Engine> engine_;
   std::vector<std::uint8_t> act_;
 };

@@ -61,11 +61,12 @@ double median(std::vector<double> v) {
 
 std::map<std::string, Tensor> read_inputs(const compiler::Graph& g, const BenchOptions& o) {
   std::map<std::string, Tensor> inputs;
-  for (const auto& [name, file] : o.inputs) {
+  for (const auto& entry : o.inputs) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture one
     const bool known = std::any_of(g.inputs.begin(), g.inputs.end(),
                                    [&](int id) { return g.values[static_cast<std::size_t>(id)].name == name; });
     if (!known) throw UserError("--input " + quote(name) + ": the model has no input of that name");
-    inputs.emplace(name, read_npy(file));
+    inputs.emplace(name, read_npy(entry.second));
   }
   for (int id : g.inputs) {
     const compiler::Value& v = g.values[static_cast<std::size_t>(id)];

@@ -1,12 +1,15 @@
 // The CPU baseline (perf/baselines/cpu) against the IR interpreter (the reference kernels): bit for bit on random
-// convolutions and gemms (every weight layout and zero point it takes to oneDNN) and on the shipped digits models.
+// convolutions and gemms (every weight layout and zero point it takes to oneDNN) and on the shipped digits models, and
+// as the runtime's host-op provider on every backend.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <random>
 
 #include "compiler/interpret.hpp"
+#include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
 #include "perf/baselines/cpu/cpu_baseline.hpp"
+#include "support/backends.hpp"
 #include "support/random_layers.hpp"
 
 using namespace systole;
@@ -79,5 +82,36 @@ TEST_CASE("cpu baseline: the digits models equal the interpreter", "[unit]") {
     Tensor x(DType::kFloat32, in.shape);
     std::copy_n(all.data.begin(), x.data.size(), x.data.begin());
     CHECK(check_same(g, {{in.name, x}}, 2) >= 2);  // the convs and gemms
+  }
+}
+
+TEST_CASE("cpu baseline: the host steps of accelerator runs run on its oneDNN kernels, with the interpreter's bits",
+          "[unit]") {
+  // A gemm with trans_a stays on the host (the accelerator has no transposed load); oneDNN takes it.
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 6; ++trial) {
+    test::Builder b{{}, rng};
+    const std::int64_t m = 1 + trial * 7, k = 3 + trial * 11, n = 2 + trial * 5;
+    const int a = b.input(trial % 2 ? DType::kUint8 : DType::kInt8, {k, m});
+    const int w = b.weights({k, n}, n, trial % 3 == 0);
+    const int y = b.activation("y", DType::kInt8, {m, n}, 0.05f, 2);
+    b.node(OpKind::kGemm, {a, w, b.bias(n)}, y, {{"trans_a", {1}}});
+    b.g.outputs.push_back(y);
+    const std::map<std::string, Tensor> inputs{{b.g.values[static_cast<std::size_t>(a)].name, b.random_input(a)}};
+    const auto want = compiler::graph_outputs(b.g, compiler::interpret(b.g, inputs));
+    REQUIRE(runtime::host_op_provider() != nullptr);
+    for (const std::string& backend : test::backends_for("tiny")) {
+      INFO(backend);
+      auto loaded =
+          Device::open(backend, {.arch = "tiny"})->load(compiler::compile(b.g, isa::load_arch_config("tiny")).program);
+      for (int run = 0; run < 2; ++run) {  // prepared at the first run, reused at the second
+        const RunResult r = loaded->run(inputs);
+        CHECK(r.counters.at("host.ops") == 1);
+        CHECK(r.counters.at("host.prepared_ops") == 1);
+        CHECK(r.outputs.at("y").data == want.at("y").data);
+      }
+    }
   }
 }

@@ -4,8 +4,9 @@
 // Convolutions, matmuls and gemms run on oneDNN's int8 primitives (u8/s8 x s8 -> s32, VNNI on AVX-512 machines);
 // their exact int32 accumulators are then corrected for the zero points and requantized by quant::requantize, the one
 // requantization every level uses. Everything else, and the forms oneDNN cannot express exactly (a weight zero point
-// on a convolution, activation x activation matmuls with batch broadcasting), runs on the reference kernels
-// (runtime::run_host_op), as the interpreter does.
+// on a convolution, activation x activation products), runs on the reference kernels (runtime::run_host_op), as the
+// interpreter does. The same kernels run the host steps of accelerator runs: register.cpp makes prepare_onednn the
+// runtime's host-op provider in every program that links systole_backends.
 #pragma once
 
 #include <map>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "compiler/ir.hpp"
+#include "runtime/host_kernels.hpp"
 #include "systole/tensor.hpp"
 
 namespace systole::cpu {
@@ -28,6 +30,15 @@ struct NodePlan {
   std::string engine;
   std::string reason;
 };
+
+// Why oneDNN cannot run this operator exactly, or "" when it can (runtime::HostOpProvider's arguments).
+std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::HostValue*>& inputs,
+                           const std::vector<bool>& constant, const runtime::OutDesc& out);
+
+// The operator on oneDNN, prepared from its inputs' shapes and quantization and its constant weights; an empty
+// function where onednn_refusal gives a reason. A runtime::HostOpProvider.
+runtime::PreparedHostOp prepare_onednn(const OpDesc& op, const std::vector<const runtime::HostValue*>& inputs,
+                                       const std::vector<bool>& constant, const runtime::OutDesc& out);
 
 class Baseline {
  public:
