@@ -303,17 +303,66 @@ bool is_8bit(DType t) {
 
 std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
                            const std::vector<bool>& constant, const runtime::OutDesc& out) {
+  // Everything the reference kernel would check, so that oneDNN only sees operands it computes exactly; whatever is
+  // refused runs on the reference kernel, which reports what is wrong with it.
   const OpKind kind = op.kind;
   if (kind != OpKind::kConv && kind != OpKind::kMatMul && kind != OpKind::kGemm) return "not a conv, matmul or gemm";
   if (in.size() < 2 || !in[0] || !in[1]) return "no weight operand";
   const runtime::HostValue& x = *in[0];
   const runtime::HostValue& w = *in[1];
+  const runtime::HostValue* bias = in.size() > 2 ? in[2] : nullptr;
   if (!is_8bit(x.dtype) || !is_8bit(w.dtype) || !is_8bit(out.dtype)) return "not 8-bit in and out";
   if (constant.size() < 2 || !constant[1]) return "activation x activation";
-  if (in.size() > 2 && in[2] && (constant.size() < 3 || !constant[2])) return "a bias that is not a constant";
+  if (bias && (constant.size() < 3 || !constant[2] || bias->dtype != DType::kInt32)) return "not a constant int32 bias";
+  for (const auto* shape : {&x.shape, &w.shape, &out.shape}) {
+    if (shape->empty() || std::any_of(shape->begin(), shape->end(), [](std::int64_t d) { return d < 1; })) {
+      return "an empty or scalar operand";
+    }
+  }
+  std::int64_t w_elements = 1;
+  for (std::int64_t d : w.shape) w_elements *= d;
+  if (static_cast<std::int64_t>(w.ints.size()) != w_elements) return "weight values do not match its shape";
+  const ChannelQuant q = channel_quant(op, w);
+  const std::int64_t channels = kind == OpKind::kConv ? w.shape[0] : out.shape.back();
+  if ((q.scale.size() != 1 && static_cast<std::int64_t>(q.scale.size()) != channels) ||
+      q.zero_point.size() != q.scale.size()) {
+    return "per-channel quantization does not match the output channels";
+  }
+  if (bias && static_cast<std::int64_t>(bias->ints.size()) != channels)
+    return "bias does not match the output channels";
+  std::int64_t max_bias = 0;
+  if (bias) {
+    for (std::int32_t b : bias->ints) max_bias = std::max(max_bias, std::abs(std::int64_t{b}));
+  }
+  // The reference refuses an accumulator that leaves int32; oneDNN would wrap. Only sums that cannot leave it here.
+  auto may_overflow = [&](std::int64_t depth) { return depth * 255 * 255 + max_bias >= (std::int64_t{1} << 31); };
+
   if (kind == OpKind::kConv) {
     if (x.shape.size() != 4 || w.shape.size() != 4 || out.shape.size() != 4) return "not a 2-D convolution";
-    ChannelQuant q = channel_quant(op, w);
+    const auto strides = op.ints_or("strides", {1, 1}), dilations = op.ints_or("dilations", {1, 1});
+    const auto pads = op.ints_or("pads", {0, 0, 0, 0});
+    const auto group_attr = op.ints_or("group", {1});
+    if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4 || group_attr.size() != 1) {
+      return "convolution attributes of the wrong size";
+    }
+    const std::int64_t group = group_attr[0];
+    if (strides[0] < 1 || strides[1] < 1 || dilations[0] < 1 || dilations[1] < 1 || group < 1 ||
+        std::any_of(pads.begin(), pads.end(), [](std::int64_t p) { return p < 0; })) {
+      return "convolution attributes out of range";
+    }
+    if (x.shape[1] % group != 0 || w.shape[0] % group != 0 || w.shape[1] * group != x.shape[1]) {
+      return "channels do not match the groups";
+    }
+    std::array<std::int64_t, 2> extent{};
+    for (int a = 0; a < 2; ++a) {
+      const std::int64_t span = x.shape[2 + a] + pads[a] + pads[a + 2] - ((w.shape[2 + a] - 1) * dilations[a] + 1);
+      if (span < 0) return "the kernel is larger than the padded input";
+      extent[a] = span / strides[a] + 1;
+    }
+    if (out.shape != std::vector<std::int64_t>{x.shape[0], w.shape[0], extent[0], extent[1]}) {
+      return "the output shape is not the convolution's";
+    }
+    if (may_overflow(w.shape[1] * w.shape[2] * w.shape[3])) return "an accumulator that may leave int32";
     const int shift = w.dtype == DType::kUint8 ? 128 : 0;
     for (std::int32_t z : q.zero_point) {
       if (z - shift != 0) return "weight zero point not 0 (oneDNN convolutions have none)";
@@ -321,8 +370,19 @@ std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::Ho
     return "";
   }
   if (w.shape.size() != 2) return "weight of rank " + std::to_string(w.shape.size());
-  if (x.shape.empty()) return "a scalar operand";
-  if (kind == OpKind::kGemm && x.shape.size() != 2) return "gemm operand not 2-D";
+  const bool gemm = kind == OpKind::kGemm;
+  const bool trans_a = gemm && op.ints_or("trans_a", {0})[0] != 0, trans_b = gemm && op.ints_or("trans_b", {0})[0] != 0;
+  if (gemm && x.shape.size() != 2) return "gemm operand not 2-D";
+  if (!gemm && x.shape.size() < 2) return "matmul operand of rank 1";
+  if (!gemm && bias) return "a matmul with a bias";
+  const std::int64_t k = trans_a ? x.shape[0] : x.shape.back();
+  if (k != (trans_b ? w.shape[1] : w.shape[0])) return "inner dimensions differ";
+  std::int64_t x_elements = 1, out_elements = 1;
+  for (std::int64_t d : x.shape) x_elements *= d;
+  for (std::int64_t d : out.shape) out_elements *= d;
+  const std::int64_t n = trans_b ? w.shape[0] : w.shape[1];
+  if (out.shape.back() != n || out_elements != x_elements / k * n) return "the output shape is not the product's";
+  if (may_overflow(k)) return "an accumulator that may leave int32";
   return "";
 }
 
@@ -330,10 +390,14 @@ runtime::PreparedHostOp prepare_onednn(const OpDesc& op, const std::vector<const
                                        const std::vector<bool>& constant, const runtime::OutDesc& out) {
   if (!onednn_refusal(op, in, constant, out).empty()) return {};
   runtime::PreparedHostOp run;
-  if (op.kind == OpKind::kConv) {
-    run = [k = std::make_shared<ConvKernel>(op, in, out)](const auto& inputs) { return (*k)(inputs); };
-  } else {
-    run = [k = std::make_shared<MatmulKernel>(op, in, out)](const auto& inputs) { return (*k)(inputs); };
+  try {
+    if (op.kind == OpKind::kConv) {
+      run = [k = std::make_shared<ConvKernel>(op, in, out)](const auto& inputs) { return (*k)(inputs); };
+    } else {
+      run = [k = std::make_shared<MatmulKernel>(op, in, out)](const auto& inputs) { return (*k)(inputs); };
+    }
+  } catch (const dnnl::error&) {
+    return {};  // a form this oneDNN has no primitive for: the reference kernel runs it
   }
   // The output's quantization, as run_host_op gives it.
   return [run = std::move(run), out](const std::vector<const runtime::HostValue*>& inputs) {
