@@ -1,11 +1,11 @@
 // The CLI on bad input: one line on stderr, a non-zero exit status, never a crash.
-#include <sys/wait.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "support/command.hpp"
 #include "systole/tensor.hpp"
 
 using Catch::Contains;
@@ -13,22 +13,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Outcome {
-  int status;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome run_command(const std::string& command) {
-  const std::string cmd = command + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (const std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int raw = pclose(pipe);
-  REQUIRE(WIFEXITED(raw));  // exited, not killed by a signal
-  return {WEXITSTATUS(raw), out};
-}
+using systole::test::Outcome;
+using systole::test::run_command;
 
 Outcome run(const std::string& args) {
   return run_command(std::string(SYSTOLE_CLI) + " " + args);

@@ -4,7 +4,6 @@
 // wrote them), and the command stops with a clear line without Vitis or runs make with it (Vivado and v++ stood in
 // for by stubs: hw/vitis/stub_vivado.tcl and a script that writes the xclbin it is asked for).
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -18,6 +17,7 @@
 #include <string>
 
 #include "runtime/vitis_flow.hpp"
+#include "support/command.hpp"
 #include "systole/arch.hpp"
 #include "systole/board.hpp"
 #include "systole/error.hpp"
@@ -44,22 +44,11 @@ fs::path fresh_dir(const std::string& tag) {
   return dir;
 }
 
-struct Outcome {
-  int status;
-  std::string output;  // stdout and stderr together
-};
+using systole::test::Outcome;
 
 // The CLI with $PATH set to `path`.
 Outcome cli(const std::string& path, const std::string& args) {
-  const std::string cmd = "env PATH='" + path + "' " + SYSTOLE_CLI + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe);
-  std::string out;
-  char buf[4096];
-  while (const std::size_t n = std::fread(buf, 1, sizeof buf, pipe)) out.append(buf, n);
-  const int raw = pclose(pipe);
-  REQUIRE(WIFEXITED(raw));
-  return {WEXITSTATUS(raw), out};
+  return systole::test::run_command("env PATH='" + path + "' " + SYSTOLE_CLI + " " + args);
 }
 
 // `NAME := value` lines of a Makefile.

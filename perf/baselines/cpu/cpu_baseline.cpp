@@ -110,6 +110,16 @@ Dnnl& dnnl_context() {
   return d;
 }
 
+// Constant weights, laid out as `user` describes them, in the layout the primitive chose (`target`).
+memory reordered(const std::vector<std::int8_t>& weights, const memory::desc& user, const memory::desc& target) {
+  Dnnl& d = dnnl_context();
+  memory out(target, d.engine);
+  memory in(user, d.engine, const_cast<std::int8_t*>(weights.data()));
+  dnnl::reorder(in, out).execute(d.stream, in, out);
+  d.stream.wait();
+  return out;
+}
+
 // QLinearConv on oneDNN: the input is copied into an NHWC buffer padded with its zero point, so every tap is real and
 // sum (x - zx) * w = oneDNN's sum x * w - zx * sum w; weights must then have zero point 0 (after the uint8 shift).
 class ConvKernel {
@@ -154,10 +164,7 @@ class ConvKernel {
                                                {dilations[0] - 1, dilations[1] - 1}, {0, 0}, {0, 0});
     const dnnl::convolution_forward::primitive_desc pd(desc, d.engine);
     conv_ = dnnl::convolution_forward(pd);
-    weights_ = memory(pd.weights_desc(), d.engine);
-    memory user(wei_user, d.engine, const_cast<std::int8_t*>(weights.data()));
-    dnnl::reorder(user, weights_).execute(d.stream, user, weights_);
-    d.stream.wait();
+    weights_ = reordered(weights, wei_user, pd.weights_desc());
     src_ = memory(src_md, d.engine);
     dst_ = memory(dst_md, d.engine);
     // The padding never changes: fill it once.
@@ -250,10 +257,7 @@ class MatmulKernel {
     const memory::desc c_md({m_, n_}, Dt::s32, Tag::ab);
     const dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_any, c_md), d.engine);
     matmul_ = dnnl::matmul(pd);
-    weights_ = memory(pd.weights_desc(), d.engine);
-    memory user(b_user, d.engine, const_cast<std::int8_t*>(weights.data()));
-    dnnl::reorder(user, weights_).execute(d.stream, user, weights_);
-    d.stream.wait();
+    weights_ = reordered(weights, b_user, pd.weights_desc());
     a_ = memory(a_md, d.engine);
     c_ = memory(c_md, d.engine);
   }
