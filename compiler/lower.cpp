@@ -102,6 +102,16 @@ CompileResult compile(Graph& g, const isa::ArchConfig& arch) {
     n.placement = why ? Placement::kHost : Placement::kAccel;
     n.reason = why.value_or("");
   }
+  // The const region holds every constant about once (weight tiles, bias and requant rows): reserved up front, so the
+  // tens of MB of a large network are not copied again each time the region grows.
+  std::size_t const_bytes = 0;
+  for (const Value& v : g.values) {
+    if (v.is_const)
+      const_bytes +=
+          static_cast<std::size_t>(v.elements()) * (v.dtype == DType::kInt8 || v.dtype == DType::kUint8 ? 1 : 4) + 64;
+  }
+  p.constants.reserve(const_bytes + const_bytes / 4);
+
   // A flatten of an NHWC tensor whose every reader is an accelerator gemm stays in NHWC byte order: the gemms
   // permute their weight rows to match, so no host step is needed (the usual CNN classifier head).
   std::vector<std::vector<const Node*>> readers(nv);

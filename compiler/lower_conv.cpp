@@ -20,8 +20,19 @@ struct Geom : Window {
   std::int64_t cout = 1, group = 1;
 };
 
+// The weights as a dense [cout][cin][kh][kw] int8 array, zero across groups: built once per layer so the tile
+// scans below are plain array reads (ResNet-50 has 25 M weights).
+struct Dense {
+  std::int64_t cin = 0, kh = 1, kw = 1;
+  std::vector<std::int8_t> w;
+  std::int32_t at(std::int64_t oc, std::int64_t ic, std::int64_t ky, std::int64_t kx) const {
+    return w[static_cast<std::size_t>(((oc * cin + ic) * kh + ky) * kw + kx)];
+  }
+};
+
 struct Plan {
   std::string why;  // non-empty: cannot run on the accelerator
+  Dense dense;      // the weights, dense
   Geom g;
   std::int64_t kt_count = 0, nt_count = 0;
   std::vector<std::array<std::int64_t, 4>> tiles;  // (nt, kt, ky, kx) of every non-zero weight tile, nt-major
@@ -38,17 +49,6 @@ Plan reject(std::string why) {
   p.why = std::move(why);
   return p;
 }
-
-// Dense weight (oc, ic, ky, kx), zero across groups.
-// The weights as a dense [cout][cin][kh][kw] int8 array, zero across groups: built once per layer so the tile
-// scans below are plain array reads (ResNet-50 has 25 M weights).
-struct Dense {
-  std::int64_t cin = 0, kh = 1, kw = 1;
-  std::vector<std::int8_t> w;
-  std::int32_t at(std::int64_t oc, std::int64_t ic, std::int64_t ky, std::int64_t kx) const {
-    return w[static_cast<std::size_t>(((oc * cin + ic) * kh + ky) * kw + kx)];
-  }
-};
 
 Dense dense_weights(const Ctx& c, const Node& n, const Geom& g) {
   const Value& v = c.value(n.inputs[1]);
@@ -114,7 +114,8 @@ Plan plan(const Ctx& c, const Node& n) {
   const std::int64_t R = c.arch.rows(), C = c.arch.cols();
   p.kt_count = (g.c + R - 1) / R;
   p.nt_count = (g.cout + C - 1) / C;
-  const Dense dw = dense_weights(c, n, g);
+  p.dense = dense_weights(c, n, g);
+  const Dense& dw = p.dense;
   for (std::int64_t nt = 0; nt < p.nt_count; ++nt) {
     for (std::int64_t kt = 0; kt < p.kt_count; ++kt) {
       for (std::int64_t ky = 0; ky < g.kh; ++ky) {
@@ -166,7 +167,7 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   const Plan p = plan(c, n);
   if (!p.why.empty()) throw InternalError("emit_conv on an unsupported node: " + p.why);
   const Geom& g = p.g;
-  const Dense dw = dense_weights(c, n, g);
+  const Dense& dw = p.dense;
   const Value& x = c.value(n.inputs[0]);
   const Value& w = c.value(n.inputs[1]);
   const Value& y = c.value(n.output);

@@ -41,14 +41,14 @@ class Writer {
  public:
   template <typename T>
   void put(T v) {
-    unsigned char b[sizeof(T)];
-    std::memcpy(b, &v, sizeof(T));
-    out_.insert(out_.end(), b, b + sizeof(T));
+    bytes(&v, sizeof(T));
   }
   void bytes(const void* p, std::size_t n) {
-    const auto* c = static_cast<const std::uint8_t*>(p);
-    out_.insert(out_.end(), c, c + n);
+    const std::size_t at = out_.size();
+    out_.resize(at + n);
+    if (n) std::memcpy(out_.data() + at, p, n);
   }
+  void reserve(std::size_t n) { out_.reserve(n); }
   // A string is stored with a u16 length; a longer one would be cut short and the file would not read back.
   void str(const std::string& s) {
     if (s.size() > UINT16_MAX) {
@@ -135,6 +135,7 @@ std::vector<std::uint8_t> Program::serialize() const {
   meta.str(arch_name);
   meta.put<std::uint64_t>(act_bytes);
   Writer ins;
+  ins.reserve(insns.size() * sizeof(spec::Insn));
   for (const auto& insn : insns) {
     for (const auto w : insn) ins.put<std::uint64_t>(w);
   }
@@ -192,6 +193,9 @@ std::vector<std::uint8_t> Program::serialize() const {
   const std::vector<std::uint8_t>* parts[kSectionCount] = {&meta.data(), &ins.data(), &constants,
                                                            &ten.data(),  &st.data(),  &lay.data()};
   Writer out;
+  std::size_t total = kHeaderBytes + kSectionCount * kSectionEntryBytes;
+  for (const auto* part : parts) total += part->size();
+  out.reserve(total);
   out.bytes(kMagic, 8);
   out.put<std::uint32_t>(kProgramFormatVersion);
   out.put<std::uint32_t>(spec::kIsaVersion);
