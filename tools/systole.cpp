@@ -359,6 +359,21 @@ int run_program(const RunArgs& args) {
     }
     std::printf("\n");
   }
+  // Where the time goes end to end: the host steps' measured host time beside the accelerator's cycles at the clock.
+  if (const auto h = result.counters.find("host.ops"); h != result.counters.end() && h->second > 0) {
+    const double host_ms = static_cast<double>(result.counters.at("host.ns")) / 1e6;
+    const auto c = result.counters.find("cycles");
+    const double accel_ms = c == result.counters.end() ? 0.0
+                                                       : static_cast<double>(c->second) /
+                                                             static_cast<double>(report_arch.params.clock_mhz) / 1e3;
+    std::printf("  %llu host steps (%llu on oneDNN): %.3f ms on this host", static_cast<unsigned long long>(h->second),
+                static_cast<unsigned long long>(result.counters.at("host.prepared_ops")), host_ms);
+    if (c != result.counters.end() && c->second > 0) {
+      std::printf(" beside %.3f ms on the accelerator: %.1f%% of the time on the host", accel_ms,
+                  100.0 * host_ms / (host_ms + accel_ms));
+    }
+    std::printf("\n");
+  }
   std::cout << "  counters:";
   for (const auto& [k, v] : result.counters) {
     if (v) std::cout << " " << k << "=" << v;
