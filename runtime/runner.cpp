@@ -26,11 +26,22 @@ void accumulate(isa::Counters& total, const isa::Counters& c) {
   total.dram_write_bytes += c.dram_write_bytes;
 }
 
+// A device's arch config and options. Engines may keep references into them, so the device and every program
+// loaded on it share one copy, alive while any of them is: a program outlives the device it was loaded on.
+struct DeviceState {
+  isa::ArchConfig arch;
+  DeviceOptions options;
+};
+
 class RunnerProgram final : public LoadedProgram {
  public:
-  RunnerProgram(Backend backend, const EngineFactory& factory, const isa::ArchConfig& arch,
-                const DeviceOptions& options, Program program)
-      : backend_(backend), arch_(arch), options_(options), program_(std::move(program)) {
+  RunnerProgram(Backend backend, const EngineFactory& factory, std::shared_ptr<const DeviceState> state,
+                Program program)
+      : backend_(backend),
+        state_(std::move(state)),
+        arch_(state_->arch),
+        options_(state_->options),
+        program_(std::move(program)) {
     for (const LayerSpan& l : program_.layers) {
       estimates_.push_back(
           sim::estimate_cycles(std::span<const spec::Insn>(program_.insns.data() + l.begin, l.end - l.begin), arch_));
@@ -52,12 +63,12 @@ class RunnerProgram final : public LoadedProgram {
       const std::span<const spec::Insn> segment(program_.insns.data() + step.insn_begin,
                                                 step.insn_end - step.insn_begin);
       try {
-        orders_.push_back(isa::verify_program(segment, arch, regions));
+        orders_.push_back(isa::verify_program(segment, arch_, regions));
       } catch (const UserError& e) {
         throw UserError("segment starting at instruction " + std::to_string(step.insn_begin) + ": " + e.what());
       }
       max_cycles_.push_back(options_.max_cycles ? options_.max_cycles
-                                                : 1024 * (sim::estimate_cycles(segment, arch) + segment.size()) +
+                                                : 1024 * (sim::estimate_cycles(segment, arch_) + segment.size()) +
                                                       (std::uint64_t{1} << 20));
     }
     engine_ = factory(arch_, options_);
@@ -231,6 +242,7 @@ class RunnerProgram final : public LoadedProgram {
   }
 
   Backend backend_;
+  std::shared_ptr<const DeviceState> state_;
   const isa::ArchConfig& arch_;
   const DeviceOptions& options_;
   Program program_;
@@ -247,25 +259,26 @@ class RunnerDevice final : public Device {
   // The first engine is made here, so a backend that cannot run the config (rtl without a model verilated for it)
   // says so when the device is opened; the first program loaded takes it.
   RunnerDevice(Backend backend, EngineFactory factory, isa::ArchConfig arch, DeviceOptions options)
-      : backend_(backend), factory_(std::move(factory)), arch_(std::move(arch)), options_(std::move(options)) {
-    spare_ = factory_(arch_, options_);
+      : backend_(backend),
+        factory_(std::move(factory)),
+        state_(std::make_shared<const DeviceState>(DeviceState{std::move(arch), std::move(options)})) {
+    spare_ = factory_(state_->arch, state_->options);
   }
 
   std::unique_ptr<LoadedProgram> load(Program program) override {
-    check_fingerprint(program, arch_);
+    check_fingerprint(program, state_->arch);
     const EngineFactory first = [this](const isa::ArchConfig& a, const DeviceOptions& o) {
       return spare_ ? std::move(spare_) : factory_(a, o);
     };
-    return std::make_unique<RunnerProgram>(backend_, first, arch_, options_, std::move(program));
+    return std::make_unique<RunnerProgram>(backend_, first, state_, std::move(program));
   }
-  const isa::ArchConfig& arch() const override { return arch_; }
+  const isa::ArchConfig& arch() const override { return state_->arch; }
   Backend backend() const override { return backend_; }
 
  private:
   Backend backend_;
   EngineFactory factory_;
-  isa::ArchConfig arch_;
-  DeviceOptions options_;
+  std::shared_ptr<const DeviceState> state_;
   std::unique_ptr<Engine> spare_;
 };
 

@@ -96,7 +96,7 @@ std::string queue_vcd(const std::vector<QueueSample>& samples);
 // share, the largest stall and DRAM bytes.
 std::string layer_table(const RunResult& result, const isa::ArchConfig& arch);
 
-// A program loaded onto a device, ready to run any number of times.
+// A program loaded onto a device, ready to run any number of times; it may outlive the Device it was loaded on.
 class LoadedProgram {
  public:
   virtual ~LoadedProgram() = default;
