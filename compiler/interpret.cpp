@@ -29,22 +29,27 @@ runtime::HostValue const_value(const Value& v) {
   return h;
 }
 
+void bind_graph_inputs(const Graph& g, const std::map<std::string, Tensor>& inputs,
+                       std::vector<runtime::HostValue>& values, std::string_view who) {
+  for (int id : g.inputs) {
+    const Value& v = g.values[static_cast<std::size_t>(id)];
+    const auto it = inputs.find(v.name);
+    if (it == inputs.end()) throw UserError(std::string(who) + ": input " + quote(v.name) + " is not bound");
+    const Tensor& t = it->second;
+    if (t.dtype != v.dtype || t.shape != v.shape) {
+      throw UserError(std::string(who) + ": input " + quote(v.name) + " is " + std::string(dtype_name(t.dtype)) + " " +
+                      t.shape_text() + ", expected " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape));
+    }
+    values[static_cast<std::size_t>(id)] = runtime::host_value(t, v.scale, v.zero_point);
+  }
+}
+
 std::vector<runtime::HostValue> interpret(const Graph& g, const std::map<std::string, Tensor>& inputs) {
   std::vector<runtime::HostValue> values(g.values.size());
   for (std::size_t i = 0; i < g.values.size(); ++i) {
     if (g.values[i].is_const) values[i] = const_value(g.values[i]);
   }
-  for (int id : g.inputs) {
-    const Value& v = g.values[static_cast<std::size_t>(id)];
-    const auto it = inputs.find(v.name);
-    if (it == inputs.end()) throw UserError("interpret: input " + quote(v.name) + " is not bound");
-    const Tensor& t = it->second;
-    if (t.dtype != v.dtype || t.shape != v.shape) {
-      throw UserError("interpret: input " + quote(v.name) + " is " + std::string(dtype_name(t.dtype)) + " " +
-                      t.shape_text() + ", expected " + std::string(dtype_name(v.dtype)) + " " + shape_text(v.shape));
-    }
-    values[static_cast<std::size_t>(id)] = runtime::host_value(t, v.scale, v.zero_point);
-  }
+  bind_graph_inputs(g, inputs, values, "interpret");
   for (const Node& n : g.nodes) {
     std::vector<const runtime::HostValue*> in;
     for (int id : n.inputs) in.push_back(id < 0 ? nullptr : &values[static_cast<std::size_t>(id)]);

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/ir.hpp"
@@ -17,6 +18,11 @@ OpDesc host_op(const Graph& g, const Node& node);
 
 // A value as the host kernels see it (constants from their data; activations need a run).
 runtime::HostValue const_value(const Value& v);
+
+// Checks `inputs` against the graph's inputs (each bound, with its dtype and shape) and stores each at its value id;
+// errors start with `who`.
+void bind_graph_inputs(const Graph& g, const std::map<std::string, Tensor>& inputs,
+                       std::vector<runtime::HostValue>& values, std::string_view who);
 
 // Runs the graph on named inputs; returns every value by id (empty for values not computed).
 std::vector<runtime::HostValue> interpret(const Graph& g, const std::map<std::string, Tensor>& inputs);

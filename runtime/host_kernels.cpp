@@ -37,15 +37,10 @@ HostValue from_qtensor(ref::QTensor q) {
   return v;
 }
 
-// A weight operand: per-channel scales and zero points from the op's attributes when it has them.
+// A weight operand with its quantization (weight_quant).
 ref::QTensor weight(const HostValue& w, const OpDesc& op, int axis) {
   ref::QTensor q = to_qtensor(w);
-  const auto s = op.floats.find("w_scale");
-  if (s != op.floats.end() && s->second.size() > 1) {
-    std::vector<float> scales(s->second.begin(), s->second.end());
-    const auto z = op.ints_or("w_zero_point", std::vector<std::int64_t>(scales.size(), 0));
-    q.q = ref::per_channel(std::move(scales), std::vector<std::int32_t>(z.begin(), z.end()), axis);
-  }
+  q.q = weight_quant(op, w, axis);
   return q;
 }
 
@@ -215,6 +210,14 @@ HostValue run_host_op(const OpDesc& op, const std::vector<const HostValue*>& inp
   } catch (const std::invalid_argument& e) {
     throw UserError(std::string("host op ") + std::string(op_name(op.kind)) + ": " + e.what());
   }
+}
+
+ref::QuantParams weight_quant(const OpDesc& op, const HostValue& w, int axis) {
+  const auto s = op.floats.find("w_scale");
+  if (s == op.floats.end() || s->second.size() <= 1) return ref::per_tensor(w.scale, w.zero_point);
+  std::vector<float> scales(s->second.begin(), s->second.end());
+  const auto z = op.ints_or("w_zero_point", std::vector<std::int64_t>(scales.size(), 0));
+  return ref::per_channel(std::move(scales), std::vector<std::int32_t>(z.begin(), z.end()), axis);
 }
 
 namespace {

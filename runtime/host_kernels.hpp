@@ -49,6 +49,10 @@ const HostOpProvider* host_op_provider();
 
 ref::QTensor to_qtensor(const HostValue& v);
 
+// A weight operand's quantization: per channel along `axis` from the op's attributes (w_scale, w_zero_point, which
+// compiler::host_op writes) when it has them, else the value's own per-tensor scale and zero point.
+ref::QuantParams weight_quant(const OpDesc& op, const HostValue& w, int axis);
+
 // Conversions between host values and row-major tensors.
 HostValue host_value(const Tensor& t, float scale, std::int32_t zero_point);
 Tensor tensor_of(const HostValue& v);

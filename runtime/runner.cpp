@@ -71,6 +71,7 @@ class RunnerProgram final : public LoadedProgram {
                                                 : 1024 * (sim::estimate_cycles(segment, arch_) + segment.size()) +
                                                       (std::uint64_t{1} << 20));
     }
+    prepared_.resize(program_.steps.size());
     engine_ = factory(arch_, options_);
   }
 
@@ -87,7 +88,6 @@ class RunnerProgram final : public LoadedProgram {
     std::size_t segment = 0;
     std::uint64_t host_ops = 0, host_ns = 0, host_prepared = 0;
     std::size_t step_index = 0;
-    prepared_.resize(program_.steps.size());
     for (const Step& step : program_.steps) {
       if (!step.accel) {
         const auto start = std::chrono::steady_clock::now();

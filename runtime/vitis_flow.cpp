@@ -36,29 +36,6 @@ fs::path arch_file(const std::string& name_or_path) {
   return isa::arch_dir() / (name_or_path + ".toml");
 }
 
-// A scratch folder for the generators' outputs, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = (fs::temp_directory_path() / "systole_build_xclbin_XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) {
-      throw UserError("build-xclbin: cannot create a scratch folder in " + fs::temp_directory_path().string() + ": " +
-                      std::strerror(errno));
-    }
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 // Runs argv with stdout and stderr going to files (empty: inherited).
 int spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
   posix_spawn_file_actions_t actions;
@@ -281,7 +258,7 @@ VitisFlow write_vitis_flow(std::string_view board_name, const std::string& arch_
 
   // Every file of the flow, by path relative to dir, generated first so that a failure leaves dir untouched.
   std::map<std::string, std::string> files;
-  const ScratchDir scratch;
+  const ScratchDir scratch("build-xclbin");
   const fs::path arch_toml = arch_file(arch_name.empty() ? f.board.arch : arch_name);
   f.params = rtl_params(scratch, arch_toml);
   const fs::path pkg = scratch.path() / "systole_pkg.sv", xml = scratch.path() / "kernel.xml";
@@ -335,6 +312,20 @@ fs::path find_on_path(std::string_view name) {
 int run_process(const std::vector<std::string>& argv) {
   if (argv.empty()) throw InternalError("run_process: no command");
   return spawn(argv, {}, {});
+}
+
+ScratchDir::ScratchDir(std::string_view what) {
+  std::string tmpl = (fs::temp_directory_path() / "systole_XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) {
+    throw UserError(std::string(what) + ": cannot create a scratch folder in " + fs::temp_directory_path().string() +
+                    ": " + std::strerror(errno));
+  }
+  path_ = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
 }
 
 }  // namespace systole

@@ -54,6 +54,19 @@ struct VitisFlow {
 // a failing generator are UserErrors.
 VitisFlow write_vitis_flow(std::string_view board, const std::string& arch, const std::filesystem::path& dir);
 
+// A scratch folder in the temporary directory, removed with everything in it; `what` starts its error.
+class ScratchDir {
+ public:
+  explicit ScratchDir(std::string_view what);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 // The executable `name` in one of $PATH's folders, or an empty path.
 std::filesystem::path find_on_path(std::string_view name);
 

@@ -198,17 +198,9 @@ nlohmann::json run_bench(const BenchOptions& o) {
       }
     }
   } else {
-    char tmpl[] = "/tmp/systole-bench-XXXXXX";
-    if (!::mkdtemp(tmpl)) throw UserError("--baseline ort: cannot make a scratch folder in /tmp");
-    const std::filesystem::path work(tmpl);
+    const ScratchDir work("--baseline ort");
     std::string version;
-    try {
-      times = time_ort(inputs, o, threads, work, version);
-    } catch (...) {
-      std::filesystem::remove_all(work);
-      throw;
-    }
-    std::filesystem::remove_all(work);
+    times = time_ort(inputs, o, threads, work.path(), version);
     versions["onnxruntime"] = version;
   }
 

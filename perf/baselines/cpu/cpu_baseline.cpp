@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 
@@ -50,27 +51,9 @@ std::optional<Range> fused_clip(const OpDesc& op) {
   return Range{static_cast<std::int32_t>(it->second[0]), static_cast<std::int32_t>(it->second[1])};
 }
 
-// A weight's per-output-channel scales and zero points, from the op's attributes (compiler::host_op puts them there)
-// or the value's own per-tensor ones.
-struct ChannelQuant {
-  std::vector<float> scale;
-  std::vector<std::int32_t> zero_point;
-};
-
-ChannelQuant channel_quant(const OpDesc& op, const runtime::HostValue& w) {
-  const auto s = op.floats.find("w_scale");
-  if (s == op.floats.end() || s->second.size() <= 1) return {{w.scale}, {w.zero_point}};
-  ChannelQuant q;
-  for (double v : s->second) q.scale.push_back(static_cast<float>(v));
-  for (std::int64_t z : op.ints_or("w_zero_point", std::vector<std::int64_t>(q.scale.size(), 0))) {
-    q.zero_point.push_back(static_cast<std::int32_t>(z));
-  }
-  return q;
-}
-
 // A constant 8-bit weight as int8 for oneDNN: uint8 values (and their zero points) shift by -128, which leaves every
 // (w - zw) unchanged.
-std::vector<std::int8_t> weight_s8(const runtime::HostValue& w, ChannelQuant& q) {
+std::vector<std::int8_t> weight_s8(const runtime::HostValue& w, ref::QuantParams& q) {
   const int shift = w.dtype == DType::kUint8 ? 128 : 0;
   std::vector<std::int8_t> out(w.ints.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::int8_t>(w.ints[i] - shift);
@@ -142,7 +125,7 @@ class ConvKernel {
     hp_ = h_ + pads_[0] + pads_[2], wp_ = w_ + pads_[1] + pads_[3];
     zx_ = x.zero_point;
 
-    ChannelQuant q = channel_quant(op, w);
+    ref::QuantParams q = runtime::weight_quant(op, w, 0);
     const std::vector<std::int8_t> weights = weight_s8(w, q);
     const std::int64_t per_m = w.shape[1] * kh * kw;
     sum_w_.assign(static_cast<std::size_t>(m_), 0);
@@ -227,15 +210,13 @@ class MatmulKernel {
     trans_a_ = gemm && op.ints_or("trans_a", {0})[0] != 0;
     const bool trans_b = gemm && op.ints_or("trans_b", {0})[0] != 0;
     k_ = trans_a_ ? a.shape[0] : a.shape.back();
-    std::int64_t elements = 1;
-    for (std::int64_t dim : a.shape) elements *= dim;
-    m_ = elements / k_;
+    m_ = checked_element_count(a.shape, std::numeric_limits<std::int64_t>::max()) / k_;
     n_ = trans_b ? b.shape[0] : b.shape[1];
     za_ = a.zero_point;
     signed_a_ = a.dtype == DType::kInt8;
     out_shape_ = out.shape;
 
-    ChannelQuant q = channel_quant(op, b);
+    ref::QuantParams q = runtime::weight_quant(op, b, 0);
     const std::vector<std::int8_t> weights = weight_s8(b, q);
     zb_.assign(static_cast<std::size_t>(n_), 0);
     colsum_b_.assign(static_cast<std::size_t>(n_), 0);
@@ -323,10 +304,11 @@ std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::Ho
       return "an empty or scalar operand";
     }
   }
-  std::int64_t w_elements = 1;
-  for (std::int64_t d : w.shape) w_elements *= d;
-  if (static_cast<std::int64_t>(w.ints.size()) != w_elements) return "weight values do not match its shape";
-  const ChannelQuant q = channel_quant(op, w);
+  constexpr std::int64_t kNoLimit = std::numeric_limits<std::int64_t>::max();
+  if (static_cast<std::int64_t>(w.ints.size()) != checked_element_count(w.shape, kNoLimit)) {
+    return "weight values do not match its shape";
+  }
+  const ref::QuantParams q = runtime::weight_quant(op, w, 0);
   const std::int64_t channels = kind == OpKind::kConv ? w.shape[0] : out.shape.back();
   if ((q.scale.size() != 1 && static_cast<std::int64_t>(q.scale.size()) != channels) ||
       q.zero_point.size() != q.scale.size()) {
@@ -381,18 +363,21 @@ std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::Ho
   if (!gemm && bias) return "a matmul with a bias";
   const std::int64_t k = trans_a ? x.shape[0] : x.shape.back();
   if (k != (trans_b ? w.shape[1] : w.shape[0])) return "inner dimensions differ";
-  std::int64_t x_elements = 1, out_elements = 1;
-  for (std::int64_t d : x.shape) x_elements *= d;
-  for (std::int64_t d : out.shape) out_elements *= d;
+  const std::int64_t x_elements = checked_element_count(x.shape, kNoLimit);
+  const std::int64_t out_elements = checked_element_count(out.shape, kNoLimit);
   const std::int64_t n = trans_b ? w.shape[0] : w.shape[1];
-  if (out.shape.back() != n || out_elements != x_elements / k * n) return "the output shape is not the product's";
+  if (x_elements < 0 || out.shape.back() != n || out_elements != x_elements / k * n) {
+    return "the output shape is not the product's";
+  }
   if (may_overflow(k)) return "an accumulator that may leave int32";
   return "";
 }
 
-runtime::PreparedHostOp prepare_onednn(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
-                                       const std::vector<bool>& constant, const runtime::OutDesc& out) {
-  if (!onednn_refusal(op, in, constant, out).empty()) return {};
+namespace {
+
+// The kernel of an operator onednn_refusal accepted; empty where this oneDNN has no primitive for its form.
+runtime::PreparedHostOp make_kernel(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
+                                    const runtime::OutDesc& out) {
   runtime::PreparedHostOp run;
   try {
     if (op.kind == OpKind::kConv) {
@@ -411,6 +396,13 @@ runtime::PreparedHostOp prepare_onednn(const OpDesc& op, const std::vector<const
     y.zero_point = out.zero_point;
     return y;
   };
+}
+
+}  // namespace
+
+runtime::PreparedHostOp prepare_onednn(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
+                                       const std::vector<bool>& constant, const runtime::OutDesc& out) {
+  return onednn_refusal(op, in, constant, out).empty() ? make_kernel(op, in, out) : runtime::PreparedHostOp{};
 }
 
 struct Baseline::Impl {
@@ -444,9 +436,10 @@ Baseline::Baseline(const compiler::Graph& graph, const Options& options) : impl_
     const compiler::Value& y = graph.values[static_cast<std::size_t>(node.output)];
     const runtime::OutDesc out{y.dtype, y.scale, y.zero_point, y.shape};
     s.ops.push_back(compiler::host_op(s.graph, node));
-    const std::string reason = onednn_refusal(s.ops.back(), in, constant, out);
-    s.prepared.push_back(reason.empty() ? prepare_onednn(s.ops.back(), in, constant, out) : runtime::PreparedHostOp{});
-    s.plan.push_back({node.name, reason.empty() ? "onednn" : "reference", reason});
+    std::string reason = onednn_refusal(s.ops.back(), in, constant, out);
+    s.prepared.push_back(reason.empty() ? make_kernel(s.ops.back(), in, out) : runtime::PreparedHostOp{});
+    if (reason.empty() && !s.prepared.back()) reason = "oneDNN has no primitive for this form";
+    s.plan.push_back({node.name, s.prepared.back() ? "onednn" : "reference", reason});
   }
 }
 
@@ -469,17 +462,7 @@ std::map<std::string, Tensor> Baseline::run(const std::map<std::string, Tensor>&
     const auto i = static_cast<std::size_t>(id);
     return g.values[i].is_const ? &s.consts[i] : &values[i];
   };
-  for (int id : g.inputs) {
-    const compiler::Value& v = g.values[static_cast<std::size_t>(id)];
-    const auto it = inputs.find(v.name);
-    if (it == inputs.end()) throw UserError("cpu baseline: input " + quote(v.name) + " is not bound");
-    if (it->second.dtype != v.dtype || it->second.shape != v.shape) {
-      throw UserError("cpu baseline: input " + quote(v.name) + " is " + std::string(dtype_name(it->second.dtype)) +
-                      " " + it->second.shape_text() + ", expected " + std::string(dtype_name(v.dtype)) + " " +
-                      shape_text(v.shape));
-    }
-    values[static_cast<std::size_t>(id)] = runtime::host_value(it->second, v.scale, v.zero_point);
-  }
+  compiler::bind_graph_inputs(g, inputs, values, "cpu baseline");
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
     const compiler::Node& n = g.nodes[i];
     std::vector<const runtime::HostValue*> in;
