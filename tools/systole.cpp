@@ -14,6 +14,8 @@
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
 #include "perf/baselines/bench.hpp"
+#include "perf/explore/report.hpp"
+#include "perf/explore/sweep.hpp"
 #include "runtime/vitis_flow.hpp"
 #include "sim/isa/file_io.hpp"
 #include "systole/board.hpp"
@@ -456,6 +458,32 @@ int bench(systole::bench::BenchOptions options, const std::vector<std::string>& 
   return 0;
 }
 
+// `systole sweep`: the library does the work (perf/explore/sweep.hpp); this prints what it did.
+int sweep(systole::explore::SweepOptions options, const std::string& shard) {
+  if (!shard.empty()) options.shard = systole::explore::parse_shard(shard);
+  const auto s = systole::explore::run_sweep(options);
+  const double rate = s.seconds > 0 ? static_cast<double>(s.evaluated) / s.seconds : 0;
+  std::printf(
+      "sweep %s -> %s: shard %llu/%llu holds %llu of %llu points (%llu skipped by the schema); %llu network-points "
+      "computed in %.2f s (%.0f/s with %d job(s)), %llu already there; %llu baseline records\n",
+      options.spec.c_str(), options.out.c_str(), static_cast<unsigned long long>(options.shard.k),
+      static_cast<unsigned long long>(options.shard.n), static_cast<unsigned long long>(s.owned),
+      static_cast<unsigned long long>(s.points), static_cast<unsigned long long>(s.skipped),
+      static_cast<unsigned long long>(s.evaluated), s.seconds, rate, options.jobs,
+      static_cast<unsigned long long>(s.resumed), static_cast<unsigned long long>(s.baselines));
+  return 0;
+}
+
+// `systole report`: the library writes the files (perf/explore/report.hpp); this prints what it wrote.
+int report(const systole::explore::ReportOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto s = systole::explore::write_report(options);
+  std::printf("report of %zu records (%zu networks) and %zu baseline records -> %s in %.2f s\n", s.records, s.networks,
+              s.baselines, options.html.c_str(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return 0;
+}
+
 int main(int argc, char** argv) {
   CLI::App app{"Systole: int8 systolic-array accelerator toolchain"};
   app.require_subcommand(1);
@@ -540,6 +568,34 @@ int main(int argc, char** argv) {
   bench_cmd->add_option("--json", bench_json, "Write the record as JSON");
   bench_cmd->add_option("--ort-modules", bench_ort, "node_modules folder holding onnxruntime-node (ort)");
 
+  systole::explore::SweepOptions sweep_opts;
+  std::string sweep_shard;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "Evaluate networks over the cross product of arch-schema axes; one JSON record per network and point");
+  sweep_cmd->add_option("spec", sweep_opts.spec, "Sweep spec (.toml): networks, base, level, baselines, [axes]")
+      ->required();
+  sweep_cmd->add_option("-o,--output", sweep_opts.out, "Sweep folder to write (created; a rerun resumes)")->required();
+  sweep_cmd->add_option("--shard", sweep_shard, "K/N: this run's share of the points (point i when i mod N = K-1)");
+  sweep_cmd->add_option("--jobs", sweep_opts.jobs, "Worker processes")->capture_default_str();
+
+  systole::explore::ReportOptions report_opts;
+  std::vector<std::string> report_dirs;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Merge sweep folders into one self-contained HTML report (inline SVG), and CSV or JSON tables");
+  report_cmd->add_option("dirs", report_dirs, "Sweep folders (shards or whole sweeps)")->required();
+  report_cmd->add_option("-o,--output", report_opts.html, "HTML file to write")->required();
+  report_cmd->add_option("--csv", report_opts.csv, "Write one row per network and point as CSV");
+  report_cmd->add_option("--json", report_opts.json, "Write the records with the derived figures as JSON");
+  report_cmd->add_option("--family", report_opts.family, "Yosys family of the area columns: xcup or xc7")
+      ->check(CLI::IsMember({"xcup", "xc7"}))
+      ->capture_default_str();
+  report_cmd->add_option("--technology", report_opts.technology, "Energy technology (a table of the energy file)")
+      ->capture_default_str();
+  report_cmd->add_option("--energy-file", report_opts.energy_file, "Per-event energies (TOML)")->capture_default_str();
+  report_cmd->add_option("--synth-dir", report_opts.synth_dir, "Yosys results (synth.py JSON)")->capture_default_str();
+  report_cmd->add_option("--ceiling", report_opts.ceiling, "Board utilization ceiling for LUT, DSP and BRAM")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -568,6 +624,11 @@ int main(int argc, char** argv) {
       return compile_model(compile);
     } else if (*xclbin_cmd) {
       return build_xclbin(xclbin_board, xclbin_arch, xclbin_dir, xclbin_target);
+    } else if (*sweep_cmd) {
+      return sweep(sweep_opts, sweep_shard);
+    } else if (*report_cmd) {
+      for (const auto& d : report_dirs) report_opts.dirs.emplace_back(d);
+      return report(report_opts);
     } else if (*bench_cmd) {
       bench_opts.model = bench_model;
       bench_opts.output_dir = bench_out;
