@@ -9,6 +9,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   libsystemc-dev verilator yosys libxrt-dev uuid-dev libdnnl-dev
   python3 python3-numpy python3-onnx python3-sklearn
+  parallel chromium  # the exploration tests: two sweep shards at once (GNU parallel), the report rendered headless
 )
 
 missing=()
