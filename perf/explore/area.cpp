@@ -14,10 +14,23 @@ namespace fs = std::filesystem;
 
 enum Group { kArray, kLanes, kDma, kMemory, kControl };
 
+// The arch quantities the groups scale with (SynthResult::features): rows x cols, cols, bytes_per_cycle x cols, KiB of
+// SRAM, and none.
+enum Quantity { kPes, kCols, kBeatLanes, kKib, kNone };
+// Per group and resource (LUT, FF, DSP, BRAM36), the quantity its fit is a line in. The DMA's LUTs are its
+// beat-to-lane steering (bytes_per_cycle x cols), its FFs the per-lane registers (cols).
+constexpr Quantity kQuantity[kAreaGroups][4] = {
+    {kPes, kPes, kPes, kPes}, {kCols, kCols, kCols, kCols}, {kBeatLanes, kCols, kBeatLanes, kBeatLanes},
+    {kKib, kKib, kKib, kKib}, {kNone, kNone, kNone, kNone},
+};
+
 Group group_of(const std::string& module) {
   const std::string base = module.substr(0, module.find('('));
-  if (base == "pe" || base == "pe_os" || base == "systolic_array" || base == "systolic_array_os") return kArray;
-  if (base == "requant" || base == "compute_unit" || base == "row_walk") return kLanes;
+  if (base == "pe" || base == "pe_os" || base == "systolic_array" || base == "systolic_array_os" ||
+      base == "compute_unit") {
+    return kArray;
+  }
+  if (base == "requant" || base == "row_walk") return kLanes;
   if (base == "dma_load" || base == "dma_store" || base == "dma_burst") return kDma;
   if (base == "sram_1r1w") return kMemory;
   return kControl;
@@ -26,8 +39,12 @@ Group group_of(const std::string& module) {
 std::array<double, kAreaGroups> features(const isa::ArchConfig& a) {
   const auto& p = a.params;
   return {static_cast<double>(p.array_rows * p.array_cols), static_cast<double>(p.array_cols),
-          static_cast<double>(p.dram_bytes_per_cycle),
+          static_cast<double>(p.dram_bytes_per_cycle * p.array_cols),
           static_cast<double>(p.memory_inp_kib + p.memory_wgt_kib + 2 * p.memory_acc_kib), 0.0};
+}
+
+double feature(const std::array<double, kAreaGroups>& x, int group, int resource) {
+  return x[static_cast<std::size_t>(kQuantity[group][resource])];
 }
 
 double& field(Resources& r, int i) {
@@ -114,7 +131,7 @@ std::vector<SynthResult> read_synth_results(const fs::path& dir) {
     };
     const double rows = get("Rows"), cols = get("Cols");
     const double kib = (get("InpRows") * rows + get("WgtRows") * cols + 2 * get("AccRows") * 4 * cols) / 1024;
-    r.features = {rows * cols, cols, get("BeatBytes"), kib, 0.0};
+    r.features = {rows * cols, cols, get("BeatBytes") * cols, kib, 0.0};
     out.push_back(std::move(r));
   }
   return out;
@@ -126,18 +143,18 @@ AreaModel AreaModel::fit_only(const std::vector<const SynthResult*>& rs) {
   if (rs.empty()) return m;
   const auto n = static_cast<Eigen::Index>(rs.size());
   for (int g = 0; g < kAreaGroups; ++g) {
-    Eigen::VectorXd x(n);
-    for (Eigen::Index i = 0; i < n; ++i) x(i) = rs[static_cast<std::size_t>(i)]->features[static_cast<std::size_t>(g)];
-    const bool slope = n >= 2 && (x.maxCoeff() - x.minCoeff()) > 0;
-    Eigen::MatrixXd a(n, slope ? 2 : 1);
-    a.col(0).setOnes();
-    if (slope) a.col(1) = x;
     for (int f = 0; f < 4; ++f) {
-      Eigen::VectorXd y(n);
+      Eigen::VectorXd x(n), y(n);
       for (Eigen::Index i = 0; i < n; ++i) {
-        Resources r = rs[static_cast<std::size_t>(i)]->groups[static_cast<std::size_t>(g)];
-        y(i) = field(r, f);
+        const SynthResult& r = *rs[static_cast<std::size_t>(i)];
+        x(i) = feature(r.features, g, f);
+        Resources own = r.groups[static_cast<std::size_t>(g)];
+        y(i) = field(own, f);
       }
+      const bool slope = n >= 2 && (x.maxCoeff() - x.minCoeff()) > 0;
+      Eigen::MatrixXd a(n, slope ? 2 : 1);
+      a.col(0).setOnes();
+      if (slope) a.col(1) = x;
       const Eigen::VectorXd c = a.colPivHouseholderQr().solve(y);
       m.coef_[static_cast<std::size_t>(g)][static_cast<std::size_t>(f)] = {c(0), slope ? c(1) : 0.0};
     }
@@ -162,7 +179,7 @@ AreaModel AreaModel::fit(const std::vector<SynthResult>& results, const std::str
       for (int g = 0; g < kAreaGroups; ++g) {
         for (int f = 0; f < 4; ++f) {
           const auto& c = loo.coef_[static_cast<std::size_t>(g)][static_cast<std::size_t>(f)];
-          field(pred, f) += c[0] + c[1] * mine[out]->features[static_cast<std::size_t>(g)];
+          field(pred, f) += c[0] + c[1] * feature(mine[out]->features, g, f);
         }
       }
       m.held_back_.push_back({mine[out]->file, mine[out]->total, pred});
@@ -177,7 +194,7 @@ Resources AreaModel::predict(const isa::ArchConfig& arch) const {
   for (int g = 0; g < kAreaGroups; ++g) {
     for (int f = 0; f < 4; ++f) {
       const auto& c = coef_[static_cast<std::size_t>(g)][static_cast<std::size_t>(f)];
-      field(r, f) += c[0] + c[1] * x[static_cast<std::size_t>(g)];
+      field(r, f) += c[0] + c[1] * feature(x, g, f);
     }
   }
   for (int f = 0; f < 4; ++f) field(r, f) = std::max(0.0, field(r, f));

@@ -2,15 +2,17 @@
 // parameters, otherwise a model fitted to those results.
 //
 // The model follows the kernel's structure. Each result's `hierarchy` (per module: own cells x instances) is split
-// into five groups, each a linear function of the one arch quantity it scales with:
-//   array    pe, systolic_array (and the output-stationary ones)     rows x cols
-//   lanes    requant, compute_unit, row_walk                          cols
-//   dma      dma_load, dma_store, dma_burst                           dram.bytes_per_cycle (the AXI data width)
-//   memory   sram_1r1w                                                KiB of SRAM: inp + wgt + 2 x acc (the replica)
-//   control  everything else (control slave, fetch, dispatch, queues) a constant
-// Each group is fitted by least squares (intercept and slope) per resource (LUT, FF, DSP, BRAM36) and Yosys family.
-// With three configs per family committed (tiny, default, large), the held-back error is leave-one-out: fit on two,
-// predict the third (tiny and large are extrapolations).
+// into five groups, each resource of a group a line in the one arch quantity it scales with:
+//   array    pe, systolic_array (and the output-stationary ones), compute_unit   rows x cols
+//   lanes    requant, row_walk                                                   cols
+//   dma      dma_load, dma_store, dma_burst     LUT, DSP, BRAM: bytes_per_cycle x cols (beat-to-lane steering);
+//                                               FF: cols (per-lane registers)
+//   memory   sram_1r1w                                                           KiB of SRAM: inp + wgt + 2 x acc
+//   control  everything else (control slave, fetch, dispatch, queues)            a constant
+// Each line is fitted by least squares (intercept and slope) per Yosys family. With three configs per family
+// committed (tiny, default, large), the held-back error is leave-one-out: fit on two, predict the third (tiny and
+// large are extrapolations). The quantities were chosen looking at these same three configs, so the held-back error
+// is an optimistic bound for configs far from them.
 #pragma once
 
 #include <array>
@@ -35,8 +37,8 @@ struct SynthResult {
   std::string family;
   std::map<std::string, std::int64_t> params;  // the top's parameters (Rows, Cols, ...), without Fingerprint
   Resources total;
-  std::array<Resources, kAreaGroups> groups;  // the hierarchy split into the model's groups
-  std::array<double, kAreaGroups> features{};
+  std::array<Resources, kAreaGroups> groups;   // the hierarchy split into the model's groups
+  std::array<double, kAreaGroups> features{};  // rows x cols, cols, bytes_per_cycle x cols, KiB of SRAM, 0
 };
 
 // The hierarchical results (`*_xc7.json`, `*_xcup.json`; flat ones are left out) in `dir`, sorted by file name; a

@@ -33,8 +33,13 @@ std::string num(double v) {
 
 void mark_pareto(std::vector<Row>& rows) {
   std::map<std::string, std::vector<Row*>> by_net;
+  std::map<std::string, double> least_host;  // per network: the smallest share of MACs any point leaves to the host
+  for (const Row& r : rows) {
+    const auto [it, fresh] = least_host.emplace(r.record->network, r.host_share);
+    if (!fresh) it->second = std::min(it->second, r.host_share);
+  }
   for (Row& r : rows) {
-    if (r.host_share <= 0) by_net[r.record->network].push_back(&r);
+    if (r.host_share <= least_host[r.record->network] + 1e-12) by_net[r.record->network].push_back(&r);
   }
   for (auto& [net, list] : by_net) {
     (void)net;

@@ -40,7 +40,7 @@ struct Row {
   Area area;
   Energy energy;  // one run
   double pj_per_inference = 0, tops_per_watt = 0;
-  double host_share = 0;  // of the network's MACs, placed on the host at this point (kept off the Pareto fronts)
+  double host_share = 0;  // of the network's MACs placed on the host at this point (see mark_pareto)
   bool pareto_area = false, pareto_energy = false;
 };
 
@@ -67,8 +67,9 @@ struct ReportData {
 // Reads and derives everything the outputs show (the AreaEstimator must outlive the result).
 ReportData build_report(const ReportOptions& options, AreaEstimator& areas);
 
-// Marks the Pareto-optimal rows (smaller latency and smaller cost) among `rows`, per network; rows that leave MACs to
-// the host are not candidates (their latency leaves out the host's part).
+// Marks the Pareto-optimal rows (smaller latency and smaller cost) among `rows`, per network. Only the rows that leave
+// the least of the network's MACs to the host are candidates: a point whose memories cannot hold a layer sends it to
+// the host, and its latency leaves the host's part out.
 void mark_pareto(std::vector<Row>& rows);
 
 BoardFit board_fit(const Board& board, const Record& r, AreaEstimator& areas, double ceiling);

@@ -66,6 +66,7 @@ th{background:#f0f0f0}
 td.l,th.l{text-align:left}
 tr.front td{background:#fff4e0}
 .plots{display:flex;flex-wrap:wrap;gap:16px}
+.wide{overflow-x:auto}
 .note{color:#555;font-size:12px}
 details{margin:4px 0}
 </style>
@@ -105,7 +106,8 @@ void network_section(std::string& h, const ReportData& d, const std::string& net
 
   std::vector<const Row*> sorted = rows;
   std::sort(sorted.begin(), sorted.end(), [](const Row* a, const Row* b) { return a->latency_ms < b->latency_ms; });
-  h += "<table><tr><th class=\"l\">point</th><th>cycles</th><th>latency ms</th><th>inf/s</th><th>util of peak</th>"
+  h += "<div class=\"wide\"><table><tr><th class=\"l\">point</th><th>cycles</th><th>latency "
+       "ms</th><th>inf/s</th><th>util of peak</th>"
        "<th>util of roofline</th><th class=\"l\">stalls (share of unit-cycles)</th><th>DRAM</th><th>SRAM</th>"
        "<th>LUT</th><th>FF</th><th>DSP</th><th>BRAM36</th><th class=\"l\">area from</th><th>uJ/inf</th>"
        "<th>TOPS/W</th><th>on host</th><th>Pareto</th></tr>\n";
@@ -125,7 +127,7 @@ void network_section(std::string& h, const ReportData& d, const std::string& net
                            : std::string()) +
          "</td><td>" + (r.pareto_area ? "area " : "") + (r.pareto_energy ? "energy" : "") + "</td></tr>\n";
   }
-  h += "</table>\n";
+  h += "</table></div>\n";
   if (sorted.size() > kTableRows) {
     h += "<p class=\"note\">The " + std::to_string(kTableRows) + " fastest of " + std::to_string(sorted.size()) +
          " points; <code>--csv</code> writes them all.</p>\n";
@@ -176,7 +178,8 @@ void board_section(std::string& h, const ReportData& d, AreaEstimator& areas,
   for (const auto& [net, rows] : by_net) {
     for (const Row* r : rows) at[{r->record->point, net}] = r;
   }
-  h += "<table><tr><th class=\"l\">board</th><th class=\"l\">point</th><th>LUT</th><th>DSP</th><th>BRAM</th>"
+  h += "<div class=\"wide\"><table><tr><th class=\"l\">board</th><th "
+       "class=\"l\">point</th><th>LUT</th><th>DSP</th><th>BRAM</th>"
        "<th class=\"l\">fits</th><th class=\"l\">area from</th>";
   for (const auto& [net, rows] : by_net) {
     (void)rows;
@@ -205,13 +208,14 @@ void board_section(std::string& h, const ReportData& d, AreaEstimator& areas,
            (fit.need_gbps > fit.bank_gbps ? " (short)" : "") + "</td></tr>\n";
     }
   }
-  h += "</table>\n";
+  h += "</table></div>\n";
 }
 
 void area_section(std::string& h, const ReportData& d, AreaEstimator& areas) {
   h += "<h2 id=\"area\">Area</h2>\n<p>Yosys <code>synth_xilinx</code> results (hw/synth/results, hierarchical mode) "
        "where one matches a point's parameters exactly; otherwise a model fitted to them: the kernel's hierarchy split "
-       "into array (rows x cols), lanes (cols), DMA (bytes per cycle), memory (KiB of SRAM) and control (constant), "
+       "into array and compute unit (rows x cols), lanes (cols), DMA (LUTs: bytes per cycle x cols; FFs: cols), "
+       "memory (KiB of SRAM) and control (constant), "
        "each a least-squares line per resource. Area columns above are for family <b>" +
        html_escape(d.family) + "</b>. " + std::to_string(areas.results().size()) +
        " results committed. Fit error on held-back configs (leave one out: fit on the others, predict this one):</p>\n";
@@ -229,8 +233,9 @@ void area_section(std::string& h, const ReportData& d, AreaEstimator& areas) {
            err(hb.actual.bram36, hb.predicted.bram36) + "</td></tr>\n";
     }
   }
-  h += "</table>\n<p class=\"note\">With three configs per family, holding out tiny or large is an extrapolation; "
-       "the error is what a point outside the synthesized range can expect.</p>\n";
+  h += "</table>\n<p class=\"note\">With three configs per family, holding out tiny or large is an extrapolation. "
+       "The groups' quantities were chosen looking at these same configs: read the errors as optimistic for points far "
+       "from them.</p>\n";
 }
 
 void energy_section(std::string& h, const ReportData& d) {
@@ -271,9 +276,9 @@ std::string report_html(const ReportData& d, AreaEstimator& areas) {
   }
   h += "<a href=\"#boards\">boards</a> &middot; <a href=\"#area\">area</a> &middot; <a href=\"#energy\">energy</a> "
        "&middot; <a href=\"#skipped\">skipped</a></p>\n";
-  h += "<p class=\"note\">Points that leave some of a network's MACs to the host (a layer the point's memories "
-       "cannot hold) say so in the <i>on host</i> column and are kept off the Pareto fronts: their latency leaves out "
-       "the host's part.</p>\n";
+  h += "<p class=\"note\">Points that leave more of a network's MACs to the host than the best point does (a layer "
+       "the point's memories cannot hold) say so in the <i>on host</i> column and are kept off the Pareto fronts: "
+       "their latency leaves out the host's part.</p>\n";
   h += "<p class=\"note\">Latency: cycles at the point's <code>clock.mhz</code>. Utilization of peak: useful MACs / "
        "(cycles x rows x cols). Utilization of roofline: MACs per cycle / min(rows x cols, "
        "<code>dram.bytes_per_cycle</code> x MACs per DRAM byte), the bandwidth of one DRAM port as the compiler's "

@@ -134,8 +134,9 @@ TEST_CASE("Pareto fronts: latency against area and energy, per network, host pla
     rows[i].area.r.lut = lut[i];
     rows[i].pj_per_inference = pj[i];
   }
-  rows[3].host_share = 0.5;  // would dominate nothing anyway, but must never be on a front
+  rows[3].host_share = 0.5;  // fastest, but it leaves half of the MACs to the host: never on a front
   rows[3].latency_ms = 0.1;
+  rows[4].host_share = 0.3;  // the least any point of its network leaves to the host: a candidate
   mark_pareto(rows);
   CHECK(rows[0].pareto_area);
   CHECK(rows[1].pareto_area);
