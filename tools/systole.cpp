@@ -464,7 +464,8 @@ int sweep(systole::explore::SweepOptions options, const std::string& shard) {
   const auto s = systole::explore::run_sweep(options);
   const double rate = s.seconds > 0 ? static_cast<double>(s.evaluated) / s.seconds : 0;
   std::printf(
-      "sweep %s -> %s: shard %llu/%llu holds %llu of %llu points (%llu skipped by the schema); %llu network-points "
+      "sweep %s -> %s: shard %llu/%llu holds %llu of %llu points (%llu skipped: the schema or the level rejects them); "
+      "%llu network-points "
       "computed in %.2f s (%.0f/s with %d job(s)), %llu already there; %llu baseline records\n",
       options.spec.c_str(), options.out.c_str(), static_cast<unsigned long long>(options.shard.k),
       static_cast<unsigned long long>(options.shard.n), static_cast<unsigned long long>(s.owned),

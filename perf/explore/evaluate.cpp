@@ -137,6 +137,17 @@ void Evaluator::simulate(Program program, const std::filesystem::path& point_tom
   }
 }
 
+std::string Evaluator::unsupported(const Point& point, const std::filesystem::path& point_toml) const {
+  (void)point;
+  if (level_ != Level::kRtl) return "";
+  try {
+    Device::open("rtl", {.arch = point_toml.string()});
+  } catch (const UserError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 Record Evaluator::evaluate(std::size_t network, const Point& point, const std::filesystem::path& point_toml) {
   if (!point.skipped.empty()) throw InternalError("Evaluator::evaluate: point " + point.id + " was skipped");
   if (level_ == Level::kEstimate) {

@@ -31,6 +31,9 @@ class Evaluator {
   std::size_t network_count() const { return networks_.size(); }
   const std::string& network_name(std::size_t i) const { return networks_[i].name; }
 
+  // Why the level cannot run `point` (empty when it can): the rtl level has Verilated models of a few configs only.
+  std::string unsupported(const Point& point, const std::filesystem::path& point_toml) const;
+
   // The record of network `network` at `point` (a valid point). Timed levels open the device with `point_toml`, the
   // point's arch config file.
   Record evaluate(std::size_t network, const Point& point, const std::filesystem::path& point_toml);

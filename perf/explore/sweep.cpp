@@ -82,18 +82,20 @@ void run_worker(Evaluator& evaluator, const Work& work, std::size_t worker, std:
   const std::size_t nets = evaluator.network_count();
   for (std::size_t i = worker; i < work.points.size(); i += workers) {
     const Point pt = make_point(work.spec, work.points[i]);
-    if (!pt.skipped.empty()) {
+    fs::path toml;
+    std::string skip = pt.skipped;
+    if (skip.empty() && work.spec.level != Level::kEstimate) {  // timed levels open their device with this file
+      toml = work.out / "points" / (pt.id + ".toml");
+      if (!fs::exists(toml)) isa::write_file_atomic(toml, arch_toml(pt.arch.params), "point config");
+      skip = evaluator.unsupported(pt, toml);
+    }
+    if (!skip.empty()) {
       const fs::path file = skipped_path(work.out, pt.id);
-      if (!fs::exists(file)) isa::write_file_atomic(file, skipped_json(pt.id, pt.coords, pt.skipped).dump(1), "skip");
+      if (!fs::exists(file)) isa::write_file_atomic(file, skipped_json(pt.id, pt.coords, skip).dump(1), "skip");
       shared.skipped += 1;
       shared.done += nets;
       if (tick) tick();
       continue;
-    }
-    fs::path toml;
-    if (work.spec.level != Level::kEstimate) {  // the timed levels open their device with the point's config file
-      toml = work.out / "points" / (pt.id + ".toml");
-      if (!fs::exists(toml)) isa::write_file_atomic(toml, arch_toml(pt.arch.params), "point config");
     }
     for (std::size_t n = 0; n < nets; ++n) {
       if (work.existing[n].count(pt.id)) {

@@ -24,7 +24,7 @@ struct SweepOptions {
 struct SweepSummary {
   std::uint64_t points = 0;     // in the whole cross product
   std::uint64_t owned = 0;      // this shard's
-  std::uint64_t skipped = 0;    // of the owned points, rejected by the schema
+  std::uint64_t skipped = 0;    // of the owned points, rejected by the schema or not runnable at the level (rtl)
   std::uint64_t evaluated = 0;  // network-points computed now
   std::uint64_t resumed = 0;    // network-points whose record was already there
   std::uint64_t baselines = 0;  // baseline records written now

@@ -134,7 +134,9 @@ TEST_CASE("sweep: a record per network and point, skipped points with the reason
   const auto o = run_command(kCli + " sweep " + (t.path / "spec.toml").string() + " -o " + out.string());
   INFO(o.output);
   REQUIRE(o.status == 0);
-  CHECK_THAT(o.output, Contains("holds 12 of 12 points (4 skipped by the schema); 16 network-points computed"));
+  CHECK_THAT(
+      o.output,
+      Contains("holds 12 of 12 points (4 skipped: the schema or the level rejects them); 16 network-points computed"));
   const auto recs = records(out);
   CHECK(recs.size() == 16);
   const auto skipped = std::distance(fs::directory_iterator(out / "skipped"), fs::directory_iterator());
@@ -215,6 +217,23 @@ TEST_CASE("sweep at the systemc level: the cycles and stalls of `systole run`", 
     cycles.insert(j["counters"]["cycles"].get<std::uint64_t>());
   }
   CHECK(cycles.size() == 2);  // the DRAM width matters
+}
+
+TEST_CASE("sweep at the rtl level: points without a Verilated model are skipped with the reason", "[e2e]") {
+  TempDir t;
+  write(t.path / "spec.toml", "networks = [\"" + kDigits +
+                                  "digits_mlp_qdq.onnx\"]\nbase = \"tiny\"\nlevel = \"rtl\"\n[axes]\n"
+                                  "\"array.rows\" = [4, 8]\n");
+  const fs::path out = t.path / "rtl";
+  const auto o = run_command(kCli + " sweep " + (t.path / "spec.toml").string() + " -o " + out.string());
+  INFO(o.output);
+  REQUIRE(o.status == 0);
+  CHECK_THAT(o.output, Contains("holds 2 of 2 points (1 skipped"));
+  const auto recs = records(out);
+  REQUIRE(recs.size() == 1);
+  CHECK(nlohmann::json::parse(recs.begin()->second)["counters"]["cycles"].get<std::uint64_t>() > 0);
+  const auto skipped = fs::directory_iterator(out / "skipped")->path();
+  CHECK_THAT(read(skipped), Contains("has no verilated model"));
 }
 
 TEST_CASE("report: headless Chromium draws the plots", "[e2e]") {
