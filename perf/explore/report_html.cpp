@@ -269,7 +269,7 @@ std::string report_html(const ReportData& d, AreaEstimator& areas) {
   h += "<p>" + std::to_string(d.rows.size()) + " records: " + std::to_string(by_net.size()) + " networks x " +
        std::to_string(points.size()) + " points, level " + html_escape(levels) + "; " +
        std::to_string(d.sweep.baselines.size()) + " baseline records; " + std::to_string(d.sweep.skipped.size()) +
-       " points skipped (the arch schema rejects them).</p>\n<p>";
+       " points skipped (the arch schema or the level rejects them).</p>\n<p>";
   for (const auto& [net, rows] : by_net) {
     (void)rows;
     h += "<a href=\"#net-" + html_escape(net) + "\">" + html_escape(net) + "</a> &middot; ";
