@@ -26,6 +26,10 @@ install(DIRECTORY runtime/include/systole sim/isa/include/systole DESTINATION ${
 install(FILES ${SYSTOLE_SPEC_HPP} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/systole/spec)
 install(DIRECTORY hw/arch/ DESTINATION ${SYSTOLE_INSTALL_ARCH_DIR} FILES_MATCHING PATTERN "*.toml")
 install(DIRECTORY boards/ DESTINATION ${SYSTOLE_INSTALL_BOARD_DIR} FILES_MATCHING PATTERN "*.toml")
+# What `systole report` reads beside the arch configs: the per-event energies and the Yosys results of the area model.
+install(FILES perf/explore/energy.toml DESTINATION ${CMAKE_INSTALL_DATADIR}/systole/explore)
+install(DIRECTORY hw/synth/results/ DESTINATION ${CMAKE_INSTALL_DATADIR}/systole/synth/results
+        FILES_MATCHING PATTERN "*.json")
 install(TARGETS systole RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 configure_package_config_file(cmake/SystoleConfig.cmake.in ${CMAKE_BINARY_DIR}/cmake/SystoleConfig.cmake

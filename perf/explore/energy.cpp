@@ -87,7 +87,11 @@ std::vector<Technology> read_energy_file(const std::filesystem::path& file) {
 }
 
 std::filesystem::path default_energy_file() {
-  return std::filesystem::path(SYSTOLE_SOURCE_DIR) / "perf" / "explore" / "energy.toml";
+  // The source tree's while it exists, else the installed copy beside the arch configs (<prefix>/share/systole).
+  const auto source = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "perf" / "explore" / "energy.toml";
+  std::error_code ec;
+  if (std::filesystem::exists(source, ec)) return source;
+  return isa::arch_dir().parent_path() / "explore" / "energy.toml";
 }
 
 Energy energy(const Record& r, const Technology& t) {

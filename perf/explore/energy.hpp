@@ -23,7 +23,8 @@ struct Technology {
 
 // Every technology of an energy file; bad files are UserErrors naming the file and the key.
 std::vector<Technology> read_energy_file(const std::filesystem::path& file);
-std::filesystem::path default_energy_file();  // perf/explore/energy.toml in the source tree
+// perf/explore/energy.toml in the source tree while it exists, else <prefix>/share/systole/explore/energy.toml.
+std::filesystem::path default_energy_file();
 
 // Energy of one record's run (all `batch` inferences), in pJ.
 struct Energy {
