@@ -466,7 +466,7 @@ int sweep(systole::explore::SweepOptions options, const std::string& shard) {
   std::printf(
       "sweep %s -> %s: shard %llu/%llu holds %llu of %llu points (%llu skipped: the schema or the level rejects them); "
       "%llu network-points "
-      "computed in %.2f s (%.0f/s with %d job(s)), %llu already there; %llu baseline records\n",
+      "computed in %.2f s (%.3g/s with %d job(s)), %llu already there; %llu baseline records\n",
       options.spec.c_str(), options.out.c_str(), static_cast<unsigned long long>(options.shard.k),
       static_cast<unsigned long long>(options.shard.n), static_cast<unsigned long long>(s.owned),
       static_cast<unsigned long long>(s.points), static_cast<unsigned long long>(s.skipped),

@@ -44,13 +44,15 @@ class Progress {
     drawn_ = elapsed;
     // Time left from the rate of the records computed in this run (resumed ones cost nothing).
     const double rate = elapsed > 0 ? static_cast<double>(computed) / elapsed : 0;
-    const double left = rate > 0 ? static_cast<double>(total_ - done) / rate : 0;
+    const std::string left =
+        rate > 0 ? std::to_string(static_cast<long long>(static_cast<double>(total_ - done) / rate + 0.5)) + " s left"
+                 : std::string("time left not known yet");
     constexpr int kWidth = 30;
     const int filled = total_ ? static_cast<int>(kWidth * done / total_) : kWidth;
-    std::fprintf(stderr, "%s[%s%s] %llu/%llu network-points, %.1f s elapsed, %.1f s left%s", tty_ ? "\r" : "",
+    std::fprintf(stderr, "%s[%s%s] %llu/%llu network-points, %.1f s elapsed, %s%s", tty_ ? "\r" : "",
                  std::string(static_cast<std::size_t>(filled), '#').c_str(),
                  std::string(static_cast<std::size_t>(kWidth - filled), ' ').c_str(),
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_), elapsed, left,
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_), elapsed, left.c_str(),
                  tty_ ? "   " : "\n");
     if (tty_ && last) std::fprintf(stderr, "\n");
   }
