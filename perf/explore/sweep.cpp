@@ -217,6 +217,7 @@ SweepSummary run_sweep(const SweepOptions& o) {
         bo.model = net;
         bo.baseline = b;
         bo.repeat = spec.bench_repeat;
+        bo.threads = spec.bench_threads;
         const nlohmann::json j = bench::run_bench(bo);
         BaselineRecord r;
         r.network = net.stem().string();

@@ -122,11 +122,13 @@ SweepSpec parse_sweep_spec(std::string_view toml_text, const std::filesystem::pa
         << e.description();
     throw UserError(msg.str());
   }
-  static const std::set<std::string> kKeys = {"networks", "base", "level", "baselines", "bench_repeat", "axes"};
+  static const std::set<std::string> kKeys = {"networks",     "base",          "level", "baselines",
+                                              "bench_repeat", "bench_threads", "axes"};
   for (const auto& [key, node] : t) {
     (void)node;
     if (!kKeys.count(std::string(key.str()))) {
-      fail(file, std::string(key.str()), "unknown key (expected networks, base, level, baselines, bench_repeat, axes)");
+      fail(file, std::string(key.str()),
+           "unknown key (expected networks, base, level, baselines, bench_repeat, bench_threads, axes)");
     }
   }
   SweepSpec s;
@@ -170,6 +172,11 @@ SweepSpec parse_sweep_spec(std::string_view toml_text, const std::filesystem::pa
     const auto r = t["bench_repeat"].value_exact<std::int64_t>();
     if (!r || *r < 1 || *r > 100000) fail(file, "bench_repeat", "must be an integer in [1, 100000]");
     s.bench_repeat = static_cast<int>(*r);
+  }
+  if (t.contains("bench_threads")) {
+    const auto n = t["bench_threads"].value_exact<std::int64_t>();
+    if (!n || *n < 0 || *n > 1024) fail(file, "bench_threads", "must be an integer in [0, 1024] (0: every core)");
+    s.bench_threads = static_cast<int>(*n);
   }
 
   if (t.contains("axes")) {

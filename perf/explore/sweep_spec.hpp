@@ -6,6 +6,7 @@
 //   level = "estimate"                    # estimate | systemc | rtl
 //   baselines = ["cpu"]                   # optional: `systole bench` baselines (cpu | ort), once per network
 //   bench_repeat = 10                     # optional: timed runs per baseline
+//   bench_threads = 0                     # optional: threads per baseline (0: every core)
 //   [axes]
 //   "array.rows" = [8, 16, 32]            # any key of hw/spec/arch_schema.toml; enum keys take their value names
 //
@@ -40,6 +41,7 @@ struct SweepSpec {
   Level level = Level::kEstimate;
   std::vector<std::string> baselines;
   int bench_repeat = 10;
+  int bench_threads = 0;  // 0: every core
   std::vector<Axis> axes;
 
   std::uint64_t point_count() const;  // the product of the axes' lengths (1 without axes)

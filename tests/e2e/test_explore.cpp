@@ -219,6 +219,28 @@ TEST_CASE("sweep at the systemc level: the cycles and stalls of `systole run`", 
   CHECK(cycles.size() == 2);  // the DRAM width matters
 }
 
+TEST_CASE("sweep with a baseline: one record per network, drawn on the report's latency axes", "[e2e]") {
+  TempDir t;
+  write(t.path / "spec.toml", "networks = [\"" + kDigits +
+                                  "digits_mlp_qdq.onnx\"]\nbaselines = [\"cpu\"]\nbench_repeat = 3\n"
+                                  "bench_threads = 1\n[axes]\n\"array.rows\" = [8, 16]\n");
+  const fs::path out = t.path / "b";
+  const auto o = run_command(kCli + " sweep " + (t.path / "spec.toml").string() + " -o " + out.string());
+  INFO(o.output);
+  REQUIRE(o.status == 0);
+  CHECK_THAT(o.output, Contains("1 baseline records"));
+  const auto b = nlohmann::json::parse(read(out / "baselines" / "digits_mlp_qdq.cpu.json"));
+  CHECK(b["threads"] == 1);
+  CHECK(b["median_ms"].get<double>() > 0);
+  // A rerun keeps the record rather than timing the baseline again.
+  CHECK_THAT(run_command(kCli + " sweep " + (t.path / "spec.toml").string() + " -o " + out.string()).output,
+             Contains("0 baseline records"));
+  REQUIRE(run_command(kCli + " report " + out.string() + " -o " + (t.path / "r.html").string()).status == 0);
+  const std::string page = read(t.path / "r.html");
+  CHECK(page.find("class=\"baseline\"") != std::string::npos);
+  CHECK_THAT(page, Contains("cpu "));
+}
+
 TEST_CASE("sweep at the rtl level: points without a Verilated model are skipped with the reason", "[e2e]") {
   TempDir t;
   write(t.path / "spec.toml", "networks = [\"" + kDigits +

@@ -55,6 +55,8 @@ TEST_CASE("sweep specs: each mistake named with its file and key", "[error]") {
   expect_one_line_error(sweep_with(t, "networks = []\n"), "must name at least one ONNX model");
   expect_one_line_error(sweep_with(t, nets + "level = \"gate\"\n"), "key 'level': 'gate' is not one of");
   expect_one_line_error(sweep_with(t, nets + "baselines = [\"gpu\"]\n"), "'gpu' is not a baseline");
+  expect_one_line_error(sweep_with(t, nets + "bench_repeat = 0\n"), "key 'bench_repeat': must be an integer");
+  expect_one_line_error(sweep_with(t, nets + "bench_threads = -1\n"), "key 'bench_threads': must be an integer");
   expect_one_line_error(sweep_with(t, nets + "[axes]\n\"array.size\" = [4]\n"),
                         "key 'axes.array.size': not an arch-schema key");
   expect_one_line_error(sweep_with(t, nets + "[axes]\narray.rows = [4]\n"), "quote a dotted axis key");
