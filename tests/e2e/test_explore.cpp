@@ -185,6 +185,32 @@ TEST_CASE("sweep: two shards at once (GNU parallel) and worker processes give th
   CHECK(read(t.path / "a.html") == read(t.path / "b.html"));
 }
 
+TEST_CASE("tools/slurm/sweep.sbatch: array task K of N runs shard K/N into its own folder", "[e2e]") {
+  TempDir t;
+  const std::string spec = (t.path / "spec.toml").string();
+  write(spec, spec_text("estimate"));
+  REQUIRE(run_command(kCli + " sweep " + spec + " -o " + (t.path / "whole").string()).status == 0);
+  const std::string script = std::string(SYSTOLE_SOURCE_DIR) + "/tools/slurm/sweep.sbatch";
+  std::map<std::string, std::string> merged;
+  for (int k = 1; k <= 3; ++k) {
+    const auto o = run_command("SYSTOLE=" + kCli + " SLURM_ARRAY_TASK_ID=" + std::to_string(k) +
+                               " SLURM_ARRAY_TASK_COUNT=3 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=3 " + script +
+                               " " + spec + " " + (t.path / "array").string());
+    INFO(o.output);
+    REQUIRE(o.status == 0);
+    CHECK_THAT(o.output, Contains("shard " + std::to_string(k) + "/3"));
+    for (const auto& [path, bytes] : records(t.path / "array" / ("shard-" + std::to_string(k)))) merged[path] = bytes;
+  }
+  CHECK(merged == records(t.path / "whole"));
+  // Array indices that are not 1..N would drop or repeat shards.
+  const auto bad = run_command("SYSTOLE=" + kCli +
+                               " SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_COUNT=2 SLURM_ARRAY_TASK_MIN=2 "
+                               "SLURM_ARRAY_TASK_MAX=3 " +
+                               script + " " + spec + " " + (t.path / "bad").string());
+  CHECK(bad.status == 2);
+  CHECK_THAT(bad.output, Contains("use --array=1-N"));
+}
+
 TEST_CASE("sweep at the systemc level: the cycles and stalls of `systole run`", "[e2e]") {
   TempDir t;
   write(t.path / "spec.toml", "networks = [\"" + kDigits +
