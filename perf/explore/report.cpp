@@ -67,7 +67,10 @@ BoardFit board_fit(const Board& board, const Record& r, AreaEstimator& areas, do
   f.lut = share(f.area.r.lut, board.resources.lut);
   f.dsp = share(f.area.r.dsp, board.resources.dsp);
   f.bram = share(f.area.r.bram36, board.resources.bram36);
-  f.fits = f.lut <= ceiling && f.dsp <= ceiling && f.bram <= ceiling;
+  f.bram_uram = share(f.area.r.bram36, board.resources.bram36 + 8 * board.resources.uram);
+  const bool logic = f.lut <= ceiling && f.dsp <= ceiling;
+  f.fits = logic && (f.bram <= ceiling || (board.resources.uram > 0 && f.bram_uram <= ceiling));
+  f.needs_uram = f.fits && f.bram > ceiling;
   f.need_gbps = kDataPorts * static_cast<double>(r.arch.params.dram_bytes_per_cycle) * board.kernel_clock_mhz / 1e3;
   f.bank_gbps = board.banks.empty() ? 0 : board.banks.front().bandwidth_gbps;
   return f;

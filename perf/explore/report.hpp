@@ -49,9 +49,13 @@ struct BoardFit {
   const Board* board = nullptr;
   Area area;                          // in the board's family
   double lut = 0, dsp = 0, bram = 0;  // shares of the device
+  // The block RAM as a share of BRAM36 plus UltraRAM (an UltraRAM holds 288 Kb, 8 BRAM36), for boards that have it:
+  // what fits when Vivado moves the large memories into UltraRAM. Capacity only (widths and depths not matched).
+  double bram_uram = 0;
   bool fits = false;
-  double need_gbps = 0;  // what the point's three data ports move at most, at the board's clock
-  double bank_gbps = 0;  // the board's first bank (every port binds to it)
+  bool needs_uram = false;  // fits only with memories in UltraRAM
+  double need_gbps = 0;     // what the point's three data ports move at most, at the board's clock
+  double bank_gbps = 0;     // the board's first bank (every port binds to it)
 };
 
 struct ReportData {

@@ -159,7 +159,8 @@ void board_section(std::string& h, const ReportData& d, AreaEstimator& areas,
   h += "<h2 id=\"boards\">Boards</h2>\n<p>Each board in <code>boards/</code> against the Pareto points (up to " +
        std::to_string(kBoardPoints) + ", fastest first): the point fits when LUT, DSP and BRAM stay under " +
        pct(d.ceiling) +
-       " of the device (area in the board's Yosys family); latency and throughput at the board's kernel clock; the "
+       " of the device (area in the board's Yosys family; on boards with UltraRAM, block RAM beyond the ceiling may "
+       "move there, counted by capacity, 8 BRAM36 per URAM); latency and throughput at the board's kernel clock; the "
        "DRAM bandwidth the point's three data ports (load, accumulator load, store, each "
        "<code>dram.bytes_per_cycle</code> wide) can move at that clock against the board's first bank, to which "
        "every port binds.</p>\n";
@@ -192,7 +193,10 @@ void board_section(std::string& h, const ReportData& d, AreaEstimator& areas,
       h += "<tr><td class=\"l\">" + html_escape(b.name) + " (" + std::to_string(b.kernel_clock_mhz) +
            " MHz)</td><td class=\"l\">" + html_escape(point_text(*r->record)) + "</td><td>" + pct(fit.lut) +
            "</td><td>" + pct(fit.dsp) + "</td><td>" + pct(fit.bram) + "</td><td class=\"l\">" +
-           (fit.fits ? "yes" : "no") + "</td><td class=\"l\">" + html_escape(fit.area.source) + "</td>";
+           (fit.needs_uram ? "yes, with memories in URAM (" + pct(fit.bram_uram) + " of BRAM + URAM)"
+            : fit.fits     ? std::string("yes")
+                           : std::string("no")) +
+           "</td><td class=\"l\">" + html_escape(fit.area.source) + "</td>";
       for (const auto& [net, rows] : by_net) {
         (void)rows;
         const auto it = at.find({r->record->point, net});

@@ -161,3 +161,31 @@ TEST_CASE("svg plot: points, a front, reference lines, escaped text", "[unit]") 
   CHECK_THAT(svg, Contains("a &lt; b &amp; c"));
   CHECK_THAT(svg, Contains("(log)"));  // x spans 1000x
 }
+
+TEST_CASE("board fit: shares of the device under the ceiling, UltraRAM by capacity, bandwidth at the board clock",
+          "[unit]") {
+  AreaEstimator areas(default_synth_dir());
+  Record r;
+  r.arch = systole::isa::load_arch_config("default");  // Yosys xcup: 87,129 LUT, 364 DSP, 235 BRAM36
+  systole::Board b;
+  b.name = "test";
+  b.family = "xcup";
+  b.kernel_clock_mhz = 300;
+  b.resources = {.lut = 1000000, .ff = 2000000, .dsp = 1000, .bram36 = 100, .uram = 0};
+  b.banks = {{"DDR[0]", "DDR4", 16, 19.2}};
+  BoardFit f = board_fit(b, r, areas, 0.8);
+  CHECK(f.area.source == "yosys default_xcup.json");
+  CHECK(f.lut == Approx(0.087129));
+  CHECK(f.dsp == Approx(0.364));
+  CHECK(f.bram == Approx(2.35));
+  CHECK_FALSE(f.fits);
+  CHECK(f.need_gbps == Approx(3 * 32 * 300 / 1e3));  // three data ports of 32 bytes per cycle at 300 MHz
+  CHECK(f.bank_gbps == Approx(19.2));
+  b.resources.uram = 100;  // 800 BRAM36 of capacity more
+  f = board_fit(b, r, areas, 0.8);
+  CHECK(f.fits);
+  CHECK(f.needs_uram);
+  CHECK(f.bram_uram == Approx(235.0 / 900));
+  b.resources.dsp = 400;  // 91% of the DSPs: over the ceiling whatever the memories do
+  CHECK_FALSE(board_fit(b, r, areas, 0.8).fits);
+}
