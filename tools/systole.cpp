@@ -463,14 +463,16 @@ int sweep(systole::explore::SweepOptions options, const std::string& shard) {
   if (!shard.empty()) options.shard = systole::explore::parse_shard(shard);
   const auto s = systole::explore::run_sweep(options);
   const double rate = s.seconds > 0 ? static_cast<double>(s.evaluated) / s.seconds : 0;
+  char rate_text[32];
+  std::snprintf(rate_text, sizeof rate_text, rate >= 100 ? "%.0f" : "%.3g", rate);
   std::printf(
       "sweep %s -> %s: shard %llu/%llu holds %llu of %llu points (%llu skipped: the schema or the level rejects them); "
       "%llu network-points "
-      "computed in %.2f s (%.3g/s with %d job(s)), %llu already there; %llu baseline records\n",
+      "computed in %.2f s (%s/s with %d job(s)), %llu already there; %llu baseline records\n",
       options.spec.c_str(), options.out.c_str(), static_cast<unsigned long long>(options.shard.k),
       static_cast<unsigned long long>(options.shard.n), static_cast<unsigned long long>(s.owned),
       static_cast<unsigned long long>(s.points), static_cast<unsigned long long>(s.skipped),
-      static_cast<unsigned long long>(s.evaluated), s.seconds, rate, options.jobs,
+      static_cast<unsigned long long>(s.evaluated), s.seconds, rate_text, options.jobs,
       static_cast<unsigned long long>(s.resumed), static_cast<unsigned long long>(s.baselines));
   return 0;
 }

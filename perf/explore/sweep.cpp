@@ -103,7 +103,15 @@ void run_worker(Evaluator& evaluator, const Work& work, std::size_t worker, std:
       if (work.existing[n].count(pt.id)) {
         shared.resumed += 1;
       } else {
-        const Record r = evaluator.evaluate(n, pt, toml);
+        Record r;
+        try {
+          r = evaluator.evaluate(n, pt, toml);
+        } catch (const UserError& e) {
+          std::string where;
+          for (const auto& [k, v] : pt.coords) where += (where.empty() ? "" : ", ") + k + " = " + v;
+          throw UserError("network " + evaluator.network_name(n) + " at point " + pt.id + " (" + where +
+                          "): " + e.what());
+        }
         isa::write_file_atomic(record_path(work.out, r.network, r.point), record_json(r).dump(1) + "\n",
                                "sweep record");
         shared.computed += 1;
@@ -171,10 +179,15 @@ SweepSummary run_sweep(const SweepOptions& o) {
   s.points = spec.point_count();
   for (std::uint64_t i = o.shard.k - 1; i < s.points; i += o.shard.n) work.points.push_back(i);
   s.owned = work.points.size();
-  for (const char* sub : {"records", "skipped", "points", "baselines"}) fs::create_directories(o.out / sub);
+  const auto make_dir = [](const fs::path& dir) {
+    std::error_code mk;
+    fs::create_directories(dir, mk);
+    if (mk) throw UserError("-o: cannot create " + dir.string() + ": " + mk.message());
+  };
+  for (const char* sub : {"records", "skipped", "points", "baselines"}) make_dir(o.out / sub);
   for (std::size_t n = 0; n < evaluator.network_count(); ++n) {
     const fs::path dir = o.out / "records" / evaluator.network_name(n);
-    fs::create_directories(dir);
+    make_dir(dir);
     std::set<std::string> have;
     for (const auto& e : fs::directory_iterator(dir)) {
       if (e.is_regular_file() && e.path().extension() == ".json") have.insert(e.path().stem().string());
