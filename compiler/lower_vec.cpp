@@ -1,11 +1,13 @@
-// Max pool and average pool on the vector unit, where ONNX Runtime's arithmetic is integer: max pool with the
-// input's quantization (ONNX Runtime drops its Q/DQ pair), and global average pool (or an average pool over the whole
-// unpadded input), which ONNX Runtime sums in int32 and requantizes.
+// Max pool and average pool on the vector unit, each with ONNX Runtime's arithmetic: max pool with the input's
+// quantization (ONNX Runtime drops its Q/DQ pair); global average pool (or an average pool over the whole unpadded
+// input), which ONNX Runtime sums in int32 and requantizes; and every other average pool, which ONNX Runtime computes
+// in fp32 (QLinearAveragePool), on the vector unit's fp32 ops.
 //
 // Operands are widened into the accumulator by compute-unit loads (int8 sign-extends, uint8 zero-extends) and
 // combined row by row; the store requantizes. QLinearAdd is not here: ONNX Runtime computes it with fp32 fused
 // multiply-adds, which the vector unit has no datapath for, so it runs on the host (sim/ref).
 #include <algorithm>
+#include <array>
 
 #include "compiler/lower_detail.hpp"
 #include "sim/isa/quant.hpp"
@@ -126,6 +128,156 @@ void emit_max_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r
   pipeline({}, {}, std::move(steps), out, r);
 }
 
+// One axis of an average pool's window: n inputs, o outputs, kernel k, stride s, leading padding p (dilation 1).
+struct PoolAxis {
+  std::int64_t n, o, k, s, p;
+  // The outputs [lo, hi) whose window's tap t lies on the input (0 <= o * s - p + t < n), within [0, this->o).
+  std::pair<std::int64_t, std::int64_t> outputs_of_tap(std::int64_t t) const {
+    const std::int64_t first = p - t, last = n - 1 + p - t;  // o * s must lie in [first, last]
+    if (last < 0) return {0, 0};
+    const std::int64_t lo = first > 0 ? (first + s - 1) / s : 0;
+    return {std::min(lo, o), std::min(last / s + 1, o)};
+  }
+  // The taps of output i's window that lie on the input.
+  std::int64_t taps(std::int64_t i) const { return std::min(i * s - p + k, n) - std::max<std::int64_t>(i * s - p, 0); }
+  // The input rows/columns [lo, hi) the outputs [o0, o1) read.
+  std::pair<std::int64_t, std::int64_t> inputs(std::int64_t o0, std::int64_t o1) const {
+    return {std::max<std::int64_t>(o0 * s - p, 0), std::min((o1 - 1) * s - p + k, n)};
+  }
+};
+
+struct AveragePool {
+  PoolAxis h, w;
+  std::int64_t n = 1, c = 1;
+  bool count_include_pad = false;
+};
+
+AveragePool average_pool_of(const Ctx& c, const Node& n) {
+  const Value& x = c.value(n.inputs[0]);
+  const Value& y = c.value(n.output);
+  AveragePool a;
+  a.n = x.shape[0];
+  a.c = x.shape[1];
+  a.h = {x.shape[2], y.shape[2], attr(n, "kernel", 0, 1), attr(n, "strides", 0, 1), attr(n, "pads", 0, 0)};
+  a.w = {x.shape[3], y.shape[3], attr(n, "kernel", 1, 1), attr(n, "strides", 1, 1), attr(n, "pads", 1, 0)};
+  a.count_include_pad = attr(n, "count_include_pad", 0, 0) != 0;
+  return a;
+}
+
+// Accumulator rows of one average-pool block buffer of `rows` output rows: the input rows they read (unpadded, whole
+// width), the outputs, and a zero row.
+std::int64_t average_pool_buffer(const AveragePool& a, std::int64_t rows) {
+  return ((rows - 1) * a.h.s + a.h.k) * a.w.n + rows * a.w.o + 1;
+}
+
+// Output rows per average-pool block, double-buffered; 0 when one output row does not fit.
+std::int64_t average_pool_block(const Ctx& c, const AveragePool& a) {
+  for (std::int64_t rows = a.h.o; rows >= 1; --rows) {
+    if (2 * average_pool_buffer(a, rows) <= c.arch.acc_rows()) return rows;
+  }
+  return 0;
+}
+
+// Runs of equal values of f over [lo, hi): (begin, end, value).
+template <class F>
+std::vector<std::array<std::int64_t, 3>> runs(std::int64_t lo, std::int64_t hi, F f) {
+  std::vector<std::array<std::int64_t, 3>> out;
+  for (std::int64_t i = lo; i < hi; ++i) {
+    const std::int64_t v = f(i);
+    if (out.empty() || out.back()[2] != v) out.push_back({i, i + 1, v});
+    out.back()[1] = i + 1;
+  }
+  return out;
+}
+
+std::int32_t fp32_bits(float v) {
+  return static_cast<std::int32_t>(quant::scale_bits(v));
+}
+
+// AveragePool as ONNX Runtime's QLinearAveragePool computes it (sim/ref/pool.cpp): per output, the window's taps
+// that lie on the input, dequantized and summed in fp32 in window order, the sum divided by the count, then
+// quantized. Each block of output rows loads the unpadded input rows it reads into the accumulator (8-bit values
+// widened), clears its outputs to +0.0 (a copy of a zero row, made from an input row by clip [0, 0]: no instruction
+// reads a row nothing wrote), and issues one vec fmac per kernel tap over the rectangle of outputs whose
+// window has that tap on the input (padding is never read, so it adds nothing, as in ONNX Runtime), one fdiv per
+// rectangle of equal counts, and one fquant; the store saturates to the output type.
+void emit_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
+  const Value& x = c.value(n.inputs[0]);
+  const Value& y = c.value(n.output);
+  const AveragePool a = average_pool_of(c, n);
+  const std::int64_t C = c.arch.cols();
+  const std::int64_t ohb = average_pool_block(c, a);
+  const std::int64_t in_rows = (ohb - 1) * a.h.s + a.h.k;
+  const std::int64_t buf = average_pool_buffer(a, ohb);
+  const std::uint64_t x_off = c.offset[static_cast<std::size_t>(n.inputs[0])];
+  const std::uint64_t y_off = c.offset[static_cast<std::size_t>(n.output)];
+  std::vector<StepCode> steps;
+  for (std::int64_t img = 0; img < a.n; ++img) {
+    for (std::int64_t ct = 0; ct * C < a.c; ++ct) {
+      const std::int64_t lanes = std::min(C, a.c - ct * C);
+      for (std::int64_t oh0 = 0; oh0 < a.h.o; oh0 += ohb) {
+        const std::int64_t oh1 = std::min(oh0 + ohb, a.h.o), rows = oh1 - oh0;
+        const std::int64_t in = static_cast<std::int64_t>(steps.size() % 2) * buf, res = in + in_rows * a.w.n;
+        const std::int64_t zero_row = res + ohb * a.w.o;
+        const auto [ih0, ih1] = a.h.inputs(oh0, oh1);
+        StepCode s;
+        s.compute.push_back(
+            spec::encode(acc_load(in, x_off + static_cast<std::uint64_t>(((img * a.h.n + ih0) * a.w.n) * a.c + ct * C),
+                                  x.dtype, ih1 - ih0, a.w.n, lanes, a.c, a.w.n * a.c)));
+        // The outputs (oh, ow) of this block are acc rows res + (oh - oh0) * ow_count + ow.
+        auto over = [&](spec::VecOp op, std::int64_t oh_a, std::int64_t oh_b, std::int64_t ow_a, std::int64_t ow_b) {
+          spec::VecFields v = vec(op, res + (oh_a - oh0) * a.w.o + ow_a, 0, ow_b - ow_a);
+          v.outer = u32(oh_b - oh_a);
+          v.dst_stride_outer = u32(a.w.o);
+          return v;
+        };
+        s.compute.push_back(spec::encode(vec(spec::VecOp::kCopy, zero_row, in, 1)));
+        spec::VecFields zero = vec(spec::VecOp::kClip, zero_row, 0, 1);  // +0.0 is the int32 0
+        zero.imm_a = zero.imm_b = 0;
+        s.compute.push_back(spec::encode(zero));
+        spec::VecFields clear = over(spec::VecOp::kCopy, oh0, oh1, 0, a.w.o);
+        clear.src_addr = u32(zero_row);  // src strides 0: every output copies the zero row
+        s.compute.push_back(spec::encode(clear));
+        for (std::int64_t ky = 0; ky < a.h.k; ++ky) {
+          auto [oh_a, oh_b] = a.h.outputs_of_tap(ky);
+          oh_a = std::max(oh_a, oh0);
+          oh_b = std::min(oh_b, oh1);
+          if (oh_a >= oh_b) continue;
+          for (std::int64_t kx = 0; kx < a.w.k; ++kx) {
+            const auto [ow_a, ow_b] = a.w.outputs_of_tap(kx);
+            if (ow_a >= ow_b) continue;
+            spec::VecFields v = over(spec::VecOp::kFmac, oh_a, oh_b, ow_a, ow_b);
+            v.src_addr = u32(in + (oh_a * a.h.s - a.h.p + ky - ih0) * a.w.n + ow_a * a.w.s - a.w.p + kx);
+            v.src_stride_outer = u32(a.h.s * a.w.n);
+            v.src_stride_inner = u32(a.w.s);
+            v.imm_a = x.zero_point;
+            v.imm_b = fp32_bits(x.scale);
+            s.compute.push_back(spec::encode(v));
+          }
+        }
+        const std::int64_t kernel_size = a.h.k * a.w.k;
+        for (const auto& hr : runs(oh0, oh1, [&](std::int64_t i) { return a.count_include_pad ? 1 : a.h.taps(i); })) {
+          for (const auto& wr :
+               runs(0, a.w.o, [&](std::int64_t i) { return a.count_include_pad ? kernel_size : a.w.taps(i); })) {
+            spec::VecFields v = over(spec::VecOp::kFdiv, hr[0], hr[1], wr[0], wr[1]);
+            v.imm_b = fp32_bits(static_cast<float>(hr[2] * wr[2]));
+            s.compute.push_back(spec::encode(v));
+          }
+        }
+        spec::VecFields q = over(spec::VecOp::kFquant, oh0, oh1, 0, a.w.o);
+        q.imm_a = y.zero_point;
+        q.imm_b = fp32_bits(y.scale);
+        s.compute.push_back(spec::encode(q));
+        s.store.push_back(
+            spec::encode(store(y, res, y_off + static_cast<std::uint64_t>(((img * a.h.o + oh0) * a.w.o) * a.c + ct * C),
+                               rows, a.w.o, lanes, a.c, a.w.o * a.c, clamp_of(n, y))));
+        steps.push_back(std::move(s));
+      }
+    }
+  }
+  pipeline({}, {}, std::move(steps), out, r);
+}
+
 // Global average pool, and an average pool whose one window is the whole unpadded input (ONNX Runtime runs that
 // form as the global one): sum(x) - count * zx in the accumulator, requantized with ONNX Runtime's
 // quant::global_average_scale.
@@ -178,6 +330,17 @@ bool is_whole_input_average(const Value& x, const Node& n) {
          kernel[1] == x.shape[3] && std::all_of(pads.begin(), pads.end(), [](std::int64_t p) { return p == 0; });
 }
 
+// Why the global form cannot run on the accelerator, or nullopt.
+std::optional<std::string> global_unsupported(const Ctx& c, const Value& x) {
+  if (x.shape.size() != 4) return "not a 2-D pool";
+  const std::int64_t hw = x.shape[2] * x.shape[3];
+  if (2 * hw + spec::kRequantParamRows > c.arch.acc_rows() || hw > 65535) {
+    return "the spatial plane does not fit the accumulator";
+  }
+  if (static_cast<double>(hw) * 255 > 2e9) return "sum may overflow";
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> vec_unsupported(const Ctx& c, const Node& n) {
@@ -196,20 +359,23 @@ std::optional<std::string> vec_unsupported(const Ctx& c, const Node& n) {
       if (pool_block(c, g) < 1) return "one output row does not fit the accumulator";
       return std::nullopt;
     }
-    case OpKind::kAveragePool:
-      if (!is_whole_input_average(x, n)) {
-        return "a window smaller than the input or with padding (ONNX Runtime computes that average pool in float)";
-      }
-      [[fallthrough]];
-    case OpKind::kGlobalAveragePool: {
+    case OpKind::kAveragePool: {
+      if (is_whole_input_average(x, n)) return global_unsupported(c, x);
       if (x.shape.size() != 4) return "not a 2-D pool";
-      const std::int64_t hw = x.shape[2] * x.shape[3];
-      if (2 * hw + spec::kRequantParamRows > c.arch.acc_rows() || hw > 65535) {
-        return "the spatial plane does not fit the accumulator";
+      if (attr(n, "dilations", 0, 1) != 1 || attr(n, "dilations", 1, 1) != 1) {
+        return "dilated windows (ONNX Runtime's QLinearAveragePool has none)";
       }
-      if (static_cast<double>(hw) * 255 > 2e9) return "sum may overflow";
+      const AveragePool a = average_pool_of(c, n);
+      for (const PoolAxis& axis : {a.h, a.w}) {
+        for (std::int64_t i = 0; i < axis.o; ++i) {
+          if (axis.taps(i) < 1) return "a window with no input (ceil_mode past the padding)";
+        }
+      }
+      if (average_pool_block(c, a) < 1) return "one output row does not fit the accumulator";
+      if (a.w.o > 65535 || a.h.o > 65535) return "an output side above 65535";
       return std::nullopt;
     }
+    case OpKind::kGlobalAveragePool: return global_unsupported(c, x);
     default: return "no accelerator lowering for " + std::string(op_name(n.op.kind));
   }
 }
@@ -218,6 +384,12 @@ void emit_vec(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   switch (n.op.kind) {
     case OpKind::kMaxPool: emit_max_pool(c, n, out, r); break;
     case OpKind::kAveragePool:
+      if (is_whole_input_average(c.value(n.inputs[0]), n)) {
+        emit_global_average_pool(c, n, out, r);
+      } else {
+        emit_average_pool(c, n, out, r);
+      }
+      break;
     case OpKind::kGlobalAveragePool: emit_global_average_pool(c, n, out, r); break;
     default: throw InternalError("emit_vec: no lowering for " + std::string(op_name(n.op.kind)));
   }

@@ -257,9 +257,10 @@ module compute_unit #(
   assign vec_on = (accept && is_vec) || state_q == StVec;
 
   logic        reads_dst, reads_src, is_requant;
-  assign reads_dst  = v.op != systole_pkg::VecOpCopy;
-  assign reads_src  = v.op == systole_pkg::VecOpCopy || v.op == systole_pkg::VecOpAdd || v.op == systole_pkg::VecOpMax;
+  // What each op reads is isa.toml's (reads_dst, src_rows); requant's parameter rows are read and latched apart.
   assign is_requant = v.op == systole_pkg::VecOpRequant;
+  assign reads_dst  = systole_pkg::VecReadsDst[v.op];
+  assign reads_src  = systole_pkg::VecReadsSrc[v.op] && !is_requant;
 
   logic        rd_active_q;  // elements remain to be read
   logic        rd_active;
@@ -354,13 +355,29 @@ module compute_unit #(
   // The vector unit's lanes.
   logic [AccWidth-1:0] vec_result;
   for (genvar c = 0; c < Cols; c++) begin : g_lane
-    logic signed [31:0] d, s, requantized;
+    logic signed [31:0] d, s, requantized, quantized;
+    logic        [31:0] quotient;
     assign d = val[0][32*c +: 32];
     assign s = val[1][32*c +: 32];
     requant u_requant (
       .acc_i(d), .scale_i(s), .zero_point_i(val[2][32*c +: 32]),
       .lo_i(v_imm_a), .hi_i(v_imm_b), .out_o(requantized)
     );
+    // The f ops (sim/isa/fp32.hpp), on one divider, one multiplier, one adder and the two conversions per lane:
+    //   fmac    d + float(s - imm_a) * imm_b     from_int -> mul -> add
+    //   fdiv    d / imm_b                        div
+    //   fquant  int(d / imm_b + float(imm_a))    div -> add (from_int of imm_a) -> to_int
+    logic [31:0] conv_in, conv_out, product, add_a, add_b, add_out;
+    logic signed [31:0] centered;
+    assign centered = s - v_imm_a;
+    assign conv_in  = (vec_op_q == systole_pkg::VecOpFmac) ? centered : v_imm_a;
+    fp32_from_int u_from_int (.value_i(conv_in), .result_o(conv_out));
+    fp32_mul u_mul (.a_i(conv_out), .b_i(v_imm_b), .product_o(product));
+    fp32_div u_div (.a_i(d), .b_i(v_imm_b), .quotient_o(quotient));
+    assign add_a = (vec_op_q == systole_pkg::VecOpFmac) ? d : quotient;
+    assign add_b = (vec_op_q == systole_pkg::VecOpFmac) ? product : conv_out;
+    fp32_add u_add (.a_i(add_a), .b_i(add_b), .sum_o(add_out));
+    fp32_to_int u_to_int (.value_i(add_out), .result_o(quantized));
     always_comb begin
       unique case (vec_op_q)
         systole_pkg::VecOpCopy:    vec_result[32*c +: 32] = s;
@@ -369,6 +386,9 @@ module compute_unit #(
         systole_pkg::VecOpAddi:    vec_result[32*c +: 32] = d + v_imm_a;
         systole_pkg::VecOpClip:    vec_result[32*c +: 32] = (d < v_imm_a) ? v_imm_a : ((d > v_imm_b) ? v_imm_b : d);
         systole_pkg::VecOpRequant: vec_result[32*c +: 32] = requantized;
+        systole_pkg::VecOpFmac:    vec_result[32*c +: 32] = add_out;
+        systole_pkg::VecOpFdiv:    vec_result[32*c +: 32] = quotient;
+        systole_pkg::VecOpFquant:  vec_result[32*c +: 32] = quantized;
         default:      vec_result[32*c +: 32] = d;
       endcase
     end

@@ -63,6 +63,15 @@ def check_isa(isa):
                 if b in used:
                     raise SpecError(f"{where}: bit {b} already used by '{used[b]}'")
                 used[b] = f["name"]
+    for v in enums["vec_op"]["values"]:
+        where = f"isa.toml: vec_op '{v['name']}'"
+        if not isinstance(v.get("reads_dst"), bool) or not isinstance(v.get("clamps"), bool):
+            raise SpecError(f"{where}: reads_dst and clamps must be true or false")
+        if v.get("src_rows") not in range(0, isa["isa"]["requant_param_rows"] + 1):
+            raise SpecError(f"{where}: src_rows must be in [0, requant_param_rows]")
+    requant = next(v for v in enums["vec_op"]["values"] if v["name"] == "requant")
+    if requant["src_rows"] != isa["isa"]["requant_param_rows"]:
+        raise SpecError("isa.toml: vec_op 'requant' must read requant_param_rows source rows")
 
 
 # Register offsets below this are the ap_ctrl_hs block (ctrl, gie, ier, isr); kernel arguments start here.
@@ -222,6 +231,22 @@ def cpp_header(spec, src):
             out.append(f"    {{\"{v['name']}\", {v['value']}, \"{doc}\"}},")
         out.append("}};")
         out.append("")
+    vec_ops = next(e for e in isa["enum"] if e["name"] == "vec_op")["values"]
+    out += [
+        "// What a vec operation reads: the destination row, source rows s .. s + src_rows - 1 (0: none), and whether",
+        "// it clamps to [imm_a, imm_b] (imm_a <= imm_b required).",
+        "struct VecOperands {",
+        "  bool reads_dst;",
+        "  int src_rows;",
+        "  bool clamps;",
+        "};",
+        "constexpr VecOperands vec_operands(VecOp op) {",
+        "  switch (op) {",
+    ]
+    for v in vec_ops:
+        rd, cl = str(v["reads_dst"]).lower(), str(v["clamps"]).lower()
+        out.append(f"    case VecOp::k{camel(v['name'])}: return {{{rd}, {v['src_rows']}, {cl}}};")
+    out += ["  }", "  return {true, 0, false};", "}", ""]
     enum_names = [e["name"] for e in isa["enum"]]
     out += [
         "// How a field's bits are read: unsigned, two's-complement signed, or an enum (kEnum + enum_id).",
@@ -503,6 +528,16 @@ def sv_package(spec, src):
         out.append(",\n".join(vals))
         out.append(f"  }} {e['name']}_e;")
         out.append("")
+    # What each vec operation reads (isa.toml's reads_dst and src_rows), as masks indexed by the op (Yosys 0.23 reads
+    # neither `inside` nor enum names inside package functions).
+    vec_ops = next(e for e in isa["enum"] if e["name"] == "vec_op")["values"]
+    op_bits = next(f["width"] for fmt in isa["format"] for f in fmt["fields"] if f["type"] == "vec_op")
+    for name, key, says in (("VecReadsDst", "reads_dst", "read the destination row"),
+                            ("VecReadsSrc", "src_rows", "read source rows (src_rows > 0)")):
+        mask = sum(1 << v["value"] for v in vec_ops if v[key])
+        out.append(f"  // Bit `op` set: vec operation `op` does {says}.")
+        out.append(f"  localparam logic [{(1 << op_bits) - 1}:0] {name} = {1 << op_bits}'h{mask:0{(1 << op_bits) // 4}x};")
+    out.append("")
     # Packed structs, MSB first, with reserved gaps so each struct is exactly InsnBits wide.
     for fmt in isa["format"]:
         fields = sorted(isa["header"] + fmt["fields"], key=lambda f: f["offset"])
@@ -574,6 +609,13 @@ def markdown(spec, src):
         out.append("")
         out.append(e["doc"])
         out.append("")
+        if e["name"] == "vec_op":
+            out.append("| name | value | reads d | source rows | clamps | meaning |")
+            out.append("|---|---|---|---|---|---|")
+            for v in e["values"]:
+                out.append(f"| `{v['name']}` | {v['value']} | {'yes' if v['reads_dst'] else 'no'} | {v['src_rows']} | "
+                           f"{'yes' if v['clamps'] else 'no'} | {v['doc']} |")
+            continue
         out.append("| name | value | meaning |")
         out.append("|---|---|---|")
         for v in e["values"]:

@@ -122,10 +122,10 @@ std::size_t memory_of(spec::Mem mem) {
 // spec::kRequantParamRows - 1) and rereads them when the source address changes or an element has written one of them.
 // Returns the rows read and adds the extra cycles to `bank_stall`.
 std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint64_t& bank_stall) {
-  const bool reads_dst = f.op != spec::VecOp::kCopy;
-  const bool reads_src = f.op == spec::VecOp::kCopy || f.op == spec::VecOp::kAdd || f.op == spec::VecOp::kMax;
+  const spec::VecOperands ops = spec::vec_operands(f.op);
+  const bool latches = ops.src_rows > 1;  // requant's parameter rows
   const std::uint64_t n = f.outer * f.inner;
-  if (f.op != spec::VecOp::kRequant && !(reads_dst && reads_src)) return n;  // one read per element: no conflict
+  if (!latches && !(ops.reads_dst && ops.src_rows == 1)) return n;  // one read per element: no conflict
   std::uint64_t reads = 0;
   std::uint64_t latched = UINT64_MAX;  // the requant parameter rows held in registers; none at the start
   std::uint64_t rows[1 + spec::kRequantParamRows];
@@ -135,9 +135,9 @@ std::uint64_t vec_reads(const spec::VecFields& f, std::uint64_t banks, std::uint
       const std::uint64_t src = f.src_addr + o * f.src_stride_outer + i * f.src_stride_inner;
       int k = 0;
       rows[k++] = dst;
-      if (f.op == spec::VecOp::kRequant) {
+      if (latches) {
         if (src != latched) {
-          for (std::uint64_t r = 0; r < spec::kRequantParamRows; ++r) rows[k++] = src + r;
+          for (std::uint64_t r = 0; r < static_cast<std::uint64_t>(ops.src_rows); ++r) rows[k++] = src + r;
           latched = src;
         }
       } else {

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "sim/isa/dma.hpp"
+#include "sim/isa/fp32.hpp"
 #include "sim/isa/quant.hpp"
 #include "systole/error.hpp"
 
@@ -13,6 +14,17 @@ namespace {
 // int32 arithmetic wraps, as in the hardware's adders (done in uint32 to stay defined in C++).
 std::int32_t wrap_add(std::int32_t a, std::int32_t b) {
   return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) + static_cast<std::uint32_t>(b));
+}
+std::int32_t wrap_sub(std::int32_t a, std::int32_t b) {
+  return static_cast<std::int32_t>(static_cast<std::uint32_t>(a) - static_cast<std::uint32_t>(b));
+}
+
+// An accumulator lane as the fp32 bit pattern the f ops read, and back.
+std::uint32_t bits(std::int32_t lane) {
+  return static_cast<std::uint32_t>(lane);
+}
+std::int32_t lane(std::uint32_t bits) {
+  return static_cast<std::int32_t>(bits);
 }
 
 std::int32_t read_elem(const std::uint8_t* p, spec::Dtype t) {
@@ -72,8 +84,7 @@ spec::ErrorCode Machine::execute(const Insn& insn, DramImage dram) {
     case Opcode::kGemm: gemm(spec::decode_gemm(insn)); break;
     case Opcode::kVec: {
       const auto f = spec::decode_vec(insn);
-      const bool clamps = f.op == spec::VecOp::kClip || f.op == spec::VecOp::kRequant;
-      if (clamps && f.imm_a > f.imm_b) return spec::ErrorCode::kIllegalInsn;
+      if (spec::vec_operands(f.op).clamps && f.imm_a > f.imm_b) return spec::ErrorCode::kIllegalInsn;
       vec(f);
       break;
     }
@@ -233,6 +244,20 @@ void Machine::vec(const spec::VecFields& f) {
         case spec::VecOp::kRequant:
           for (std::size_t c = 0; c < C; ++c) {
             d[c] = quant::requantize_bits(d[c], s[c], s[C + c], f.imm_a, f.imm_b);
+          }
+          break;
+        case spec::VecOp::kFmac:
+          for (std::size_t c = 0; c < C; ++c) {
+            const std::uint32_t x = fp32::mul(fp32::from_int(wrap_sub(s[c], f.imm_a)), bits(f.imm_b));
+            d[c] = lane(fp32::add(bits(d[c]), x));
+          }
+          break;
+        case spec::VecOp::kFdiv:
+          for (std::size_t c = 0; c < C; ++c) d[c] = lane(fp32::div(bits(d[c]), bits(f.imm_b)));
+          break;
+        case spec::VecOp::kFquant:
+          for (std::size_t c = 0; c < C; ++c) {
+            d[c] = fp32::to_int(fp32::add(fp32::div(bits(d[c]), bits(f.imm_b)), fp32::from_int(f.imm_a)));
           }
           break;
       }

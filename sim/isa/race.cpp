@@ -179,17 +179,13 @@ void RaceChecker::execute(std::uint32_t pc) {
     }
     case Opcode::kVec: {
       const auto f = spec::decode_vec(insn);
-      const bool uses_src = f.op != spec::VecOp::kAddi && f.op != spec::VecOp::kClip;
-      const bool reads_dst = f.op != spec::VecOp::kCopy;
-      const int src_rows = f.op == spec::VecOp::kRequant ? 3 : 1;
+      const spec::VecOperands ops = spec::vec_operands(f.op);
       for (std::uint64_t o = 0; o < f.outer; ++o) {
         for (std::uint64_t i = 0; i < f.inner; ++i) {
           const auto s = static_cast<std::int64_t>(f.src_addr + o * f.src_stride_outer + i * f.src_stride_inner);
-          if (uses_src) {
-            for (int r = 0; r < src_rows; ++r) access_rows(acc_, s + r, true, false, "acc");
-          }
+          for (int r = 0; r < ops.src_rows; ++r) access_rows(acc_, s + r, true, false, "acc");
           access_rows(acc_, static_cast<std::int64_t>(f.dst_addr + o * f.dst_stride_outer + i * f.dst_stride_inner),
-                      reads_dst, true, "acc");
+                      ops.reads_dst, true, "acc");
         }
       }
       break;

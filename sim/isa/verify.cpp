@@ -113,14 +113,13 @@ void check_insn(const Insn& insn, std::uint32_t pc, const ArchConfig& arch, Regi
       need(f.outer >= 1 && f.inner >= 1, pc, insn, "outer and inner must be at least 1");
       check_rows(f.dst_addr, loop_last(f.dst_addr, f.outer, f.dst_stride_outer, f.inner, f.dst_stride_inner),
                  arch.acc_rows(), "acc", "dst_addr", pc, insn);
-      const bool uses_src = f.op != spec::VecOp::kAddi && f.op != spec::VecOp::kClip;
-      const int extra = f.op == spec::VecOp::kRequant ? spec::kRequantParamRows - 1 : 0;  // the zero-point row
-      if (uses_src) {
-        check_rows(f.src_addr, loop_last(f.src_addr, f.outer, f.src_stride_outer, f.inner, f.src_stride_inner) + extra,
+      const spec::VecOperands ops = spec::vec_operands(f.op);
+      if (ops.src_rows > 0) {
+        check_rows(f.src_addr,
+                   loop_last(f.src_addr, f.outer, f.src_stride_outer, f.inner, f.src_stride_inner) + ops.src_rows - 1,
                    arch.acc_rows(), "acc", "src_addr", pc, insn);
       }
-      need(!(f.op == spec::VecOp::kClip || f.op == spec::VecOp::kRequant) || f.imm_a <= f.imm_b, pc, insn,
-           "imm_a (lower clamp) > imm_b (upper clamp)");
+      need(!ops.clamps || f.imm_a <= f.imm_b, pc, insn, "imm_a (lower clamp) > imm_b (upper clamp)");
       break;
     }
     case Opcode::kSync:

@@ -2,6 +2,7 @@
 // Runtime's quantized operators); not part of the API.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/isa/fp32.hpp"
 #include "sim/ref/ref_kernels.hpp"
 
 namespace systole::ref::detail {
@@ -46,8 +48,7 @@ std::int32_t centered(std::int32_t x, std::int32_t zero_point);
 // NaN and every value outside [-2^31, 2^31) give the "integer indefinite" INT32_MIN, which the saturating packs
 // and clamps that follow turn into the type's minimum, even for a large positive value.
 inline std::int32_t x86_to_int32(float v) {
-  if (!(v >= -2147483648.0f && v < 2147483648.0f)) return std::numeric_limits<std::int32_t>::min();
-  return static_cast<std::int32_t>(std::nearbyint(v));  // exact: v is integral or |v| < 2^31
+  return fp32::to_int(std::bit_cast<std::uint32_t>(v));
 }
 
 // DequantizeLinear of one value: an exact integer subtraction, then one fp32 multiply

@@ -48,10 +48,12 @@ inline spec::Insn random_insn(std::mt19937& rng) {
     return spec::encode(f);
   }
   spec::VecFields f;
-  f.op = static_cast<spec::VecOp>(std::uniform_int_distribution<int>(0, 5)(rng));
+  const auto last_op = static_cast<int>(spec::kVecOpValues.back().value);
+  f.op = static_cast<spec::VecOp>(std::uniform_int_distribution<int>(0, last_op)(rng));
   const Walk dst = random_walk(rng, kMemRows, outer, inner);
-  // Requant reads three parameter rows from src.
-  const Walk src = random_walk(rng, f.op == spec::VecOp::kRequant ? kMemRows - 2 : kMemRows, outer, inner);
+  // Requant reads its parameter rows from src on.
+  const int src_rows = std::max(1, spec::vec_operands(f.op).src_rows);
+  const Walk src = random_walk(rng, kMemRows - (src_rows - 1), outer, inner);
   f.outer = outer;
   f.inner = inner;
   f.dst_addr = dst.base;
@@ -61,9 +63,15 @@ inline spec::Insn random_insn(std::mt19937& rng) {
   f.src_stride_outer = src.so;
   f.src_stride_inner = src.si;
   std::int32_t a = static_cast<std::int32_t>(rng()), b = static_cast<std::int32_t>(rng());
-  if (f.op == spec::VecOp::kRequant || f.op == spec::VecOp::kClip) {
+  if (spec::vec_operands(f.op).clamps) {
     if (chance(rng, 0.5)) a = -128, b = 127;
     if (a > b) std::swap(a, b);
+  }
+  const bool fp32_op = f.op == spec::VecOp::kFmac || f.op == spec::VecOp::kFdiv || f.op == spec::VecOp::kFquant;
+  if (fp32_op && chance(rng, 0.75)) {  // a zero point and a scale as AveragePool has them; else raw words
+    a = std::uniform_int_distribution<std::int32_t>(-128, 255)(rng);
+    const auto exponent = static_cast<std::uint32_t>(std::uniform_int_distribution<int>(127 - 12, 127 + 8)(rng));
+    b = static_cast<std::int32_t>((static_cast<std::uint32_t>(rng()) & 0x007fffffu) | (exponent << 23));
   }
   f.imm_a = a;
   f.imm_b = b;

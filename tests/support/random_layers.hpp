@@ -171,8 +171,18 @@ inline RandomLayer random_add(std::mt19937& rng) {
   return r;
 }
 
+// Output size of an average pool's window along one axis with ceil_mode (ONNX: a last window that would start past
+// the input and its leading padding is dropped).
+inline std::int64_t out_dim_ceil(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p0, std::int64_t p1) {
+  std::int64_t o = (in + p0 + p1 - k + s - 1) / s + 1;
+  if ((o - 1) * s >= in + p0) --o;
+  return o;
+}
+
 // Max pool (its input's quantization, as ONNX Runtime drops the Q/DQ pair around it), then an average pool over the
-// whole pooled plane and a global average pool of it (all three outputs kept): every one on the vector unit.
+// whole pooled plane and a global average pool of it, and a windowed average pool of the input (random kernel,
+// strides, asymmetric pads, count_include_pad, ceil_mode; ONNX Runtime's fp32 arithmetic): all four outputs kept,
+// every one on the vector unit.
 inline RandomLayer random_pools(std::mt19937& rng) {
   Builder b{{}, rng};
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -188,13 +198,34 @@ inline RandomLayer random_pools(std::mt19937& rng) {
   b.node(OpKind::kAveragePool, {mp}, avg, {{"kernel", {oh, ow}}});
   const int gap = b.activation("gap", DType::kInt8, {1, ch, 1, 1}, 0.03f, -4);
   b.node(OpKind::kGlobalAveragePool, {mp}, gap);
+  const std::int64_t kh = pick(1, static_cast<int>(std::min<std::int64_t>(h, 4))),
+                     kw = pick(1, static_cast<int>(std::min<std::int64_t>(w, 4))), sh = pick(1, 3), sw = pick(1, 3);
+  const std::vector<std::int64_t> pads{pick(0, static_cast<int>(kh - 1)), pick(0, static_cast<int>(kw - 1)),
+                                       pick(0, static_cast<int>(kh - 1)), pick(0, static_cast<int>(kw - 1))};
+  const std::int64_t ceil = pick(0, 2) == 0, include_pad = pick(0, 1);
+  const std::int64_t wh = ceil ? out_dim_ceil(h, kh, sh, pads[0], pads[2]) : out_dim(h, kh, sh, 1, pads[0], pads[2]);
+  const std::int64_t ww = ceil ? out_dim_ceil(w, kw, sw, pads[1], pads[3]) : out_dim(w, kw, sw, 1, pads[1], pads[3]);
+  const DType wavg_t = pick(0, 1) ? DType::kUint8 : DType::kInt8;
+  const int wavg = b.activation("wavg", wavg_t, {1, ch, wh, ww}, xv.scale * (0.5f + static_cast<float>(pick(0, 8)) / 8),
+                                wavg_t == DType::kUint8 ? pick(100, 150) : pick(-20, 20));
+  b.node(OpKind::kAveragePool, {x}, wavg,
+         {{"kernel", {kh, kw}},
+          {"strides", {sh, sw}},
+          {"pads", pads},
+          {"ceil_mode", {ceil}},
+          {"count_include_pad", {include_pad}}});
   b.g.outputs.push_back(gap);
   b.g.outputs.push_back(avg);
   b.g.outputs.push_back(mp);
+  b.g.outputs.push_back(wavg);
   RandomLayer r{{},
                 {{xv.name, b.random_input(x)}},
                 "pools k=" + std::to_string(k) + " s=" + std::to_string(s) + " h=" + std::to_string(h) +
-                    " w=" + std::to_string(w) + " ch=" + std::to_string(ch) + " p=" + std::to_string(p)};
+                    " w=" + std::to_string(w) + " ch=" + std::to_string(ch) + " p=" + std::to_string(p) +
+                    "; average pool k=" + std::to_string(kh) + "x" + std::to_string(kw) + " s=" + std::to_string(sh) +
+                    "," + std::to_string(sw) + " pads=" + std::to_string(pads[0]) + std::to_string(pads[1]) +
+                    std::to_string(pads[2]) + std::to_string(pads[3]) + " ceil_mode=" + std::to_string(ceil) +
+                    " count_include_pad=" + std::to_string(include_pad)};
   r.g = std::move(b.g);
   return r;
 }
