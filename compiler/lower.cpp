@@ -44,7 +44,7 @@ std::string host_reason(const Node& n) {
     case OpKind::kReshape: return "reshape changes the NHWC byte order";
     case OpKind::kMatMul: return "activation x activation matmul has no accelerator lowering yet";
     case OpKind::kAdd:
-      return "QLinearAdd is fp32 fused multiply-adds in ONNX Runtime; the vector unit has no fp32 datapath";
+      return "QLinearAdd is fp32 fused multiply-adds in ONNX Runtime; the vector unit has no fused multiply-add";
     default: return std::string(op_name(n.op.kind)) + " has no accelerator lowering";
   }
 }

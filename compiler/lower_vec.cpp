@@ -5,7 +5,7 @@
 //
 // Operands are widened into the accumulator by compute-unit loads (int8 sign-extends, uint8 zero-extends) and
 // combined row by row; the store requantizes. QLinearAdd is not here: ONNX Runtime computes it with fp32 fused
-// multiply-adds, which the vector unit has no datapath for, so it runs on the host (sim/ref).
+// multiply-adds, which the vector unit has no instruction for (its fmac rounds twice), so it runs on the host.
 #include <algorithm>
 #include <array>
 
