@@ -9,7 +9,11 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include "compiler/onnx_import.hpp"
+#include "perf/baselines/batch.hpp"
 #include "perf/baselines/cpu/cpu_baseline.hpp"
+#ifdef SYSTOLE_HAVE_CUDA
+#include "perf/baselines/cuda/cuda_baseline.hpp"
+#endif
 #include "runtime/vitis_flow.hpp"
 #include "sim/isa/file_io.hpp"
 #include "systole/error.hpp"
@@ -123,6 +127,32 @@ std::vector<double> time_ort(const std::map<std::string, Tensor>& inputs, const 
   return record.at("times_ms").get<std::vector<double>>();
 }
 
+#ifdef SYSTOLE_HAVE_CUDA
+std::vector<double> time_cuda(const compiler::Graph& g, const std::map<std::string, Tensor>& inputs,
+                              const BenchOptions& o, std::map<std::string, Tensor>& outputs) {
+  cuda::Baseline baseline(g);
+  outputs = baseline.run(inputs);  // warm-up
+  std::vector<double> times;
+  for (int r = 0; r < o.repeat; ++r) {
+    const auto t = Clock::now();
+    baseline.run(inputs);
+    times.push_back(1e3 * seconds_since(t));
+  }
+  return times;
+}
+#endif
+
+void write_outputs(const std::map<std::string, Tensor>& outputs, const std::filesystem::path& dir) {
+  if (dir.empty()) return;
+  std::filesystem::create_directories(dir);
+  for (const auto& [name, t] : outputs) {
+    std::string file = name;
+    std::replace_if(
+        file.begin(), file.end(), [](char c) { return !std::isalnum(c) && c != '_' && c != '.' && c != '-'; }, '_');
+    write_npy(dir / (file + ".npy"), t);
+  }
+}
+
 }  // namespace
 
 double graph_macs(const compiler::Graph& g) {
@@ -166,38 +196,54 @@ std::string cpu_name() {
 }
 
 nlohmann::json run_bench(const BenchOptions& o) {
+#ifndef SYSTOLE_HAVE_CUDA
   if (o.baseline == "cuda") {
-    throw UserError("--baseline cuda: this build has no GPU baseline yet (issue 15); use cpu or ort");
+    throw UserError(
+        "--baseline cuda: this build has no GPU baseline (nvcc was not found when it was configured); use "
+        "cpu or ort");
   }
-  if (o.baseline != "cpu" && o.baseline != "ort") {
+#endif
+  if (o.baseline != "cpu" && o.baseline != "ort" && o.baseline != "cuda") {
     throw UserError("--baseline " + quote(o.baseline) + ": expected cpu, ort or cuda");
   }
   if (o.repeat < 1) throw UserError("--repeat must be at least 1");
   if (!o.output_dir.empty() && std::filesystem::exists(o.output_dir) && !std::filesystem::is_directory(o.output_dir)) {
     throw UserError("--output-dir " + o.output_dir.string() + " is not a folder");
   }
-  const compiler::Graph g = compiler::import_onnx(o.model);
+  compiler::Graph g = compiler::import_onnx(o.model);
+  if (o.batch > 0 && o.batch != graph_batch(g)) {
+    if (o.baseline == "ort") throw UserError("--batch: ONNX Runtime runs the model at its own batch");
+    g = rebatch(g, o.batch);
+  }
   const std::map<std::string, Tensor> inputs = read_inputs(g, o);
-  const int threads = o.threads > 0 ? o.threads : omp_get_num_procs();
-  const double peak = cpu_int8_peak(threads);
+  const int threads = o.baseline == "cuda" ? 1 : (o.threads > 0 ? o.threads : omp_get_num_procs());
+  double peak = 0;
+  std::string device;
 
   std::vector<double> times;
   nlohmann::json versions = {{"systole", SYSTOLE_VERSION}};
-  if (o.baseline == "cpu") {
+  if (o.baseline == "cuda") {
+#ifdef SYSTOLE_HAVE_CUDA
+    const cuda::DeviceInfo dev = cuda::device_info();
+    if (!dev.available) throw UserError("--baseline cuda: no GPU (" + dev.why_not + ")");
+    std::map<std::string, Tensor> outputs;
+    times = time_cuda(g, inputs, o, outputs);
+    peak = dev.int8_peak_ops;
+    device = dev.name;
+    versions["cuda"] = dev.versions;
+    write_outputs(outputs, o.output_dir);
+#endif
+  } else if (o.baseline == "cpu") {
+    peak = cpu_int8_peak(threads);
+    device = cpu_name();
     std::map<std::string, Tensor> outputs;
     times = time_cpu(g, inputs, o, threads, outputs);
     const dnnl_version_t* v = dnnl_version();
     versions["onednn"] = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
-    if (!o.output_dir.empty()) {
-      std::filesystem::create_directories(o.output_dir);
-      for (const auto& [name, t] : outputs) {
-        std::string file = name;
-        std::replace_if(
-            file.begin(), file.end(), [](char c) { return !std::isalnum(c) && c != '_' && c != '.' && c != '-'; }, '_');
-        write_npy(o.output_dir / (file + ".npy"), t);
-      }
-    }
+    write_outputs(outputs, o.output_dir);
   } else {
+    peak = cpu_int8_peak(threads);
+    device = cpu_name();
     const ScratchDir work("--baseline ort");
     std::string version;
     times = time_ort(inputs, o, threads, work.path(), version);
@@ -205,8 +251,7 @@ nlohmann::json run_bench(const BenchOptions& o) {
   }
 
   const double med = median(times), ops = 2.0 * graph_macs(g);
-  const compiler::Value& first = g.values[static_cast<std::size_t>(g.inputs.at(0))];
-  const std::int64_t batch = first.shape.empty() ? 1 : first.shape[0];
+  const std::int64_t batch = graph_batch(g);
   return {{"model", o.model.stem().string()},
           {"baseline", o.baseline},
           {"batch", batch},
@@ -217,8 +262,8 @@ nlohmann::json run_bench(const BenchOptions& o) {
           {"throughput_per_s", static_cast<double>(batch) / (med / 1e3)},
           {"gops", ops / (med / 1e3) / 1e9},
           {"peak_gops", peak / 1e9},
-          {"share_of_peak", ops / (med / 1e3) / peak},
-          {"device", cpu_name()},
+          {"share_of_peak", peak > 0 ? ops / (med / 1e3) / peak : 0.0},  // 0: a GPU of unknown peak
+          {"device", device},
           {"versions", versions}};
 }
 

@@ -2,7 +2,8 @@
 //
 //   cpu   the CPU baseline (cpu/cpu_baseline.hpp) on `threads` threads, against the measured VPDPBUSD peak
 //   ort   ONNX Runtime (onnxruntime-node, tools/ort/run_ort.js) on `threads` intra-op threads, same peak
-//   cuda  the GPU baseline, where the build has one (not yet: a UserError says so)
+//   cuda  the GPU baseline (cuda/cuda_baseline.hpp) where the build has one (nvcc found), against the device's dense
+//         int8 peak; the time is the whole run() (inputs and outputs copied, host conversions included)
 //
 // The record: model, baseline, batch, threads, repeat, median_ms, min_ms, throughput_per_s (inferences: batch /
 // median), gops (2 x the conv/matmul/gemm MACs of the graph / median), peak_gops and share_of_peak, device, versions.
@@ -26,7 +27,8 @@ struct BenchOptions {
   std::filesystem::path output_dir;                     // each output as NAME.npy (empty: not written)
   int repeat = 10;                                      // timed runs after one warm-up
   int threads = 0;                                      // 0: every core
-  std::filesystem::path ort_modules;                    // node_modules holding onnxruntime-node (ort)
+  int batch = 0;  // inferences per run (batch.hpp rebatches the graph); 0: the model's own (ort: only that)
+  std::filesystem::path ort_modules;  // node_modules holding onnxruntime-node (ort)
 };
 
 nlohmann::json run_bench(const BenchOptions& options);
