@@ -49,14 +49,36 @@ std::string host_reason(const Node& n) {
   }
 }
 
-// The report's DRAM bytes and the analytic estimate (sim::estimate_cycles, shared with the timed backends' per-layer
-// counters).
-void predict(const std::vector<spec::Insn>& code, const isa::ArchConfig& arch, LayerReport& r) {
+std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) {
+  return b ? (a + b - 1) / b : 0;
+}
+
+// The report's DRAM bytes, the analytic estimate (sim::estimate_cycles, shared with the timed backends' per-layer
+// counters) and the roofline of node `n`.
+void predict(const Graph& g, const Node& n, const std::vector<spec::Insn>& code, const isa::ArchConfig& arch,
+             LayerReport& r) {
   for (const auto& insn : code) r.dram_bytes += sim::dram_bytes(insn);
   r.predicted_cycles = sim::estimate_cycles(code, arch);
-  r.utilization = r.predicted_cycles ? static_cast<double>(r.macs) / (static_cast<double>(r.predicted_cycles) *
-                                                                      static_cast<double>(arch.rows() * arch.cols()))
+  const auto pes = static_cast<std::uint64_t>(arch.rows() * arch.cols());
+  r.utilization = r.predicted_cycles ? static_cast<double>(r.macs) /
+                                           (static_cast<double>(r.predicted_cycles) * static_cast<double>(pes))
                                      : 0.0;
+  auto bytes = [&](int t) {
+    const Value& v = g.values[static_cast<std::size_t>(t)];
+    return static_cast<std::uint64_t>(v.elements()) * dtype_size(v.dtype);
+  };
+  std::uint64_t reads = 0;
+  for (int t : n.inputs) reads += t < 0 ? 0 : bytes(t);
+  const std::uint64_t writes = bytes(n.output);
+  r.min_dram_bytes = reads + writes;
+  // Reads may share the two read ports (load, acc) and writes have the store port, each at dram.bytes_per_cycle.
+  const auto port = static_cast<std::uint64_t>(arch.params.dram_bytes_per_cycle);
+  const std::uint64_t compute = ceil_div(r.macs, pes);
+  const std::uint64_t dram = std::max(ceil_div(reads, 2 * port), ceil_div(writes, port));
+  r.roofline_cycles = std::max(compute, dram);
+  r.roofline_bound = compute >= dram ? "compute" : "dram";
+  r.utilization_of_roofline =
+      r.predicted_cycles ? static_cast<double>(r.roofline_cycles) / static_cast<double>(r.predicted_cycles) : 0.0;
 }
 
 std::vector<std::uint8_t> raw_bytes(const Value& v) {
@@ -281,7 +303,7 @@ CompileResult compile(Graph& g, const isa::ArchConfig& arch) {
       p.insns.insert(p.insns.end(), code.begin(), code.end());
       p.layers.push_back({begin, static_cast<std::uint32_t>(p.insns.size()), r.name.empty() ? r.op : r.name});
       r.instructions = code.size();
-      predict(code, arch, r);
+      predict(g, n, code, arch, r);
     }
     result.layers.push_back(std::move(r));
   }
@@ -293,31 +315,35 @@ CompileResult compile(Graph& g, const isa::ArchConfig& arch) {
 std::string report_table(const CompileResult& r, const isa::ArchConfig& arch) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-28s %-20s %-6s %12s %7s %7s %12s %12s %6s\n", "layer", "op", "where", "MACs",
-                "tiles", "blocks", "DRAM bytes", "cycles", "util");
+  std::snprintf(line, sizeof line, "%-28s %-20s %-6s %12s %7s %7s %12s %12s %6s %12s %-7s %7s\n", "layer", "op",
+                "where", "MACs", "tiles", "blocks", "DRAM bytes", "cycles", "util", "roofline", "bound", "of roof");
   out << line;
-  std::uint64_t macs = 0, cycles = 0, bytes = 0;
+  std::uint64_t macs = 0, cycles = 0, bytes = 0, roofline = 0;
   for (const auto& l : r.layers) {
-    std::snprintf(line, sizeof line, "%-28.28s %-20s %-6s %12llu %7llu %7llu %12llu %12llu %5.1f%%", l.name.c_str(),
-                  l.op.c_str(), l.accel ? "accel" : "host", static_cast<unsigned long long>(l.macs),
+    std::snprintf(line, sizeof line, "%-28.28s %-20s %-6s %12llu %7llu %7llu %12llu %12llu %5.1f%% %12llu %-7s %6.1f%%",
+                  l.name.c_str(), l.op.c_str(), l.accel ? "accel" : "host", static_cast<unsigned long long>(l.macs),
                   static_cast<unsigned long long>(l.tiles), static_cast<unsigned long long>(l.blocks),
                   static_cast<unsigned long long>(l.dram_bytes), static_cast<unsigned long long>(l.predicted_cycles),
-                  100.0 * l.utilization);
+                  100.0 * l.utilization, static_cast<unsigned long long>(l.roofline_cycles),
+                  l.roofline_bound.empty() ? "-" : l.roofline_bound.c_str(), 100.0 * l.utilization_of_roofline);
     out << line << (l.reason.empty() ? "" : "  (" + l.reason + ")") << "\n";
     macs += l.macs;
     cycles += l.predicted_cycles;
     bytes += l.dram_bytes;
+    roofline += l.roofline_cycles;
   }
   const double util = cycles ? static_cast<double>(macs) /
                                    (static_cast<double>(cycles) * static_cast<double>(arch.rows() * arch.cols()))
                              : 0.0;
   std::snprintf(line, sizeof line,
                 "total: %llu MACs, %llu DRAM bytes, %llu predicted cycles (%.3f ms at %lld MHz), "
-                "utilization %.1f%%, %zu instructions\n",
+                "utilization %.1f%%, roofline %llu cycles (%.1f%% of it), %zu instructions\n",
                 static_cast<unsigned long long>(macs), static_cast<unsigned long long>(bytes),
                 static_cast<unsigned long long>(cycles),
                 static_cast<double>(cycles) / static_cast<double>(arch.params.clock_mhz) / 1e3,
-                static_cast<long long>(arch.params.clock_mhz), 100.0 * util, r.program.insns.size());
+                static_cast<long long>(arch.params.clock_mhz), 100.0 * util, static_cast<unsigned long long>(roofline),
+                cycles ? 100.0 * static_cast<double>(roofline) / static_cast<double>(cycles) : 0.0,
+                r.program.insns.size());
   out << line;
   return out.str();
 }
@@ -328,7 +354,7 @@ std::string report_json(const CompileResult& r, const isa::ArchConfig& arch) {
   j["instructions"] = r.program.insns.size();
   j["const_bytes"] = r.program.constants.size();
   j["act_bytes"] = r.program.act_bytes;
-  std::uint64_t macs = 0, cycles = 0;
+  std::uint64_t macs = 0, cycles = 0, roofline = 0;
   for (const auto& l : r.layers) {
     j["layers"].push_back({{"name", l.name},
                            {"op", l.op},
@@ -341,12 +367,19 @@ std::string report_json(const CompileResult& r, const isa::ArchConfig& arch) {
                            {"blocks", l.blocks},
                            {"dram_bytes", l.dram_bytes},
                            {"predicted_cycles", l.predicted_cycles},
-                           {"utilization", l.utilization}});
+                           {"utilization", l.utilization},
+                           {"min_dram_bytes", l.min_dram_bytes},
+                           {"roofline_cycles", l.roofline_cycles},
+                           {"roofline_bound", l.roofline_bound},
+                           {"utilization_of_roofline", l.utilization_of_roofline}});
     macs += l.macs;
     cycles += l.predicted_cycles;
+    roofline += l.roofline_cycles;
   }
   j["total_macs"] = macs;
   j["predicted_cycles"] = cycles;
+  j["roofline_cycles"] = roofline;
+  j["utilization_of_roofline"] = cycles ? static_cast<double>(roofline) / static_cast<double>(cycles) : 0.0;
   j["utilization"] = cycles ? static_cast<double>(macs) /
                                   (static_cast<double>(cycles) * static_cast<double>(arch.rows() * arch.cols()))
                             : 0.0;

@@ -33,6 +33,13 @@ struct LayerReport {
   std::uint64_t dram_bytes = 0;        // DMA bytes read + written
   std::uint64_t predicted_cycles = 0;  // sim::estimate_cycles: max(array cycles, DRAM cycles)
   double utilization = 0.0;            // macs / (predicted_cycles * rows * cols)
+  // The roofline: no mapping takes fewer cycles than the MACs on every PE (compute) or than moving each operand and
+  // the result once at the DRAM bandwidth (dram: the reads over the two read ports, the writes over the store port,
+  // dram.bytes_per_cycle each), whichever is more.
+  std::uint64_t min_dram_bytes = 0;      // every input, constant and output tensor of the layer, once
+  std::uint64_t roofline_cycles = 0;     // max(ceil(macs / PEs), ceil(reads / 2 ports), ceil(writes / 1 port))
+  std::string roofline_bound;            // "compute" or "dram"; empty on the host
+  double utilization_of_roofline = 0.0;  // roofline_cycles / predicted_cycles
 };
 
 struct CompileResult {
