@@ -45,7 +45,8 @@ struct SynthResult {
 // result that cannot be read is a UserError naming the file and the key.
 std::vector<SynthResult> read_synth_results(const std::filesystem::path& dir);
 
-// The default results folder: hw/synth/results beside the arch configs (installed: <prefix>/share/systole/synth/results).
+// The default results folder: hw/synth/results beside the arch configs (installed:
+// <prefix>/share/systole/synth/results).
 std::filesystem::path default_synth_dir();
 
 // The synth.py parameters of the kernel built for `arch` (what a result's `params` holds).
