@@ -8,6 +8,7 @@
 #include "compiler/interpret.hpp"
 #include "compiler/lower.hpp"
 #include "compiler/onnx_import.hpp"
+#include "perf/baselines/batch.hpp"
 #include "perf/baselines/cpu/cpu_baseline.hpp"
 #include "support/backends.hpp"
 #include "support/random_layers.hpp"
@@ -114,4 +115,30 @@ TEST_CASE("cpu baseline: the host steps of accelerator runs run on its oneDNN ke
       }
     }
   }
+}
+
+TEST_CASE("batch: a rebatched graph computes every sample as the model does, on the interpreter and the CPU baseline",
+          "[unit]") {
+  const std::filesystem::path digits = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "models" / "digits";
+  const Tensor all = read_npy(digits / "digits_test_x.npy");
+  const compiler::Graph g = compiler::import_onnx(digits / "digits_cnn_qop_b8.onnx");
+  const compiler::Value& in = g.values[static_cast<std::size_t>(g.inputs.at(0))];
+  Tensor x8(DType::kFloat32, in.shape);
+  std::copy_n(all.data.begin(), x8.data.size(), x8.data.begin());
+  const auto want8 = compiler::graph_outputs(g, compiler::interpret(g, {{in.name, x8}}));
+
+  const compiler::Graph g24 = bench::rebatch(g, 24);
+  CHECK(bench::graph_batch(g24) == 24);
+  const compiler::Value& in24 = g24.values[static_cast<std::size_t>(g24.inputs.at(0))];
+  Tensor x24(DType::kFloat32, in24.shape);
+  for (std::size_t i = 0; i < x24.data.size(); ++i) x24.data[i] = x8.data[i % x8.data.size()];
+  const auto got = compiler::graph_outputs(g24, compiler::interpret(g24, {{in24.name, x24}}));
+  for (const auto& [name, t] : want8) {
+    INFO(name);
+    const Tensor& y = got.at(name);
+    REQUIRE(y.shape[0] == 24);
+    for (std::size_t i = 0; i < y.data.size(); ++i) REQUIRE(y.data[i] == t.data[i % t.data.size()]);
+  }
+  CHECK(check_same(g24, {{in24.name, x24}}, 2) >= 2);
+  CHECK_THROWS_WITH(bench::rebatch(g, 12), Catch::Contains("multiple of the model's batch (8)"));
 }

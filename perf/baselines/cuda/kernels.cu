@@ -13,6 +13,12 @@ unsigned blocks(long long count) {
   return static_cast<unsigned>((count + kThreads - 1) / kThreads);
 }
 
+// Launches `kernel` over `count` threads; nothing for an empty tensor (a launch of zero blocks is an error).
+template <typename Kernel, typename... Args>
+void launch(Kernel kernel, long long count, cudaStream_t s, Args... args) {
+  if (count > 0) kernel<<<blocks(count), kThreads, 0, s>>>(args...);
+}
+
 __device__ __forceinline__ int load8(const std::uint8_t* p, long long i, bool is_signed) {
   return is_signed ? static_cast<int>(static_cast<signed char>(p[i])) : static_cast<int>(p[i]);
 }
@@ -225,40 +231,40 @@ __global__ void global_average_kernel(GlobalAverage p) {
 }  // namespace
 
 void im2col(const Im2col& p, cudaStream_t s) {
-  im2col_kernel<<<blocks(static_cast<long long>(p.n) * p.oh * p.ow * p.kp), kThreads, 0, s>>>(p);
+  launch(im2col_kernel, static_cast<long long>(p.n) * p.oh * p.ow * p.kp, s, p);
 }
 void pack_rows(const PackRows& p, cudaStream_t s) {
-  pack_rows_kernel<<<blocks(p.m * p.kp), kThreads, 0, s>>>(p);
+  launch(pack_rows_kernel, p.m * p.kp, s, p);
 }
 void epilogue(const Epilogue& p, cudaStream_t s) {
-  epilogue_kernel<<<blocks(p.rows * p.cols), kThreads, 0, s>>>(p);
+  launch(epilogue_kernel, p.rows * p.cols, s, p);
 }
 void direct_conv(const DirectConv& p, cudaStream_t s) {
-  direct_conv_kernel<<<blocks(static_cast<long long>(p.n) * p.m * p.oh * p.ow), kThreads, 0, s>>>(p);
+  launch(direct_conv_kernel, static_cast<long long>(p.n) * p.m * p.oh * p.ow, s, p);
 }
 void direct_gemm(const DirectGemm& p, cudaStream_t s) {
-  direct_gemm_kernel<<<blocks(p.rows * p.cols), kThreads, 0, s>>>(p);
+  launch(direct_gemm_kernel, p.rows * p.cols, s, p);
 }
 void add(const Add& p, cudaStream_t s) {
-  add_kernel<<<blocks(p.count), kThreads, 0, s>>>(p);
+  launch(add_kernel, p.count, s, p);
 }
 void clip(const std::uint8_t* x, std::uint8_t* y, long long count, bool is_signed, int lo, int hi, cudaStream_t s) {
-  clip_kernel<<<blocks(count), kThreads, 0, s>>>(x, y, count, is_signed, lo, hi);
+  launch(clip_kernel, count, s, x, y, count, is_signed, lo, hi);
 }
 void quantize(const Quant& p, cudaStream_t s) {
-  quantize_kernel<<<blocks(p.count), kThreads, 0, s>>>(p);
+  launch(quantize_kernel, p.count, s, p);
 }
 void dequantize(const Quant& p, cudaStream_t s) {
-  dequantize_kernel<<<blocks(p.count), kThreads, 0, s>>>(p);
+  launch(dequantize_kernel, p.count, s, p);
 }
 void requantize(const Quant& p, cudaStream_t s) {
-  requantize_kernel<<<blocks(p.count), kThreads, 0, s>>>(p);
+  launch(requantize_kernel, p.count, s, p);
 }
 void max_pool(const MaxPool& p, cudaStream_t s) {
-  max_pool_kernel<<<blocks(static_cast<long long>(p.n) * p.c * p.oh * p.ow), kThreads, 0, s>>>(p);
+  launch(max_pool_kernel, static_cast<long long>(p.n) * p.c * p.oh * p.ow, s, p);
 }
 void global_average(const GlobalAverage& p, cudaStream_t s) {
-  global_average_kernel<<<blocks(p.planes * 32), kThreads, 0, s>>>(p);
+  launch(global_average_kernel, p.planes * 32, s, p);
 }
 
 }  // namespace systole::cuda::kernels
