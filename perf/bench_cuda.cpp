@@ -113,7 +113,12 @@ int main(int argc, char** argv) {
         }
         const double med = median(device_ms), ops = 2.0 * systole::bench::graph_macs(gb);
         std::size_t on_gpu = 0;
-        for (const auto& p : baseline.plan()) on_gpu += p.engine != "host";
+        for (const auto& p : baseline.plan()) {
+          on_gpu += p.engine != "host";
+          if (p.engine == "host" && batch == batches.front()) {
+            std::printf("  %s runs on the host: %s\n", p.name.c_str(), p.reason.c_str());
+          }
+        }
         std::printf("%-32s %6d %11.3f %11.3f %12.1f %10.2f %7.1f%%\n", name.c_str(), batch, med, median(run_ms),
                     batch / (med / 1e3), ops / (med / 1e3) / 1e12, peak > 0 ? 100.0 * ops / (med / 1e3) / peak : 0.0);
         out["models"].push_back({{"model", name},
