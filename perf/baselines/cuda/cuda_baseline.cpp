@@ -156,7 +156,14 @@ LtGemm::LtGemm(cublasLtHandle_t lt, std::size_t rows_c, std::size_t cols_c, std:
   const cublasStatus_t rc = cublasLtMatmulAlgoGetHeuristic(lt_, desc_, la_, lb_, lc_, lc_, pref, 1, &result, &found);
   cublasLtMatmulPreferenceDestroy(pref);
   ok_ = rc == CUBLAS_STATUS_SUCCESS && found > 0 && result.state == CUBLAS_STATUS_SUCCESS;
-  if (ok_) algo_ = result.algo;
+  if (ok_) {
+    algo_ = result.algo;
+    // The algorithm as it will run (shape, layouts, workspace): a form it refuses goes to the direct kernels instead
+    // of failing inside the captured graph.
+    cublasLtMatmulHeuristicResult_t checked{};
+    ok_ = cublasLtMatmulAlgoCheck(lt_, desc_, la_, lb_, lc_, lc_, &algo_, &checked) == CUBLAS_STATUS_SUCCESS &&
+          checked.workspaceSize <= workspace_;
+  }
 }
 
 LtGemm::~LtGemm() {
