@@ -79,10 +79,11 @@ std::map<std::string, Tensor> read_inputs(const compiler::Graph& g, const BenchO
   return inputs;
 }
 
-std::vector<double> time_cpu(const compiler::Graph& g, const std::map<std::string, Tensor>& inputs,
-                             const BenchOptions& o, int threads, std::map<std::string, Tensor>& outputs) {
-  cpu::Baseline baseline(g, {.threads = threads});
-  outputs = baseline.run(inputs);  // warm-up
+// One warm-up run (its outputs kept), then o.repeat timed runs of a baseline (cpu::Baseline, cuda::Baseline).
+template <class Baseline>
+std::vector<double> time_runs(Baseline& baseline, const std::map<std::string, Tensor>& inputs, const BenchOptions& o,
+                              std::map<std::string, Tensor>& outputs) {
+  outputs = baseline.run(inputs);
   std::vector<double> times;
   for (int r = 0; r < o.repeat; ++r) {
     const auto t = Clock::now();
@@ -126,21 +127,6 @@ std::vector<double> time_ort(const std::map<std::string, Tensor>& inputs, const 
   version = record.at("onnxruntime").get<std::string>();
   return record.at("times_ms").get<std::vector<double>>();
 }
-
-#ifdef SYSTOLE_HAVE_CUDA
-std::vector<double> time_cuda(const compiler::Graph& g, const std::map<std::string, Tensor>& inputs,
-                              const BenchOptions& o, std::map<std::string, Tensor>& outputs) {
-  cuda::Baseline baseline(g);
-  outputs = baseline.run(inputs);  // warm-up
-  std::vector<double> times;
-  for (int r = 0; r < o.repeat; ++r) {
-    const auto t = Clock::now();
-    baseline.run(inputs);
-    times.push_back(1e3 * seconds_since(t));
-  }
-  return times;
-}
-#endif
 
 void write_outputs(const std::map<std::string, Tensor>& outputs, const std::filesystem::path& dir) {
   if (dir.empty()) return;
@@ -227,7 +213,8 @@ nlohmann::json run_bench(const BenchOptions& o) {
     const cuda::DeviceInfo dev = cuda::device_info();
     if (!dev.available) throw UserError("--baseline cuda: no GPU (" + dev.why_not + ")");
     std::map<std::string, Tensor> outputs;
-    times = time_cuda(g, inputs, o, outputs);
+    cuda::Baseline baseline(g);
+    times = time_runs(baseline, inputs, o, outputs);
     peak = dev.int8_peak_ops;
     device = dev.name;
     versions["cuda"] = dev.versions;
@@ -237,7 +224,8 @@ nlohmann::json run_bench(const BenchOptions& o) {
     peak = cpu_int8_peak(threads);
     device = cpu_name();
     std::map<std::string, Tensor> outputs;
-    times = time_cpu(g, inputs, o, threads, outputs);
+    cpu::Baseline baseline(g, {.threads = threads});
+    times = time_runs(baseline, inputs, o, outputs);
     const dnnl_version_t* v = dnnl_version();
     versions["onednn"] = std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
     write_outputs(outputs, o.output_dir);
