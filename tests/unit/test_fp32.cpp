@@ -22,15 +22,23 @@ float f(Bits b) {
 Bits bits(__m128 v) {
   return std::bit_cast<Bits>(_mm_cvtss_f32(v));
 }
-// The intrinsics keep the operand order: a is the destination operand, whose NaN SSE returns first.
+// The instructions themselves, in inline assembly: a compiler may swap the operands of a commutative add or multiply
+// (clang does, through the intrinsics too), and which NaN SSE returns depends on the order. a is the destination
+// operand, whose NaN SSE returns first.
 Bits sse_add(Bits a, Bits b) {
-  return bits(_mm_add_ss(_mm_set_ss(f(a)), _mm_set_ss(f(b))));
+  float x = f(a);
+  asm("addss %1, %0" : "+x"(x) : "x"(f(b)));
+  return std::bit_cast<Bits>(x);
 }
 Bits sse_mul(Bits a, Bits b) {
-  return bits(_mm_mul_ss(_mm_set_ss(f(a)), _mm_set_ss(f(b))));
+  float x = f(a);
+  asm("mulss %1, %0" : "+x"(x) : "x"(f(b)));
+  return std::bit_cast<Bits>(x);
 }
 Bits sse_div(Bits a, Bits b) {
-  return bits(_mm_div_ss(_mm_set_ss(f(a)), _mm_set_ss(f(b))));
+  float x = f(a);
+  asm("divss %1, %0" : "+x"(x) : "x"(f(b)));
+  return std::bit_cast<Bits>(x);
 }
 
 std::vector<Bits> operands() {
