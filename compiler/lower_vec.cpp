@@ -140,6 +140,8 @@ struct PoolAxis {
   }
   // The taps of output i's window that lie on the input.
   std::int64_t taps(std::int64_t i) const { return std::min(i * s - p + k, n) - std::max<std::int64_t>(i * s - p, 0); }
+  // Input rows/columns a run of `outputs` outputs spans, padding included.
+  std::int64_t span(std::int64_t outputs) const { return (outputs - 1) * s + k; }
   // The input rows/columns [lo, hi) the outputs [o0, o1) read.
   std::pair<std::int64_t, std::int64_t> inputs(std::int64_t o0, std::int64_t o1) const {
     return {std::max<std::int64_t>(o0 * s - p, 0), std::min((o1 - 1) * s - p + k, n)};
@@ -167,7 +169,7 @@ AveragePool average_pool_of(const Ctx& c, const Node& n) {
 // Accumulator rows of one average-pool block buffer of `rows` output rows: the input rows they read (unpadded, whole
 // width), the outputs, and a zero row.
 std::int64_t average_pool_buffer(const AveragePool& a, std::int64_t rows) {
-  return ((rows - 1) * a.h.s + a.h.k) * a.w.n + rows * a.w.o + 1;
+  return a.h.span(rows) * a.w.n + rows * a.w.o + 1;
 }
 
 // Output rows per average-pool block, double-buffered; 0 when one output row does not fit.
@@ -190,10 +192,6 @@ std::vector<std::array<std::int64_t, 3>> runs(std::int64_t lo, std::int64_t hi, 
   return out;
 }
 
-std::int32_t fp32_bits(float v) {
-  return static_cast<std::int32_t>(quant::scale_bits(v));
-}
-
 // AveragePool as ONNX Runtime's QLinearAveragePool computes it (sim/ref/pool.cpp): per output, the window's taps
 // that lie on the input, dequantized and summed in fp32 in window order, the sum divided by the count, then
 // quantized. Each block of output rows loads the unpadded input rows it reads into the accumulator (8-bit values
@@ -207,7 +205,7 @@ void emit_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerRepor
   const AveragePool a = average_pool_of(c, n);
   const std::int64_t C = c.arch.cols();
   const std::int64_t ohb = average_pool_block(c, a);
-  const std::int64_t in_rows = (ohb - 1) * a.h.s + a.h.k;
+  const std::int64_t in_rows = a.h.span(ohb);
   const std::int64_t buf = average_pool_buffer(a, ohb);
   const std::uint64_t x_off = c.offset[static_cast<std::size_t>(n.inputs[0])];
   const std::uint64_t y_off = c.offset[static_cast<std::size_t>(n.output)];
@@ -251,7 +249,7 @@ void emit_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerRepor
             v.src_stride_outer = u32(a.h.s * a.w.n);
             v.src_stride_inner = u32(a.w.s);
             v.imm_a = x.zero_point;
-            v.imm_b = fp32_bits(x.scale);
+            v.imm_b = quant::scale_bits(x.scale);
             s.compute.push_back(spec::encode(v));
           }
         }
@@ -260,13 +258,13 @@ void emit_average_pool(Ctx& c, const Node& n, std::vector<Insn>& out, LayerRepor
           for (const auto& wr :
                runs(0, a.w.o, [&](std::int64_t i) { return a.count_include_pad ? kernel_size : a.w.taps(i); })) {
             spec::VecFields v = over(spec::VecOp::kFdiv, hr[0], hr[1], wr[0], wr[1]);
-            v.imm_b = fp32_bits(static_cast<float>(hr[2] * wr[2]));
+            v.imm_b = quant::scale_bits(static_cast<float>(hr[2] * wr[2]));
             s.compute.push_back(spec::encode(v));
           }
         }
         spec::VecFields q = over(spec::VecOp::kFquant, oh0, oh1, 0, a.w.o);
         q.imm_a = y.zero_point;
-        q.imm_b = fp32_bits(y.scale);
+        q.imm_b = quant::scale_bits(y.scale);
         s.compute.push_back(spec::encode(q));
         s.store.push_back(
             spec::encode(store(y, res, y_off + static_cast<std::uint64_t>(((img * a.h.o + oh0) * a.w.o) * a.c + ct * C),
