@@ -1,8 +1,11 @@
 // Benchmark: the CPU baseline (perf/baselines/cpu). Measures this CPU's int8 peak with a VPDPBUSD microbenchmark
-// (AVX-512 VNNI), oneDNN's u8 x s8 -> s32 GEMM of N x N x N against it, and whole networks on the baseline, each on 1
-// thread and on every core; prints a table and writes JSON. Not a test: nothing is asserted.
+// (AVX-512 VNNI), GEMMs of N x N x N against it (oneDNN's u8 x s8 -> s32, and the baseline's own VNNI kernel with its
+// requantization to uint8), and whole networks on the baseline beside ONNX Runtime (onnxruntime-node, when
+// installed: the agreement test installs it into build/ort), each on 1 thread and on every core, in one run; checks
+// the baseline's outputs against the IR interpreter (the reference kernels) bit for bit. Prints a table and writes
+// JSON. Not a test: nothing is asserted.
 //
-//   bench_cpu [--gemm 4096] [--repeat 5] [--json bench_cpu.json] [MODEL.onnx[=INPUT.npy]...]
+//   bench_cpu [--gemm 4096] [--repeat 5] [--json bench_cpu.json] [--ort-modules DIR] [MODEL.onnx[=INPUT.npy]...]
 #include <omp.h>
 
 #include <CLI/CLI.hpp>
@@ -13,9 +16,13 @@
 #include <nlohmann/json.hpp>
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <random>
+
+#include "compiler/interpret.hpp"
 #include "compiler/onnx_import.hpp"
 #include "perf/baselines/bench.hpp"
 #include "perf/baselines/cpu/cpu_baseline.hpp"
+#include "perf/baselines/cpu/vnni_kernels.hpp"
 
 namespace {
 
@@ -53,6 +60,29 @@ double gemm_seconds(std::int64_t n, int threads, int repeat) {
   return median(times);
 }
 
+// The baseline's VNNI GEMM of n x n x n, requantized to uint8 (per-column scales, a zero point): the median seconds.
+double vnni_gemm_seconds(std::int64_t n, int threads, int repeat) {
+  namespace vnni = systole::cpu::vnni;
+  std::mt19937 rng(1);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  std::vector<std::int8_t> b(static_cast<std::size_t>(n * n));
+  for (auto& v : b) v = static_cast<std::int8_t>(byte(rng));
+  const vnni::PackedB packed = vnni::pack_b(n, n, [&](std::int64_t k, std::int64_t c) { return b[k * n + c]; });
+  std::vector<std::uint8_t> a(static_cast<std::size_t>(n * n) + vnni::kSlack), c(static_cast<std::size_t>(n * n));
+  for (auto& v : a) v = static_cast<std::uint8_t>(byte(rng) + 128);
+  vnni::Requant rq;
+  rq.offset.assign(static_cast<std::size_t>(packed.panels * 64), 0);
+  rq.scale.assign(rq.offset.size(), 1.0f / 65536.0f);
+  rq.zero_point = 128;
+  std::vector<double> times;
+  for (int r = 0; r <= repeat; ++r) {
+    const auto t = Clock::now();
+    vnni::gemm(a.data(), n, n, packed, nullptr, rq, c.data(), n, threads);
+    if (r > 0) times.push_back(seconds_since(t));
+  }
+  return median(times);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,6 +96,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   app.add_option("--json", json_path)->capture_default_str();
+  std::string ort_modules;
+  app.add_option("--ort-modules", ort_modules, "node_modules folder holding onnxruntime-node (default: build/ort's)");
   app.add_option("models", models, "MODEL.onnx[=INPUT.npy]");
   CLI11_PARSE(app, argc, argv);
   try {
@@ -83,16 +115,21 @@ int main(int argc, char** argv) {
     }
     const double gemm_ops =
         2.0 * static_cast<double>(gemm_n) * static_cast<double>(gemm_n) * static_cast<double>(gemm_n);
-    for (int t : thread_counts) {
-      const double s = gemm_seconds(gemm_n, t, repeat);
-      const std::string what = "oneDNN gemm " + std::to_string(gemm_n) + "^3 u8s8s32";
+    auto gemm_row = [&](const std::string& what, int t, double s) {
       std::printf("%-28s %8d %12.2f %10.1f %8.1f%%\n", what.c_str(), t, 1e3 * s, gemm_ops / s / 1e9,
                   100.0 * gemm_ops / s / peak[t]);
-      out["gemm"].push_back({{"n", gemm_n},
+      out["gemm"].push_back({{"what", what},
+                             {"n", gemm_n},
                              {"threads", t},
                              {"median_ms", 1e3 * s},
                              {"gops", gemm_ops / s / 1e9},
                              {"share_of_peak", gemm_ops / s / peak[t]}});
+    };
+    for (int t : thread_counts) {
+      gemm_row("oneDNN gemm " + std::to_string(gemm_n) + "^3 u8s8s32", t, gemm_seconds(gemm_n, t, repeat));
+      if (systole::cpu::vnni::available()) {
+        gemm_row("VNNI gemm " + std::to_string(gemm_n) + "^3 u8s8->u8", t, vnni_gemm_seconds(gemm_n, t, repeat));
+      }
     }
     for (const std::string& spec : models) {
       const auto eq = spec.find('=');
@@ -101,29 +138,66 @@ int main(int argc, char** argv) {
       const auto& in = g.values[static_cast<std::size_t>(g.inputs.at(0))];
       const systole::Tensor input =
           eq == std::string::npos ? systole::Tensor(in.dtype, in.shape) : systole::read_npy(spec.substr(eq + 1));
+      const std::map<std::string, systole::Tensor> inputs{{in.name, input}};
       const double ops = 2.0 * systole::bench::graph_macs(g);
       const std::string name = std::filesystem::path(path).stem().string();
+      // Bit for bit against the reference kernels, once.
+      const auto want = systole::compiler::graph_outputs(g, systole::compiler::interpret(g, inputs));
+      bool exact = true;
       for (int t : thread_counts) {
         systole::cpu::Baseline baseline(g, {.threads = t});
         std::vector<double> times;
         for (int r = 0; r <= repeat; ++r) {
           const auto start = Clock::now();
-          baseline.run({{in.name, input}});
+          const auto got = baseline.run(inputs);
           if (r > 0) times.push_back(seconds_since(start));
+          if (r == 0) {
+            for (const auto& [output, tensor] : want) exact = exact && got.at(output).data == tensor.data;
+          }
         }
         const double s = median(times);
-        std::size_t onednn = 0;
-        for (const auto& p : baseline.plan()) onednn += p.engine == "onednn";
-        std::printf("%-28s %8d %12.2f %10.1f %8.1f%%\n", name.c_str(), t, 1e3 * s, ops / s / 1e9,
-                    100.0 * ops / s / peak[t]);
+        std::map<std::string, std::size_t> engines;
+        for (const auto& p : baseline.plan()) ++engines[p.engine];
+        // Where the last run's time went, per operator and engine.
+        std::map<std::string, double> where;
+        for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+          where[std::string(systole::op_name(g.nodes[i].op.kind)) + " (" + baseline.plan()[i].engine + ")"] +=
+              1e3 * baseline.node_seconds()[i];
+        }
+        std::printf("%-28s %8d %12.2f %10.1f %8.1f%%   %s\n", name.c_str(), t, 1e3 * s, ops / s / 1e9,
+                    100.0 * ops / s / peak[t], exact ? "bit-exact" : "DIFFERS from the reference kernels");
         out["models"].push_back({{"model", name},
+                                 {"baseline", "cpu"},
                                  {"threads", t},
                                  {"median_ms", 1e3 * s},
                                  {"min_ms", 1e3 * *std::min_element(times.begin(), times.end())},
                                  {"gops", ops / s / 1e9},
                                  {"share_of_peak", ops / s / peak[t]},
+                                 {"bit_exact", exact},
                                  {"nodes", baseline.plan().size()},
-                                 {"nodes_on_onednn", onednn}});
+                                 {"nodes_by_engine", engines},
+                                 {"last_run_ms_by_operator", where}});
+        std::string breakdown;
+        for (const auto& [what, ms] : where) {
+          if (ms >= 0.05 * 1e3 * s) breakdown += "  " + what + " " + std::to_string(ms).substr(0, 5) + " ms";
+        }
+        std::printf("%-28s %8s %s\n", "", "", breakdown.c_str());
+        // ONNX Runtime on the same threads, right after.
+        systole::bench::BenchOptions ort;
+        ort.model = path, ort.baseline = "ort", ort.repeat = repeat, ort.threads = t;
+        if (eq != std::string::npos) ort.inputs[in.name] = spec.substr(eq + 1);
+        ort.ort_modules = ort_modules;
+        try {
+          const nlohmann::json record = systole::bench::run_bench(ort);
+          const double ort_s = record.at("median_ms").get<double>() / 1e3;
+          std::printf("%-28s %8d %12.2f %10.1f %8.1f%%   cpu baseline %.2fx its speed\n", (name + " (ORT)").c_str(), t,
+                      1e3 * ort_s, ops / ort_s / 1e9, 100.0 * ops / ort_s / peak[t], ort_s / s);
+          nlohmann::json r = record;
+          r["model"] = name;
+          out["models"].push_back(r);
+        } catch (const std::exception& e) {
+          std::printf("%-28s %8d   not run: %s\n", (name + " (ORT)").c_str(), t, e.what());
+        }
       }
     }
     std::ofstream(json_path) << out.dump(2) << "\n";

@@ -1,7 +1,10 @@
 // The CPU baseline (perf/baselines/cpu) against the IR interpreter (the reference kernels): bit for bit on random
-// convolutions and gemms (every weight layout and zero point it takes to oneDNN) and on the shipped digits models, and
-// as the runtime's host-op provider on every backend.
+// convolutions and gemms (every weight layout and zero point), on random residual networks and attention products
+// that run wholly on its VNNI kernels (every path of them: in place and im2col convolutions, row sums, depthwise,
+// pooling, adds, quantize, panel and row tails), on the shipped digits models, and as the runtime's host-op provider
+// on every backend.
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -10,6 +13,7 @@
 #include "compiler/onnx_import.hpp"
 #include "perf/baselines/batch.hpp"
 #include "perf/baselines/cpu/cpu_baseline.hpp"
+#include "perf/baselines/cpu/vnni_kernels.hpp"
 #include "support/backends.hpp"
 #include "support/random_layers.hpp"
 
@@ -17,7 +21,7 @@ using namespace systole;
 
 namespace {
 
-// Runs `g` both ways; returns how many nodes oneDNN ran.
+// Runs `g` both ways; returns how many nodes a fast engine (VNNI kernels or oneDNN) ran.
 std::size_t check_same(const compiler::Graph& g, const std::map<std::string, Tensor>& inputs, int threads) {
   cpu::Baseline baseline(g, {.threads = threads});
   const auto want = compiler::graph_outputs(g, compiler::interpret(g, inputs));
@@ -29,9 +33,9 @@ std::size_t check_same(const compiler::Graph& g, const std::map<std::string, Ten
     for (std::size_t i = 0; i < t.data.size(); ++i) diff += got.at(name).data[i] != t.data[i];
     CHECK(diff == 0);
   }
-  std::size_t onednn = 0;
-  for (const cpu::NodePlan& p : baseline.plan()) onednn += p.engine == "onednn";
-  return onednn;
+  std::size_t fast = 0;
+  for (const cpu::NodePlan& p : baseline.plan()) fast += p.engine != "reference";
+  return fast;
 }
 
 // The gemm's weight as uint8 with a zero point per column (the same real values): exercises the zero-point
@@ -50,7 +54,7 @@ void weights_to_uint8(compiler::Graph& g, std::mt19937& rng) {
 
 }  // namespace
 
-TEST_CASE("cpu baseline: random convolutions equal the reference kernels, on oneDNN", "[unit]") {
+TEST_CASE("cpu baseline: random convolutions equal the reference kernels, on the VNNI kernels or oneDNN", "[unit]") {
   const auto seed = std::random_device{}();
   INFO("seed " << seed);
   std::mt19937 rng(seed);
@@ -70,6 +74,115 @@ TEST_CASE("cpu baseline: random gemms equal the reference kernels, with int8 and
     if (trial % 2) weights_to_uint8(l.g, rng);
     INFO(l.what << (trial % 2 ? " (uint8 weights)" : ""));
     CHECK(check_same(l.g, l.inputs, 1 + trial % 2) == 1);
+  }
+}
+
+namespace {
+
+// A random residual network from a float input: quantize, a KxK convolution (channels a multiple of 4 or not: in
+// place or through an im2col), a 1x1 one, their sum, a max pool, a depthwise convolution, a global average pool, a
+// reshape and a gemm; channels around the 64-column panels, batch 1 or 2.
+test::RandomLayer random_network(std::mt19937& rng) {
+  test::Builder b{{}, rng};
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  auto type = [&] { return pick(0, 1) ? DType::kUint8 : DType::kInt8; };
+  auto zp = [&](DType t) { return t == DType::kUint8 ? pick(100, 150) : pick(-20, 20); };
+  auto conv_scale = [](std::int64_t depth) {
+    return 0.05f * 0.01f * 127.0f * std::sqrt(static_cast<float>(depth)) / 4.0f;
+  };
+  const std::int64_t n = pick(1, 2), c0 = std::vector<std::int64_t>{3, 4, 8, 12, 16}[pick(0, 4)];
+  const std::int64_t c1 = pick(1, 140), h = pick(4, 13), w = pick(4, 13), k = pick(1, 3), s = pick(1, 2);
+  const int xf = b.activation("x", DType::kFloat32, {n, c0, h, w}, 1.0f, 0);
+  b.g.inputs.push_back(xf);
+  const DType t0 = type(), t1 = type(), t2 = type(), t3 = type(), t4 = type();
+  const int x = b.activation("xq", t0, {n, c0, h, w}, 0.05f, zp(t0));
+  b.node(OpKind::kQuantize, {xf}, x);
+  const std::int64_t p = k / 2, oh = test::out_dim(h, k, s, 1, p, p), ow = test::out_dim(w, k, s, 1, p, p);
+  const int y1 = b.activation("y1", t1, {n, c1, oh, ow}, conv_scale(c0 * k * k), zp(t1));
+  std::map<std::string, std::vector<std::int64_t>> conv1{{"strides", {s, s}}, {"pads", {p, p, p, p}}};
+  if (pick(0, 1)) conv1["clip"] = {t1 == DType::kUint8 ? 128 : 0, t1 == DType::kUint8 ? 255 : 127};
+  b.node(OpKind::kConv, {x, b.weights({c1, c0, k, k}, c1, pick(0, 1) == 1), b.bias(c1)}, y1, conv1);
+  const int y2 = b.activation("y2", t2, {n, c1, oh, ow}, conv_scale(c1), zp(t2));
+  b.node(OpKind::kConv, {y1, b.weights({c1, c1, 1, 1}, c1, true), pick(0, 1) ? b.bias(c1) : -1}, y2);
+  const int sum = b.activation("sum", t3, {n, c1, oh, ow}, 0.08f, zp(t3));
+  b.node(OpKind::kAdd, {y1, y2}, sum,
+         pick(0, 1) ? std::map<std::string, std::vector<std::int64_t>>{{"clip",
+                                                                        {t3 == DType::kUint8 ? 128 : 0,
+                                                                         t3 == DType::kUint8 ? 255 : 127}}}
+                    : std::map<std::string, std::vector<std::int64_t>>{});
+  const compiler::Value sv = b.g.values[static_cast<std::size_t>(sum)];
+  const std::int64_t ph = test::out_dim(oh, 3, 2, 1, 1, 1), pw = test::out_dim(ow, 3, 2, 1, 1, 1);
+  const int pooled = b.activation("pooled", sv.dtype, {n, c1, ph, pw}, sv.scale, sv.zero_point);
+  b.node(OpKind::kMaxPool, {sum}, pooled, {{"kernel", {3, 3}}, {"strides", {2, 2}}, {"pads", {1, 1, 1, 1}}});
+  const int dw = b.activation("dw", t4, {n, c1, ph, pw}, conv_scale(9), zp(t4));
+  b.node(OpKind::kConv, {pooled, b.weights({c1, 1, 3, 3}, c1, true), b.bias(c1)}, dw,
+         {{"pads", {1, 1, 1, 1}}, {"group", {c1}}});
+  const DType tg = type();
+  const int gap = b.activation("gap", tg, {n, c1, 1, 1}, 0.03f, zp(tg));
+  b.node(OpKind::kGlobalAveragePool, {dw}, gap);
+  const int flat = b.activation("flat", tg, {n, c1}, 0.03f, b.g.values[static_cast<std::size_t>(gap)].zero_point);
+  b.node(OpKind::kReshape, {gap}, flat);
+  const std::int64_t classes = pick(1, 80);
+  const int logits = b.activation("logits", DType::kInt8, {n, classes}, conv_scale(c1) * 0.6f, pick(-5, 5));
+  b.node(OpKind::kGemm, {flat, b.weights({c1, classes}, classes, pick(0, 1) == 1), b.bias(classes)}, logits);
+  b.g.outputs = {logits, y2};
+  Tensor input(DType::kFloat32, {n, c0, h, w});
+  std::normal_distribution<float> real(0.0f, 2.0f);
+  for (std::int64_t i = 0; i < n * c0 * h * w; ++i) {
+    const float f = real(rng);
+    std::memcpy(input.data.data() + 4 * i, &f, 4);
+  }
+  test::RandomLayer r{{}, {{"x", input}}, ""};
+  r.what = "network n=" + std::to_string(n) + " c0=" + std::to_string(c0) + " c1=" + std::to_string(c1) +
+           " h=" + std::to_string(h) + " w=" + std::to_string(w) + " k=" + std::to_string(k) +
+           " s=" + std::to_string(s) + " classes=" + std::to_string(classes);
+  r.g = std::move(b.g);
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("cpu baseline: random residual networks run on the VNNI kernels, bit for bit", "[unit]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 40; ++trial) {
+    test::RandomLayer l = random_network(rng);
+    if (trial % 4 == 3) weights_to_uint8(l.g, rng);  // weight zero points: the row-sum paths
+    INFO(l.what << (trial % 4 == 3 ? " (uint8 weights)" : ""));
+    const std::size_t fast = check_same(l.g, l.inputs, 1 + trial % 2);
+    if (cpu::vnni::available()) {
+      cpu::Baseline baseline(l.g);
+      for (const cpu::NodePlan& p : baseline.plan()) {
+        INFO(p.name << ": " << p.reason);
+        CHECK(p.engine == "vnni");
+      }
+    } else {
+      CHECK(fast >= 3);  // the convolutions and the gemm on oneDNN
+    }
+  }
+}
+
+TEST_CASE("cpu baseline: batched activation x activation products equal the reference kernels", "[unit]") {
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 30; ++trial) {
+    test::Builder b{{}, rng};
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    const std::int64_t heads = pick(1, 4), m = pick(1, 30), k = pick(1, 70), n = pick(1, 90);
+    const int a = b.input(pick(0, 1) ? DType::kUint8 : DType::kInt8, {1, heads, m, k});
+    const int c = b.input(pick(0, 1) ? DType::kUint8 : DType::kInt8, {1, heads, k, n});
+    const DType ty = pick(0, 1) ? DType::kUint8 : DType::kInt8;
+    const int y = b.activation("y", ty, {1, heads, m, n}, 0.05f * 0.05f * std::sqrt(static_cast<float>(k)) * 3,
+                               ty == DType::kUint8 ? 128 : 0);
+    b.node(OpKind::kMatMul, {a, c}, y);
+    b.g.outputs.push_back(y);
+    const std::map<std::string, Tensor> inputs{{b.g.values[static_cast<std::size_t>(a)].name, b.random_input(a)},
+                                               {b.g.values[static_cast<std::size_t>(c)].name, b.random_input(c)}};
+    INFO("heads=" << heads << " m=" << m << " k=" << k << " n=" << n);
+    const std::size_t fast = check_same(b.g, inputs, 1 + trial % 2);
+    CHECK(fast == (cpu::vnni::available() ? 1u : 0u));
   }
 }
 

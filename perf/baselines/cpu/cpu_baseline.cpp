@@ -3,12 +3,14 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 
 #include "compiler/interpret.hpp"
+#include "perf/baselines/cpu/vnni_kernels.hpp"
 #include "runtime/host_kernels.hpp"
 #include "sim/isa/quant.hpp"
 #include "systole/error.hpp"
@@ -284,12 +286,12 @@ bool is_8bit(DType t) {
   return t == DType::kInt8 || t == DType::kUint8;
 }
 
-}  // namespace
-
-std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
-                           const std::vector<bool>& constant, const runtime::OutDesc& out) {
-  // Everything the reference kernel would check, so that oneDNN only sees operands it computes exactly; whatever is
-  // refused runs on the reference kernel, which reports what is wrong with it.
+// Whether a conv, matmul or gemm with constant weights has operands the reference kernel takes and whose sums stay in
+// int32 (the forms oneDNN and the VNNI kernels compute exactly), or why not; a weight zero point on a convolution is
+// the caller's to refuse. Everything the reference kernel would check, so that the fast kernels only see operands it
+// computes; whatever is refused runs on the reference kernel, which reports what is wrong with it.
+std::string operand_problem(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
+                            const std::vector<bool>& constant, const runtime::OutDesc& out) {
   const OpKind kind = op.kind;
   if (kind != OpKind::kConv && kind != OpKind::kMatMul && kind != OpKind::kGemm) return "not a conv, matmul or gemm";
   if (in.size() < 2 || !in[0] || !in[1]) return "no weight operand";
@@ -349,10 +351,6 @@ std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::Ho
       return "the output shape is not the convolution's";
     }
     if (may_overflow(w.shape[1] * w.shape[2] * w.shape[3])) return "an accumulator that may leave int32";
-    const int shift = w.dtype == DType::kUint8 ? 128 : 0;
-    for (std::int32_t z : q.zero_point) {
-      if (z - shift != 0) return "weight zero point not 0 (oneDNN convolutions have none)";
-    }
     return "";
   }
   if (w.shape.size() != 2) return "weight of rank " + std::to_string(w.shape.size());
@@ -370,6 +368,20 @@ std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::Ho
     return "the output shape is not the product's";
   }
   if (may_overflow(k)) return "an accumulator that may leave int32";
+  return "";
+}
+
+}  // namespace
+
+std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
+                           const std::vector<bool>& constant, const runtime::OutDesc& out) {
+  std::string problem = operand_problem(op, in, constant, out);
+  if (!problem.empty() || op.kind != OpKind::kConv) return problem;
+  const runtime::HostValue& w = *in[1];
+  const int shift = w.dtype == DType::kUint8 ? 128 : 0;
+  for (std::int32_t z : runtime::weight_quant(op, w, 0).zero_point) {
+    if (z - shift != 0) return "weight zero point not 0 (oneDNN convolutions have none)";
+  }
   return "";
 }
 
@@ -405,13 +417,651 @@ runtime::PreparedHostOp prepare_onednn(const OpDesc& op, const std::vector<const
   return onednn_refusal(op, in, constant, out).empty() ? make_kernel(op, in, out) : runtime::PreparedHostOp{};
 }
 
+namespace {
+
+// ---- The int8 executor: activations as stored bytes (vnni_kernels.hpp) between the VNNI kernels ----
+
+// What a stored byte adds to an 8-bit value: 128 for int8 (offset binary), 0 for uint8.
+std::int32_t byte_offset(DType t) {
+  return t == DType::kInt8 ? 128 : 0;
+}
+
+// Whether a value's NHWC bytes are its row-major bytes (anything but a 4-D tensor with several channels and pixels).
+bool layout_free(const std::vector<std::int64_t>& s) {
+  return s.size() != 4 || s[1] == 1 || s[2] * s[3] == 1;
+}
+
+std::int64_t element_count(const std::vector<std::int64_t>& shape) {
+  return checked_element_count(shape, std::numeric_limits<std::int64_t>::max());
+}
+
+// Visits every element of a tensor as (its index in row-major NCHW order, its index in the bytes: NHWC when `nhwc`).
+template <typename F>
+void for_each_element(bool nhwc, const std::vector<std::int64_t>& shape, F f) {
+  const std::int64_t count = element_count(shape);
+  if (!nhwc || layout_free(shape)) {
+    for (std::int64_t i = 0; i < count; ++i) f(i, i);
+    return;
+  }
+  const std::int64_t c = shape[1], hw = shape[2] * shape[3];
+  for (std::int64_t n = 0; n < shape[0]; ++n) {
+    for (std::int64_t ch = 0; ch < c; ++ch) {
+      for (std::int64_t p = 0; p < hw; ++p) f((n * c + ch) * hw + p, (n * hw + p) * c + ch);
+    }
+  }
+}
+
+// The values of one run: each 8-bit activation as stored bytes (NHWC or row-major), as a host value (int32 values,
+// NCHW) for the kernels that take those, or both; converted on demand, buffers kept from run to run.
+class Slots {
+ public:
+  Slots(const compiler::Graph& g, const std::vector<runtime::HostValue>& consts)
+      : g_(g), consts_(consts), slots_(g.values.size()) {}
+
+  void reset() {
+    for (Slot& s : slots_) s.host_ok = s.bytes_ok = false;
+  }
+
+  const runtime::HostValue& host(int id) {
+    const auto i = static_cast<std::size_t>(id);
+    if (g_.values[i].is_const) return consts_[i];
+    Slot& s = slots_[i];
+    if (!s.host_ok) {
+      const compiler::Value& v = g_.values[i];
+      s.host.dtype = v.dtype, s.host.shape = v.shape, s.host.scale = v.scale, s.host.zero_point = v.zero_point;
+      s.host.floats.clear();
+      s.host.ints.resize(static_cast<std::size_t>(element_count(v.shape)));
+      const std::int32_t offset = byte_offset(v.dtype);
+      std::int32_t* ints = s.host.ints.data();
+      const std::uint8_t* bytes = s.bytes.data();
+      for_each_element(s.nhwc, v.shape, [&](std::int64_t e, std::int64_t b) { ints[e] = bytes[b] - offset; });
+      s.host_ok = true;
+    }
+    return s.host;
+  }
+
+  const std::uint8_t* bytes(int id, bool nhwc) {
+    Slot& s = slots_[static_cast<std::size_t>(id)];
+    const compiler::Value& v = g_.values[static_cast<std::size_t>(id)];
+    if (s.bytes_ok && (s.nhwc == nhwc || layout_free(v.shape))) return s.bytes.data();
+    const runtime::HostValue& h = host(id);  // from the other layout through the host value: rare
+    size(s, v);
+    const std::int32_t offset = byte_offset(v.dtype);
+    std::uint8_t* bytes = s.bytes.data();
+    for_each_element(nhwc, v.shape,
+                     [&](std::int64_t e, std::int64_t b) { bytes[b] = static_cast<std::uint8_t>(h.ints[e] + offset); });
+    s.nhwc = nhwc, s.bytes_ok = true;
+    return s.bytes.data();
+  }
+
+  // The output's bytes, to be written in full; its host value is stale from here.
+  std::uint8_t* write_bytes(int id, bool nhwc) {
+    Slot& s = slots_[static_cast<std::size_t>(id)];
+    size(s, g_.values[static_cast<std::size_t>(id)]);
+    s.nhwc = nhwc, s.bytes_ok = true, s.host_ok = false;
+    return s.bytes.data();
+  }
+
+  void set_host(int id, runtime::HostValue v) {
+    Slot& s = slots_[static_cast<std::size_t>(id)];
+    s.host = std::move(v);
+    s.host_ok = true, s.bytes_ok = false;
+  }
+
+  // The layout the value's bytes have now (NHWC when it has none yet and is 4-D).
+  bool nhwc(int id) const {
+    const Slot& s = slots_[static_cast<std::size_t>(id)];
+    return s.bytes_ok ? s.nhwc : g_.values[static_cast<std::size_t>(id)].shape.size() == 4;
+  }
+
+ private:
+  struct Slot {
+    runtime::HostValue host;
+    std::vector<std::uint8_t> bytes;
+    bool host_ok = false, bytes_ok = false, nhwc = false;
+  };
+
+  static void size(Slot& s, const compiler::Value& v) {
+    const auto n = static_cast<std::size_t>(element_count(v.shape)) + vnni::kSlack;
+    if (s.bytes.size() != n) s.bytes.assign(n, 0);
+  }
+
+  const compiler::Graph& g_;
+  const std::vector<runtime::HostValue>& consts_;
+  std::vector<Slot> slots_;
+};
+
+// A node on the VNNI kernels.
+class FastOp {
+ public:
+  virtual ~FastOp() = default;
+  virtual void run(Slots& slots, int threads) = 0;
+};
+
+// Everything a FastOp is prepared from: the node's operands as the constructor sees them (constants with their
+// values, activations with their shapes and quantization only).
+struct NodeView {
+  const OpDesc& op;
+  const std::vector<int>& ids;
+  std::vector<const runtime::HostValue*> in;
+  std::vector<bool> constant;
+  int out_id = -1;
+  runtime::OutDesc out;
+};
+
+// The clamp of an 8-bit output in its own terms: the type's range met with a fused clip (ref::clip's
+// min(hi, max(y, lo)) after the type's saturation is one clamp). Empty when the clip is one the reference refuses.
+std::optional<Range> output_range(const OpDesc& op, DType t) {
+  const Range type = type_range(t);
+  const auto clip = fused_clip(op);
+  if (!clip) return op.ints.count("clip") ? std::nullopt : std::optional<Range>(type);
+  if (clip->lo < type.lo || clip->lo > type.hi || clip->hi < type.lo || clip->hi > type.hi) return std::nullopt;
+  return Range{std::min(clip->hi, std::max(type.lo, clip->lo)), std::min(clip->hi, std::max(type.hi, clip->lo))};
+}
+
+// A Requant for `channels` outputs in stored terms, vectors padded to whole panels; empty when a scale is not finite.
+std::optional<vnni::Requant> make_requant(std::int64_t channels, const std::vector<float>& scales,
+                                          const std::vector<std::int64_t>& offsets, const std::vector<std::int32_t>& zb,
+                                          const runtime::OutDesc& out, const Range& range) {
+  vnni::Requant rq;
+  const auto padded = static_cast<std::size_t>((channels + 63) / 64 * 64);
+  rq.offset.assign(padded, 0);
+  rq.scale.assign(padded, 0.0f);
+  if (std::any_of(zb.begin(), zb.end(), [](std::int32_t z) { return z != 0; })) rq.zb.assign(padded, 0);
+  for (std::size_t c = 0; c < static_cast<std::size_t>(channels); ++c) {
+    rq.scale[c] = scales.size() > 1 ? scales[c] : scales[0];
+    if (!std::isfinite(rq.scale[c])) return std::nullopt;
+    rq.offset[c] = static_cast<std::int32_t>(offsets[c]);  // modulo 2^32: the sums wrap back into range
+    if (!rq.zb.empty()) rq.zb[c] = zb.size() > 1 ? zb[c] : zb[0];
+  }
+  const std::int32_t offset = byte_offset(out.dtype);
+  rq.zero_point = out.zero_point + offset;
+  rq.lo = range.lo + offset;
+  rq.hi = range.hi + offset;
+  return rq;
+}
+
+// QLinearConv with one group (a GEMM over the NHWC input in place, or after an im2col where its channels are not a
+// multiple of 4 or the weight zero points need row sums) or depthwise. Sums over every tap, padding included as the
+// input zero point:
+//   sum (x - zx)(w - zw) + bias = sum x w - zw * rowsum(x) - zx * colsum(w) + K zx zw + bias.
+class ConvOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, std::string& why) {
+    const runtime::HostValue& x = *v.in[0];
+    const runtime::HostValue& w = *v.in[1];
+    const std::int64_t group = v.op.ints_or("group", {1})[0];
+    const bool depthwise = group > 1 && group == x.shape[1] && w.shape[0] == group;
+    if (group != 1 && !depthwise) {
+      why = "grouped convolution";
+      return nullptr;
+    }
+    const auto range = output_range(v.op, v.out.dtype);
+    if (!range) return nullptr;
+    auto op = std::unique_ptr<ConvOp>(new ConvOp);
+    const auto strides = v.op.ints_or("strides", {1, 1}), dilations = v.op.ints_or("dilations", {1, 1});
+    const auto pads = v.op.ints_or("pads", {0, 0, 0, 0});
+    op->x_ = v.ids[0], op->y_ = v.out_id;
+    op->win_ = {x.shape[0], x.shape[2],   x.shape[3],   x.shape[1], w.shape[2], w.shape[3],     strides[0],
+                strides[1], dilations[0], dilations[1], pads[0],    pads[1],    v.out.shape[2], v.out.shape[3]};
+    op->zx_ = x.zero_point + byte_offset(x.dtype);
+    ref::QuantParams q = runtime::weight_quant(v.op, w, 0);
+    const std::vector<std::int8_t> weights = weight_s8(w, q);
+    const std::int64_t m = w.shape[0], kh = w.shape[2], kw = w.shape[3], taps = kh * kw;
+    const std::vector<std::int64_t> bias = bias_values(v.in, m);
+    std::vector<float> scales;
+    for (float s : q.scale) scales.push_back(quant::requant_scale(x.scale, s, v.out.scale));
+    auto zw = [&](std::int64_t c) { return q.zero_point.size() > 1 ? q.zero_point[c] : q.zero_point[0]; };
+    std::optional<vnni::Requant> rq;
+    if (depthwise) {
+      op->dw_ = true;
+      const std::int64_t padded = (m + 63) / 64 * 64;
+      op->w32_.assign(static_cast<std::size_t>(taps * padded), 0);
+      for (std::int64_t c = 0; c < m; ++c) {
+        for (std::int64_t t = 0; t < taps; ++t) op->w32_[t * padded + c] = weights[c * taps + t] - zw(c);
+      }
+      rq = make_requant(m, scales, bias, {}, v.out, *range);
+    } else {
+      const std::int64_t c = x.shape[1], k = c * taps;
+      op->direct_ = taps == 1 && strides[0] == 1 && strides[1] == 1 &&
+                    std::all_of(pads.begin(), pads.end(), [](std::int64_t p) { return p == 0; });
+      op->in_place_ = !op->direct_ && c % 4 == 0;  // and no row sums: see below
+      op->b_ = vnni::pack_b(k, m, [&](std::int64_t kk, std::int64_t mm) {
+        return weights[(mm * c + kk % c) * taps + kk / c];  // k = (i * kw + j) * c + channel
+      });
+      std::vector<std::int64_t> offsets(static_cast<std::size_t>(m));
+      std::vector<std::int32_t> zws(static_cast<std::size_t>(m));
+      for (std::int64_t mm = 0; mm < m; ++mm) {
+        zws[mm] = zw(mm);
+        offsets[mm] = bias[mm] - std::int64_t{op->zx_} * op->b_.colsum[mm] + k * std::int64_t{op->zx_} * zws[mm];
+      }
+      rq = make_requant(m, scales, offsets, zws, v.out, *range);
+      if (rq && !rq->zb.empty()) op->in_place_ = false;
+      if (op->in_place_)
+        op->pad_.assign(static_cast<std::size_t>(c) + vnni::kSlack, static_cast<std::uint8_t>(op->zx_));
+    }
+    if (!rq) return nullptr;
+    op->rq_ = std::move(*rq);
+    return op;
+  }
+
+  void run(Slots& slots, int threads) override {
+    const std::uint8_t* x = slots.bytes(x_, true);
+    std::uint8_t* y = slots.write_bytes(y_, true);
+    if (dw_) {
+      vnni::depthwise(x, win_, zx_, w32_, rq_, y, threads);
+      return;
+    }
+    if (in_place_) {
+      vnni::conv_gemm(x, win_, pad_.data(), b_, rq_, y, threads);
+      return;
+    }
+    const std::int64_t rows = win_.n * win_.oh * win_.ow;
+    const bool row_term = !rq_.zb.empty();
+    if (row_term) rowsum_.resize(static_cast<std::size_t>(rows));
+    const std::uint8_t* a = x;
+    std::int64_t lda = win_.c;
+    if (!direct_) {
+      lda = b_.k4;
+      a_.resize(static_cast<std::size_t>(rows * lda) + vnni::kSlack);
+      vnni::im2col(x, win_, static_cast<std::uint8_t>(zx_), a_.data(), lda, row_term ? rowsum_.data() : nullptr,
+                   threads);
+      a = a_.data();
+    } else if (row_term) {
+      vnni::row_sums(x, lda, rows, b_.k, rowsum_.data(), threads);
+    }
+    vnni::gemm(a, lda, rows, b_, row_term ? rowsum_.data() : nullptr, rq_, y, b_.n, threads);
+  }
+
+ private:
+  ConvOp() = default;
+  int x_ = -1, y_ = -1;
+  vnni::Window win_;
+  std::int32_t zx_ = 0;
+  bool dw_ = false, direct_ = false, in_place_ = false;
+  vnni::PackedB b_;
+  std::vector<std::uint8_t> pad_;  // in_place_: one pixel of the input zero point
+  std::vector<std::int32_t> w32_;
+  vnni::Requant rq_;
+  std::vector<std::uint8_t> a_;
+  std::vector<std::int32_t> rowsum_;
+};
+
+// QGemm / QLinearMatMul with constant weights, on row-major bytes:
+//   sum (a - za)(b - zb[n]) + bias = sum a b - zb[n] * rowsum(a) - za * colsum(b) + K za zb[n] + bias.
+class GemmOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, std::string& why) {
+    const runtime::HostValue& a = *v.in[0];
+    const runtime::HostValue& b = *v.in[1];
+    const bool gemm = v.op.kind == OpKind::kGemm;
+    if (gemm && v.op.ints_or("trans_a", {0})[0] != 0) {
+      why = "transposed activation";
+      return nullptr;
+    }
+    const auto range = output_range(v.op, v.out.dtype);
+    if (!range) return nullptr;
+    auto op = std::unique_ptr<GemmOp>(new GemmOp);
+    const bool trans_b = gemm && v.op.ints_or("trans_b", {0})[0] != 0;
+    const std::int64_t k = a.shape.back(), n = trans_b ? b.shape[0] : b.shape[1];
+    op->a_ = v.ids[0], op->y_ = v.out_id, op->rows_ = element_count(a.shape) / k;
+    ref::QuantParams q = runtime::weight_quant(v.op, b, 0);
+    const std::vector<std::int8_t> weights = weight_s8(b, q);
+    op->b_ = vnni::pack_b(k, n, [&](std::int64_t kk, std::int64_t nn) {
+      return weights[static_cast<std::size_t>(trans_b ? nn * k + kk : kk * n + nn)];
+    });
+    const std::int64_t za = a.zero_point + byte_offset(a.dtype);
+    const std::vector<std::int64_t> bias = gemm ? bias_values(v.in, n) : std::vector<std::int64_t>(n, 0);
+    std::vector<std::int64_t> offsets(static_cast<std::size_t>(n));
+    std::vector<std::int32_t> zb(static_cast<std::size_t>(n));
+    for (std::int64_t nn = 0; nn < n; ++nn) {
+      zb[nn] = q.zero_point.size() > 1 ? q.zero_point[nn] : q.zero_point[0];
+      offsets[nn] = bias[nn] - za * op->b_.colsum[nn] + k * za * zb[nn];
+    }
+    const auto alpha_it = v.op.floats.find("alpha");
+    const float alpha = gemm && alpha_it != v.op.floats.end() ? static_cast<float>(alpha_it->second.at(0)) : 1.0f;
+    std::vector<float> scales;  // QGemm: alpha * a_scale first, in fp32 (ref::qgemm)
+    for (float s : q.scale) scales.push_back(quant::requant_scale(alpha * a.scale, s, v.out.scale));
+    auto rq = make_requant(n, scales, offsets, zb, v.out, *range);
+    if (!rq) return nullptr;
+    op->rq_ = std::move(*rq);
+    return op;
+  }
+
+  void run(Slots& slots, int threads) override {
+    const std::uint8_t* a = slots.bytes(a_, false);
+    const bool row_term = !rq_.zb.empty();
+    if (row_term) {
+      rowsum_.resize(static_cast<std::size_t>(rows_));
+      vnni::row_sums(a, b_.k, rows_, b_.k, rowsum_.data(), threads);
+    }
+    vnni::gemm(a, b_.k, rows_, b_, row_term ? rowsum_.data() : nullptr, rq_, slots.write_bytes(y_, false), b_.n,
+               threads);
+  }
+
+ private:
+  GemmOp() = default;
+  int a_ = -1, y_ = -1;
+  std::int64_t rows_ = 0;
+  vnni::PackedB b_;
+  vnni::Requant rq_;
+  std::vector<std::int32_t> rowsum_;
+};
+
+// QLinearMatMul of two activations with the same batch dimensions ([..., M, K] x [..., K, N]), per tensor: b is
+// packed at each run, per batch.
+class MatMulOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, std::string& why) {
+    const runtime::HostValue& a = *v.in[0];
+    const runtime::HostValue& b = *v.in[1];
+    const std::size_t rank = a.shape.size();
+    if (rank < 2 || b.shape.size() != rank || !is_8bit(a.dtype) || !is_8bit(b.dtype) || !is_8bit(v.out.dtype) ||
+        !std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin()) || a.shape[rank - 1] != b.shape[rank - 2] ||
+        std::any_of(a.shape.begin(), a.shape.end(), [](std::int64_t d) { return d < 1; }) ||
+        std::any_of(b.shape.begin(), b.shape.end(), [](std::int64_t d) { return d < 1; })) {
+      why = "not a batched product of equal batch dimensions";
+      return nullptr;
+    }
+    std::vector<std::int64_t> y_shape(a.shape.begin(), a.shape.end() - 1);
+    y_shape.push_back(b.shape.back());
+    const ref::QuantParams qb = runtime::weight_quant(v.op, b, static_cast<int>(rank) - 1);
+    const auto range = output_range(v.op, v.out.dtype);
+    auto op = std::unique_ptr<MatMulOp>(new MatMulOp);
+    op->m_ = a.shape[rank - 2], op->k_ = a.shape[rank - 1], op->n_ = b.shape.back();
+    if (v.out.shape != y_shape || qb.scale.size() != 1 || !range || op->k_ * 255 * 255 >= (std::int64_t{1} << 31)) {
+      why = "operands the reference kernel refuses, or sums that may leave int32";
+      return nullptr;
+    }
+    op->batches_ = element_count(a.shape) / (op->m_ * op->k_);
+    op->a_ = v.ids[0], op->b_id_ = v.ids[1], op->y_ = v.out_id;
+    op->za_ = a.zero_point + byte_offset(a.dtype);
+    op->offset_b_ = byte_offset(b.dtype);
+    op->zb_ = qb.zero_point[0] + op->offset_b_ - 128;  // b's stored bytes minus 128 are the signed bytes packed
+    auto rq = make_requant(op->n_, {quant::requant_scale(a.scale, qb.scale[0], v.out.scale)},
+                           std::vector<std::int64_t>(op->n_, 0), {op->zb_}, v.out, *range);
+    if (!rq) return nullptr;
+    op->rq_ = std::move(*rq);
+    return op;
+  }
+
+  void run(Slots& slots, int threads) override {
+    const std::uint8_t* a = slots.bytes(a_, false);
+    const std::uint8_t* b = slots.bytes(b_id_, false);
+    std::uint8_t* y = slots.write_bytes(y_, false);
+    rowsum_.resize(static_cast<std::size_t>(m_));
+    for (std::int64_t batch = 0; batch < batches_; ++batch) {
+      const std::uint8_t* ab = a + batch * m_ * k_;
+      const std::uint8_t* bb = b + batch * k_ * n_;
+      const vnni::PackedB packed = vnni::pack_b(
+          k_, n_, [&](std::int64_t k, std::int64_t n) { return static_cast<std::int8_t>(bb[k * n_ + n] - 128); });
+      for (std::int64_t n = 0; n < n_; ++n) {
+        rq_.offset[n] = static_cast<std::int32_t>(-std::int64_t{za_} * packed.colsum[n] + k_ * za_ * zb_);
+      }
+      vnni::row_sums(ab, k_, m_, k_, rowsum_.data(), 1);
+      vnni::gemm(ab, k_, m_, packed, rq_.zb.empty() ? nullptr : rowsum_.data(), rq_, y + batch * m_ * n_, n_, threads);
+    }
+  }
+
+ private:
+  MatMulOp() = default;
+  int a_ = -1, b_id_ = -1, y_ = -1;
+  std::int64_t m_ = 0, k_ = 0, n_ = 0, batches_ = 0;
+  std::int32_t za_ = 0, zb_ = 0, offset_b_ = 0;
+  vnni::Requant rq_;
+  std::vector<std::int32_t> rowsum_;
+};
+
+// Same-shape QLinearAdd (ref::qlinear_add without broadcasting: one span, a folded in last), in either layout.
+class AddOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, std::string& why) {
+    const runtime::HostValue& a = *v.in[0];
+    const runtime::HostValue& b = *v.in[1];
+    const auto range = output_range(v.op, v.out.dtype);
+    if (a.shape != b.shape || v.out.shape != a.shape || element_count(a.shape) < 2 || !is_8bit(a.dtype) ||
+        !is_8bit(b.dtype) || !is_8bit(v.out.dtype) || !range) {
+      why = "broadcasting";
+      return nullptr;
+    }
+    auto op = std::unique_ptr<AddOp>(new AddOp);
+    op->a_ = v.ids[0], op->b_ = v.ids[1], op->y_ = v.out_id, op->count_ = element_count(a.shape);
+    vnni::AddParams& p = op->p_;
+    p.ra = a.scale / v.out.scale, p.rb = b.scale / v.out.scale;
+    p.f = static_cast<float>(v.out.zero_point) -
+          std::fma(p.ra, static_cast<float>(a.zero_point), p.rb * static_cast<float>(b.zero_point));
+    p.offset_a = byte_offset(a.dtype), p.offset_b = byte_offset(b.dtype), p.offset_y = byte_offset(v.out.dtype);
+    p.lo = range->lo, p.hi = range->hi;
+    return op;
+  }
+
+  void run(Slots& slots, int threads) override {
+    const bool nhwc = slots.nhwc(a_);
+    const std::uint8_t* a = slots.bytes(a_, nhwc);
+    const std::uint8_t* b = slots.bytes(b_, nhwc);
+    vnni::add(a, b, count_, p_, slots.write_bytes(y_, nhwc), threads);
+  }
+
+ private:
+  AddOp() = default;
+  int a_ = -1, b_ = -1, y_ = -1;
+  std::int64_t count_ = 0;
+  vnni::AddParams p_;
+};
+
+// MaxPool with the output's quantization equal to the input's (the integer max), floor mode, every window on the
+// input.
+class MaxPoolOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, std::string& why) {
+    const runtime::HostValue& x = *v.in[0];
+    const auto kernel = v.op.ints_or("kernel", {}), strides = v.op.ints_or("strides", {1, 1});
+    const auto pads = v.op.ints_or("pads", {0, 0, 0, 0}), dilations = v.op.ints_or("dilations", {1, 1});
+    const bool shapes_ok = x.shape.size() == 4 && kernel.size() == 2 && strides.size() == 2 && pads.size() == 4 &&
+                           dilations.size() == 2 && v.out.shape.size() == 4;
+    if (!shapes_ok || v.op.ints_or("ceil_mode", {0})[0] != 0 || !is_8bit(x.dtype) || x.dtype != v.out.dtype ||
+        x.scale != v.out.scale || x.zero_point != v.out.zero_point) {
+      why = "ceil mode or a new quantization";
+      return nullptr;
+    }
+    vnni::Window win{x.shape[0], x.shape[2],   x.shape[3],   x.shape[1], kernel[0], kernel[1],      strides[0],
+                     strides[1], dilations[0], dilations[1], pads[0],    pads[1],   v.out.shape[2], v.out.shape[3]};
+    for (int a = 0; a < 2; ++a) {
+      const std::int64_t in = x.shape[2 + a], k = kernel[a], s = strides[a], d = dilations[a];
+      if (k < 1 || s < 1 || d < 1 || pads[a] < 0 || pads[a + 2] < 0 || pads[a] >= k || pads[a + 2] >= k) return nullptr;
+      const std::int64_t span = in + pads[a] + pads[a + 2] - ((k - 1) * d + 1);
+      if (span < 0 || v.out.shape[2 + a] != span / s + 1) return nullptr;
+      for (std::int64_t o = 0; o < v.out.shape[2 + a]; ++o) {  // a window of padding only: the reference's error
+        bool any = false;
+        for (std::int64_t t = 0; t < k; ++t) {
+          const std::int64_t i = o * s - pads[a] + t * d;
+          any = any || (i >= 0 && i < in);
+        }
+        if (!any) return nullptr;
+      }
+    }
+    if (v.out.shape[0] != x.shape[0] || v.out.shape[1] != x.shape[1]) return nullptr;
+    auto op = std::unique_ptr<MaxPoolOp>(new MaxPoolOp);
+    op->x_ = v.ids[0], op->y_ = v.out_id, op->win_ = win;
+    return op;
+  }
+
+  void run(Slots& slots, int threads) override {
+    vnni::max_pool(slots.bytes(x_, true), win_, slots.write_bytes(y_, true), threads);
+  }
+
+ private:
+  MaxPoolOp() = default;
+  int x_ = -1, y_ = -1;
+  vnni::Window win_;
+};
+
+// QLinearGlobalAveragePool of a 4-D tensor (ref::global_average_pool's integer path) on NHWC bytes.
+class GlobalAveragePoolOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, std::string& why) {
+    const runtime::HostValue& x = *v.in[0];
+    if (x.shape.size() != 4 || !is_8bit(x.dtype) || !is_8bit(v.out.dtype) ||
+        v.out.shape != std::vector<std::int64_t>{x.shape[0], x.shape[1], 1, 1}) {
+      why = "not a 4-D 8-bit tensor";
+      return nullptr;
+    }
+    auto op = std::unique_ptr<GlobalAveragePoolOp>(new GlobalAveragePoolOp);
+    op->n_ = x.shape[0], op->c_ = x.shape[1], op->count_ = x.shape[2] * x.shape[3];
+    op->scale_ = quant::global_average_scale(x.scale, v.out.scale, op->count_);
+    // The reference's limits (ORT's), and sums that stay in int32 here.
+    if (op->count_ < 1 || op->count_ >= (std::int64_t{1} << 23) || !(op->scale_ >= 0x1.0p-32f && op->scale_ < 256.0f))
+      return nullptr;
+    op->x_ = v.ids[0], op->y_ = v.out_id;
+    op->zx_ = x.zero_point + byte_offset(x.dtype);
+    op->zy_ = v.out.zero_point, op->offset_y_ = byte_offset(v.out.dtype), op->type_ = type_range(v.out.dtype);
+    return op;
+  }
+
+  void run(Slots& slots, int) override {
+    const std::uint8_t* x = slots.bytes(x_, true);
+    std::uint8_t* y = slots.write_bytes(y_, true);
+    sums_.resize(static_cast<std::size_t>(c_));
+    for (std::int64_t n = 0; n < n_; ++n) {
+      std::fill(sums_.begin(), sums_.end(), 0);
+      for (std::int64_t p = 0; p < count_; ++p) {
+        const std::uint8_t* row = x + (n * count_ + p) * c_;
+        for (std::int64_t c = 0; c < c_; ++c) sums_[c] += row[c];
+      }
+      for (std::int64_t c = 0; c < c_; ++c) {
+        const std::int32_t acc = sums_[c] - static_cast<std::int32_t>(count_) * zx_;
+        y[n * c_ + c] = static_cast<std::uint8_t>(quant::requantize(acc, scale_, zy_, type_.lo, type_.hi) + offset_y_);
+      }
+    }
+  }
+
+ private:
+  GlobalAveragePoolOp() = default;
+  int x_ = -1, y_ = -1;
+  std::int64_t n_ = 0, c_ = 0, count_ = 0;
+  float scale_ = 0;
+  std::int32_t zx_ = 0, zy_ = 0, offset_y_ = 0;
+  Range type_;
+  std::vector<std::int32_t> sums_;
+};
+
+// Reshape of an 8-bit activation: its row-major bytes under the new shape.
+class ReshapeOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, std::string& why) {
+    const runtime::HostValue& x = *v.in[0];
+    if (!is_8bit(x.dtype) || x.dtype != v.out.dtype || element_count(x.shape) != element_count(v.out.shape)) {
+      why = "not an 8-bit reshape";
+      return nullptr;
+    }
+    auto op = std::unique_ptr<ReshapeOp>(new ReshapeOp);
+    op->x_ = v.ids[0], op->y_ = v.out_id, op->count_ = element_count(x.shape);
+    return op;
+  }
+
+  void run(Slots& slots, int) override {
+    const std::uint8_t* x = slots.bytes(x_, false);
+    std::memcpy(slots.write_bytes(y_, false), x, static_cast<std::size_t>(count_));
+  }
+
+ private:
+  ReshapeOp() = default;
+  int x_ = -1, y_ = -1;
+  std::int64_t count_ = 0;
+};
+
+// QuantizeLinear of a float activation (ref::quantize_linear), written NHWC when 4-D.
+class QuantizeOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v, const OpDesc& op) {
+    const runtime::HostValue& x = *v.in[0];
+    if (x.dtype != DType::kFloat32 || !is_8bit(v.out.dtype) || v.out.shape != x.shape ||
+        !(std::isfinite(v.out.scale) && v.out.scale > 0)) {
+      return nullptr;
+    }
+    auto q = std::unique_ptr<QuantizeOp>(new QuantizeOp);
+    q->op_ = op, q->x_ = v.ids[0], q->y_ = v.out_id, q->out_ = v.out;
+    return q;
+  }
+
+  void run(Slots& slots, int) override {
+    const runtime::HostValue& x = slots.host(x_);
+    if (static_cast<std::int64_t>(x.floats.size()) != element_count(out_.shape) ||
+        std::any_of(x.floats.begin(), x.floats.end(), [](float f) { return std::isnan(f); })) {
+      slots.set_host(y_, runtime::run_host_op(op_, {&x}, out_));  // the reference kernel's error
+      return;
+    }
+    const bool nhwc = out_.shape.size() == 4 && !layout_free(out_.shape);
+    std::uint8_t* y = slots.write_bytes(y_, out_.shape.size() == 4);
+    const Range type = type_range(out_.dtype);
+    const vnni::QuantizeParams p{out_.scale, out_.zero_point, type.lo, type.hi, byte_offset(out_.dtype)};
+    if (!nhwc) {
+      vnni::quantize(x.floats.data(), element_count(out_.shape), p, y, 1);
+      return;
+    }
+    const std::int64_t c = out_.shape[1], hw = out_.shape[2] * out_.shape[3];
+    for (std::int64_t n = 0; n < out_.shape[0]; ++n) {  // each channel's plane into its NHWC column
+      for (std::int64_t ch = 0; ch < c; ++ch) {
+        vnni::quantize(x.floats.data() + (n * c + ch) * hw, hw, p, y + n * hw * c + ch, c);
+      }
+    }
+  }
+
+ private:
+  QuantizeOp() = default;
+  OpDesc op_;
+  int x_ = -1, y_ = -1;
+  runtime::OutDesc out_;
+};
+
+// The node on the VNNI kernels, or null with the reason (empty: the reference kernel's checks would refuse it, or a
+// form those kernels do not take).
+std::unique_ptr<FastOp> make_fast(const NodeView& v, std::string& why) {
+  why.clear();
+  if (!vnni::available()) {
+    why = "no AVX-512 VNNI on this CPU";
+    return nullptr;
+  }
+  if (v.op.kind == OpKind::kQuantize) {
+    return v.in.size() == 1 && v.in[0] && !v.constant[0] ? QuantizeOp::make(v, v.op) : nullptr;
+  }
+  for (std::size_t i = 0; i < v.in.size(); ++i) {
+    if (!v.in[i]) continue;
+    if (!v.constant[i] && !is_8bit(v.in[i]->dtype)) return nullptr;  // float activations: host kernels
+  }
+  const bool eight_bit_out = is_8bit(v.out.dtype);
+  switch (v.op.kind) {
+    case OpKind::kConv:
+    case OpKind::kGemm:
+    case OpKind::kMatMul: {
+      if (v.in.size() >= 2 && v.in[1] && v.constant.size() >= 2 && !v.constant[1]) {
+        return v.op.kind == OpKind::kMatMul && v.in.size() == 2 && v.in[0] && !v.constant[0] ? MatMulOp::make(v, why)
+                                                                                             : nullptr;
+      }
+      if (!operand_problem(v.op, v.in, v.constant, v.out).empty() || v.constant[0]) return nullptr;
+      return v.op.kind == OpKind::kConv ? ConvOp::make(v, why) : GemmOp::make(v, why);
+    }
+    case OpKind::kAdd: return v.in.size() == 2 && v.in[0] && v.in[1] && eight_bit_out ? AddOp::make(v, why) : nullptr;
+    case OpKind::kMaxPool: return v.in.size() == 1 && v.in[0] ? MaxPoolOp::make(v, why) : nullptr;
+    case OpKind::kGlobalAveragePool: return v.in.size() == 1 && v.in[0] ? GlobalAveragePoolOp::make(v, why) : nullptr;
+    case OpKind::kReshape: return v.in.size() == 1 && v.in[0] && !v.constant[0] ? ReshapeOp::make(v, why) : nullptr;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
 struct Baseline::Impl {
   compiler::Graph graph;
   int threads = 1;
-  std::vector<OpDesc> ops;                        // per node, as a host step carries it (compiler::host_op)
-  std::vector<runtime::PreparedHostOp> prepared;  // per node; empty: the reference kernels
+  std::vector<OpDesc> ops;  // per node, as a host step carries it (compiler::host_op)
+  // Per node, the first of: the VNNI kernels, oneDNN on host values, the reference kernels (both empty).
+  std::vector<std::unique_ptr<FastOp>> fast;
+  std::vector<runtime::PreparedHostOp> prepared;
   std::vector<NodePlan> plan;
   std::vector<runtime::HostValue> consts;
+  std::unique_ptr<Slots> slots;
+  std::vector<double> node_seconds;
 };
 
 Baseline::Baseline(const compiler::Graph& graph, const Options& options) : impl_(std::make_unique<Impl>()) {
@@ -436,11 +1086,20 @@ Baseline::Baseline(const compiler::Graph& graph, const Options& options) : impl_
     const compiler::Value& y = graph.values[static_cast<std::size_t>(node.output)];
     const runtime::OutDesc out{y.dtype, y.scale, y.zero_point, y.shape};
     s.ops.push_back(compiler::host_op(s.graph, node));
+    std::string why;
+    s.fast.push_back(make_fast({s.ops.back(), node.inputs, in, constant, node.output, out}, why));
+    if (s.fast.back()) {
+      s.prepared.emplace_back();
+      s.plan.push_back({node.name, "vnni", ""});
+      continue;
+    }
     std::string reason = onednn_refusal(s.ops.back(), in, constant, out);
     s.prepared.push_back(reason.empty() ? make_kernel(s.ops.back(), in, out) : runtime::PreparedHostOp{});
     if (reason.empty() && !s.prepared.back()) reason = "oneDNN has no primitive for this form";
+    if (!why.empty()) reason = why + "; " + reason;
     s.plan.push_back({node.name, s.prepared.back() ? "onednn" : "reference", reason});
   }
+  s.slots = std::make_unique<Slots>(s.graph, s.consts);
 }
 
 Baseline::~Baseline() = default;
@@ -451,28 +1110,36 @@ const std::vector<NodePlan>& Baseline::plan() const {
 int Baseline::threads() const {
   return impl_->threads;
 }
+const std::vector<double>& Baseline::node_seconds() const {
+  return impl_->node_seconds;
+}
 
 std::map<std::string, Tensor> Baseline::run(const std::map<std::string, Tensor>& inputs) {
   Impl& s = *impl_;
   const compiler::Graph& g = s.graph;
   omp_set_num_threads(s.threads);
-  // Activations only: the constants (the weights, 100 MB as int32 values for ResNet-50) are read in place.
+  Slots& slots = *s.slots;
+  slots.reset();
   std::vector<runtime::HostValue> values(g.values.size());
-  auto value = [&](int id) -> const runtime::HostValue* {
-    const auto i = static_cast<std::size_t>(id);
-    return g.values[i].is_const ? &s.consts[i] : &values[i];
-  };
   compiler::bind_graph_inputs(g, inputs, values, "cpu baseline");
+  for (int id : g.inputs) slots.set_host(id, std::move(values[static_cast<std::size_t>(id)]));
+  s.node_seconds.assign(g.nodes.size(), 0.0);
   for (std::size_t i = 0; i < g.nodes.size(); ++i) {
+    const auto start = std::chrono::steady_clock::now();
     const compiler::Node& n = g.nodes[i];
-    std::vector<const runtime::HostValue*> in;
-    for (int id : n.inputs) in.push_back(id < 0 ? nullptr : value(id));
-    const compiler::Value& out = g.values[static_cast<std::size_t>(n.output)];
-    values[static_cast<std::size_t>(n.output)] =
-        s.prepared[i] ? s.prepared[i](in)
-                      : runtime::run_host_op(s.ops[i], in, {out.dtype, out.scale, out.zero_point, out.shape});
+    if (s.fast[i]) {
+      s.fast[i]->run(slots, s.threads);
+    } else {
+      std::vector<const runtime::HostValue*> in;
+      for (int id : n.inputs) in.push_back(id < 0 ? nullptr : &slots.host(id));
+      const compiler::Value& out = g.values[static_cast<std::size_t>(n.output)];
+      slots.set_host(n.output, s.prepared[i] ? s.prepared[i](in)
+                                             : runtime::run_host_op(s.ops[i], in,
+                                                                    {out.dtype, out.scale, out.zero_point, out.shape}));
+    }
+    s.node_seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
-  for (int id : g.outputs) values[static_cast<std::size_t>(id)] = *value(id);  // a constant output, rarely
+  for (int id : g.outputs) values[static_cast<std::size_t>(id)] = slots.host(id);
   return compiler::graph_outputs(g, values);
 }
 

@@ -53,6 +53,8 @@ class Baseline {
 
   const std::vector<NodePlan>& plan() const;
   int threads() const;
+  // Seconds each node took in the last run (plan()'s order).
+  const std::vector<double>& node_seconds() const;
 
  private:
   struct Impl;
