@@ -614,13 +614,18 @@ class ConvOp : public FastOp {
     auto zw = [&](std::int64_t c) { return q.zero_point.size() > 1 ? q.zero_point[c] : q.zero_point[0]; };
     std::optional<vnni::Requant> rq;
     if (depthwise) {
+      // Every tap summed, padding as the input zero point: (x - zx)(w - zw) summed over T taps is
+      // sum x w - zw sum x - zx sum w + T zx zw.
       op->dw_ = true;
-      const std::int64_t padded = (m + 63) / 64 * 64;
-      op->w32_.assign(static_cast<std::size_t>(taps * padded), 0);
+      op->dww_ = vnni::pack_depthwise(m, taps, [&](std::int64_t c, std::int64_t t) { return weights[c * taps + t]; });
+      std::vector<std::int64_t> offsets(static_cast<std::size_t>(m));
+      std::vector<std::int32_t> zws(static_cast<std::size_t>(m));
       for (std::int64_t c = 0; c < m; ++c) {
-        for (std::int64_t t = 0; t < taps; ++t) op->w32_[t * padded + c] = weights[c * taps + t] - zw(c);
+        zws[c] = zw(c);
+        offsets[c] = bias[c] - std::int64_t{op->zx_} * op->dww_.sum[c] + taps * std::int64_t{op->zx_} * zws[c];
       }
-      rq = make_requant(m, scales, bias, {}, v.out, *range);
+      rq = make_requant(m, scales, offsets, zws, v.out, *range);
+      op->pad_.assign(static_cast<std::size_t>(m) + vnni::kSlack, static_cast<std::uint8_t>(op->zx_));
     } else {
       const std::int64_t c = x.shape[1], k = c * taps;
       op->direct_ = taps == 1 && strides[0] == 1 && strides[1] == 1 &&
@@ -649,7 +654,7 @@ class ConvOp : public FastOp {
     const std::uint8_t* x = slots.bytes(x_, true);
     std::uint8_t* y = slots.write_bytes(y_, true);
     if (dw_) {
-      vnni::depthwise(x, win_, zx_, w32_, rq_, y, threads);
+      vnni::depthwise(x, win_, pad_.data(), dww_, rq_, y, threads);
       return;
     }
     if (in_place_) {
@@ -680,8 +685,8 @@ class ConvOp : public FastOp {
   std::int32_t zx_ = 0;
   bool dw_ = false, direct_ = false, in_place_ = false;
   vnni::PackedB b_;
-  std::vector<std::uint8_t> pad_;  // in_place_: one pixel of the input zero point
-  std::vector<std::int32_t> w32_;
+  std::vector<std::uint8_t> pad_;  // in_place_ and dw_: one pixel of the input zero point
+  vnni::PackedDepthwise dww_;
   vnni::Requant rq_;
   std::vector<std::uint8_t> a_;
   std::vector<std::int32_t> rowsum_;

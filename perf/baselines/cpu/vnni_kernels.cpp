@@ -3,22 +3,25 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 // The kernels are compiled for AVX-512 VNNI whatever the build's target; available() guards every call. The OpenMP
 // loops stay in plain functions that call the target ones (GCC does not carry the target attribute into the
 // outlined loop bodies).
-#define SYSTOLE_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,fma")))
-// g++ 12 warns inside its own avx512fintrin.h that the masked intrinsics' undefined pass-through may be used
-// uninitialized: they are all zero-masking or store-masking here.
+#define SYSTOLE_VNNI __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi,fma")))
+// g++ 12 warns inside its own avx512fintrin.h that the intrinsics' undefined pass-through operand (the unmasked forms
+// are its masked builtins with an all-ones mask) is used uninitialized.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 namespace systole::cpu::vnni {
 
 bool available() {
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni") &&
+         __builtin_cpu_supports("avx512vbmi");
 }
 
 namespace {
@@ -59,52 +62,64 @@ SYSTOLE_VNNI inline __mmask64 lanes64(std::int64_t valid) {
 
 constexpr int kMr = 6;  // rows per tile: 6 x 4 accumulators + 4 weight vectors + a broadcast of 32 registers
 
-// One tile: MR rows of A against one 64-column panel of B over all of K, then the epilogue into C. A row is read in
-// `taps` segments of `quads` groups of 4 bytes: segment t of row r at rows[t * kMr + r] (a plain GEMM has one segment
-// per row; a convolution one per kernel tap). The 4 x MR accumulators are named variables (g++ keeps an array of them
-// in memory, which makes the loop load-bound).
+// One tile: MR rows of A against the first NV 16-column vectors of one 64-column panel of B (NV < 4 only in the last
+// panel of an N that is not a multiple of 64), over all of K, then the epilogue into C. A row is read in `taps`
+// segments of `quads` groups of 4 bytes: segment t of row r at rows[t * kMr + r] (a plain GEMM has one segment per
+// row; a convolution one per kernel tap). The accumulators are named variables (g++ keeps an array of them in memory,
+// which makes the loop load-bound).
 #define SYSTOLE_TILE_ACC(r) \
-  __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0, c##r##2 = c##r##0, c##r##3 = c##r##0;
-#define SYSTOLE_TILE_PTR(r) const std::uint8_t* p##r = MR > r ? seg[r] : nullptr;
-#define SYSTOLE_TILE_ROW(r)                     \
-  if constexpr (MR > r) {                       \
-    std::int32_t quad;                          \
-    std::memcpy(&quad, p##r + 4 * q, 4);        \
-    const __m512i va = _mm512_set1_epi32(quad); \
-    dpbusd(c##r##0, va, b0);                    \
-    dpbusd(c##r##1, va, b1);                    \
-    dpbusd(c##r##2, va, b2);                    \
-    dpbusd(c##r##3, va, b3);                    \
+  __m512i c##r##0 = _mm512_setzero_si512(), c##r##1 = c##r##0, c##r##2 = c##r##0, c##r##3 = c##r##0
+#define SYSTOLE_TILE_PTR(r) const std::uint8_t* p##r = MR > r ? seg[r] : nullptr
+#define SYSTOLE_TILE_ROW(r)                        \
+  if constexpr (MR > r) {                          \
+    std::int32_t quad;                             \
+    std::memcpy(&quad, p##r + 4 * q, 4);           \
+    const __m512i va = _mm512_set1_epi32(quad);    \
+    dpbusd(c##r##0, va, b0);                       \
+    if constexpr (NV > 1) dpbusd(c##r##1, va, b1); \
+    if constexpr (NV > 2) dpbusd(c##r##2, va, b2); \
+    if constexpr (NV > 3) dpbusd(c##r##3, va, b3); \
   }
 #define SYSTOLE_TILE_STORE(r) \
-  if constexpr (MR > r) store(r, c##r##0, c##r##1, c##r##2, c##r##3);
+  if constexpr (MR > r) store(r, c##r##0, c##r##1, c##r##2, c##r##3)
 
-template <int MR>
+template <int MR, int NV>
 SYSTOLE_VNNI void tile(const std::uint8_t* const* rows, std::int64_t taps, std::int64_t quads, const std::int8_t* bp,
                        const std::int32_t* rowsum, const Requant& rq, std::int64_t n0, std::int64_t n, std::uint8_t* c,
                        std::int64_t ldc) {
-  SYSTOLE_TILE_ACC(0)
-  SYSTOLE_TILE_ACC(1)
-  SYSTOLE_TILE_ACC(2)
-  SYSTOLE_TILE_ACC(3) SYSTOLE_TILE_ACC(4) SYSTOLE_TILE_ACC(5) for (std::int64_t t = 0; t < taps; ++t) {
+  SYSTOLE_TILE_ACC(0);
+  SYSTOLE_TILE_ACC(1);
+  SYSTOLE_TILE_ACC(2);
+  SYSTOLE_TILE_ACC(3);
+  SYSTOLE_TILE_ACC(4);
+  SYSTOLE_TILE_ACC(5);
+  for (std::int64_t t = 0; t < taps; ++t) {
     const std::uint8_t* const* seg = rows + t * kMr;
-    SYSTOLE_TILE_PTR(0)
-    SYSTOLE_TILE_PTR(1)
-    SYSTOLE_TILE_PTR(2)
-    SYSTOLE_TILE_PTR(3) SYSTOLE_TILE_PTR(4) SYSTOLE_TILE_PTR(5) for (std::int64_t q = 0; q < quads; ++q, bp += 256) {
-      const __m512i b0 = _mm512_loadu_si512(bp), b1 = _mm512_loadu_si512(bp + 64);
-      const __m512i b2 = _mm512_loadu_si512(bp + 128), b3 = _mm512_loadu_si512(bp + 192);
-      SYSTOLE_TILE_ROW(0)
-      SYSTOLE_TILE_ROW(1) SYSTOLE_TILE_ROW(2) SYSTOLE_TILE_ROW(3) SYSTOLE_TILE_ROW(4) SYSTOLE_TILE_ROW(5)
+    SYSTOLE_TILE_PTR(0);
+    SYSTOLE_TILE_PTR(1);
+    SYSTOLE_TILE_PTR(2);
+    SYSTOLE_TILE_PTR(3);
+    SYSTOLE_TILE_PTR(4);
+    SYSTOLE_TILE_PTR(5);
+    for (std::int64_t q = 0; q < quads; ++q, bp += 256) {
+      const __m512i b0 = _mm512_loadu_si512(bp);
+      const __m512i b1 = NV > 1 ? _mm512_loadu_si512(bp + 64) : b0;
+      const __m512i b2 = NV > 2 ? _mm512_loadu_si512(bp + 128) : b0;
+      const __m512i b3 = NV > 3 ? _mm512_loadu_si512(bp + 192) : b0;
+      SYSTOLE_TILE_ROW(0);
+      SYSTOLE_TILE_ROW(1);
+      SYSTOLE_TILE_ROW(2);
+      SYSTOLE_TILE_ROW(3);
+      SYSTOLE_TILE_ROW(4);
+      SYSTOLE_TILE_ROW(5);
     }
   }
   const Requant16 requant(rq);
   const bool row_term = !rq.zb.empty();
   auto store = [&](int r, __m512i acc0, __m512i acc1, __m512i acc2, __m512i acc3) SYSTOLE_VNNI {
     const __m512i acc[4] = {acc0, acc1, acc2, acc3};
-    for (int j = 0; j < 4; ++j) {
+    for (int j = 0; j < NV; ++j) {
       const std::int64_t col = n0 + 16 * j;
-      if (col >= n) break;
       __m512i sum = _mm512_add_epi32(acc[j], _mm512_loadu_si512(rq.offset.data() + col));
       if (row_term) {
         sum = _mm512_sub_epi32(
@@ -114,8 +129,12 @@ SYSTOLE_VNNI void tile(const std::uint8_t* const* rows, std::int64_t taps, std::
                                        requant(sum, _mm512_loadu_ps(rq.scale.data() + col)));
     }
   };
-  SYSTOLE_TILE_STORE(0)
-  SYSTOLE_TILE_STORE(1) SYSTOLE_TILE_STORE(2) SYSTOLE_TILE_STORE(3) SYSTOLE_TILE_STORE(4) SYSTOLE_TILE_STORE(5)
+  SYSTOLE_TILE_STORE(0);
+  SYSTOLE_TILE_STORE(1);
+  SYSTOLE_TILE_STORE(2);
+  SYSTOLE_TILE_STORE(3);
+  SYSTOLE_TILE_STORE(4);
+  SYSTOLE_TILE_STORE(5);
 }
 #undef SYSTOLE_TILE_ACC
 #undef SYSTOLE_TILE_PTR
@@ -124,7 +143,12 @@ SYSTOLE_VNNI void tile(const std::uint8_t* const* rows, std::int64_t taps, std::
 
 using TileFn = void (*)(const std::uint8_t* const*, std::int64_t, std::int64_t, const std::int8_t*, const std::int32_t*,
                         const Requant&, std::int64_t, std::int64_t, std::uint8_t*, std::int64_t);
-constexpr TileFn kTiles[kMr + 1] = {nullptr, tile<1>, tile<2>, tile<3>, tile<4>, tile<5>, tile<6>};
+template <int NV>
+constexpr std::array<TileFn, kMr + 1> kTilesOf = {nullptr,     tile<1, NV>, tile<2, NV>, tile<3, NV>,
+                                                  tile<4, NV>, tile<5, NV>, tile<6, NV>};
+// kTiles[vectors][rows]
+constexpr std::array<std::array<TileFn, kMr + 1>, 5> kTiles = {std::array<TileFn, kMr + 1>{}, kTilesOf<1>, kTilesOf<2>,
+                                                               kTilesOf<3>, kTilesOf<4>};
 
 // The GEMM's loop over tiles: blocks of rows x panels as tasks, panel-major, so that the threads share a panel of
 // weights at a time. segments(r0, mr, table) fills the tile's row segments (taps x kMr pointers).
@@ -141,37 +165,45 @@ void run_tiles(std::int64_t rows, std::int64_t taps, std::int64_t quads, const P
     for (std::int64_t t = 0; t < tasks; ++t) {
       const std::int64_t panel = t / blocks, r0 = t % blocks * block, r1 = std::min(rows, r0 + block);
       const std::int8_t* bp = b.data.data() + panel * b.k4 * 64;
+      const auto nv = static_cast<int>(std::min<std::int64_t>(4, (b.n - panel * 64 + 15) / 16));
       for (std::int64_t r = r0; r < r1; r += kMr) {
         const auto mr = static_cast<int>(std::min<std::int64_t>(kMr, r1 - r));
         segments(r, mr, table.data());
-        kTiles[mr](table.data(), taps, quads, bp, rowsum ? rowsum + r : nullptr, rq, panel * 64, b.n, c + r * ldc, ldc);
+        kTiles[nv][mr](table.data(), taps, quads, bp, rowsum ? rowsum + r : nullptr, rq, panel * 64, b.n, c + r * ldc,
+                       ldc);
       }
     }
   }
 }
 
-// One output pixel of a depthwise convolution, every channel.
-SYSTOLE_VNNI void depthwise_pixel(const std::uint8_t* x, const Window& win, std::int64_t n, std::int64_t oy,
-                                  std::int64_t ox, std::int32_t zx, const std::int32_t* w, std::int64_t w_stride,
-                                  const Requant& rq, std::uint8_t* y) {
+// One output pixel of a depthwise convolution, every channel: per group of 4 taps, 16 channels' bytes of each tap
+// interleaved into [channel][tap] (VPERMB) and multiplied with VPDPBUSD.
+SYSTOLE_VNNI void depthwise_pixel(const std::uint8_t* const* taps, const PackedDepthwise& w, const Requant& rq,
+                                  std::uint8_t* y) {
+  alignas(64) static constexpr auto kInterleave = [] {
+    std::array<std::uint8_t, 64> idx{};
+    for (int j = 0; j < 64; ++j) idx[static_cast<std::size_t>(j)] = static_cast<std::uint8_t>(16 * (j % 4) + j / 4);
+    return idx;
+  }();
+  const __m512i interleave = _mm512_load_si512(kInterleave.data());
   const Requant16 requant(rq);
-  const __m512i zero_point_x = _mm512_set1_epi32(zx);
-  for (std::int64_t c = 0; c < win.c; c += 16) {
-    const __mmask16 mask = lanes16(win.c - c);
-    __m512i acc = _mm512_loadu_si512(rq.offset.data() + c);
-    for (std::int64_t i = 0; i < win.kh; ++i) {
-      const std::int64_t iy = oy * win.sh - win.pt + i * win.dh;
-      if (iy < 0 || iy >= win.h) continue;
-      for (std::int64_t j = 0; j < win.kw; ++j) {
-        const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
-        if (ix < 0 || ix >= win.w) continue;
-        const __m128i bytes = _mm_maskz_loadu_epi8(mask, x + ((n * win.h + iy) * win.w + ix) * win.c + c);
-        const __m512i centered = _mm512_sub_epi32(_mm512_cvtepu8_epi32(bytes), zero_point_x);
-        const __m512i weight = _mm512_loadu_si512(w + (i * win.kw + j) * w_stride + c);
-        acc = _mm512_add_epi32(acc, _mm512_mullo_epi32(centered, weight));
-      }
+  const bool row_term = !rq.zb.empty();
+  for (std::int64_t c = 0; c < w.channels; c += 16) {
+    __m512i acc = _mm512_setzero_si512(), xsum = acc;
+    for (std::int64_t g = 0; g < w.groups; ++g) {
+      const std::uint8_t* const* t = taps + 4 * g;
+      __m512i v = _mm512_castsi128_si512(_mm_loadu_si128(reinterpret_cast<const __m128i*>(t[0] + c)));
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(t[1] + c)), 1);
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(t[2] + c)), 2);
+      v = _mm512_inserti32x4(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(t[3] + c)), 3);
+      v = _mm512_permutexvar_epi8(interleave, v);
+      dpbusd(acc, v, _mm512_loadu_si512(w.data.data() + (g * w.padded + c) * 4));
+      if (row_term) dpbusd(xsum, v, _mm512_loadu_si512(w.ones.data() + g * 64));
     }
-    _mm512_mask_cvtepi32_storeu_epi8(y + c, mask, requant(acc, _mm512_loadu_ps(rq.scale.data() + c)));
+    __m512i sum = _mm512_add_epi32(acc, _mm512_loadu_si512(rq.offset.data() + c));
+    if (row_term) sum = _mm512_sub_epi32(sum, _mm512_mullo_epi32(xsum, _mm512_loadu_si512(rq.zb.data() + c)));
+    _mm512_mask_cvtepi32_storeu_epi8(y + c, lanes16(w.channels - c),
+                                     requant(sum, _mm512_loadu_ps(rq.scale.data() + c)));
   }
 }
 
@@ -311,14 +343,25 @@ void im2col(const std::uint8_t* x, const Window& win, std::uint8_t pad, std::uin
   }
 }
 
-void depthwise(const std::uint8_t* x, const Window& win, std::int32_t zx, const std::vector<std::int32_t>& w,
+void depthwise(const std::uint8_t* x, const Window& win, const std::uint8_t* pad, const PackedDepthwise& w,
                const Requant& rq, std::uint8_t* y, int threads) {
   const std::int64_t pixels = win.n * win.oh * win.ow;
-  const auto w_stride = static_cast<std::int64_t>(w.size()) / (win.kh * win.kw);
-#pragma omp parallel for num_threads(threads) if (threads > 1 && pixels * win.c > 16384)
-  for (std::int64_t p = 0; p < pixels; ++p) {
-    depthwise_pixel(x, win, p / (win.oh * win.ow), p / win.ow % win.oh, p % win.ow, zx, w.data(), w_stride, rq,
-                    y + p * win.c);
+#pragma omp parallel num_threads(threads) if (threads > 1 && pixels * win.c > 16384)
+  {
+    std::vector<const std::uint8_t*> taps(static_cast<std::size_t>(w.groups * 4), pad);
+#pragma omp for
+    for (std::int64_t p = 0; p < pixels; ++p) {
+      const std::int64_t n = p / (win.oh * win.ow), oy = p / win.ow % win.oh, ox = p % win.ow;
+      for (std::int64_t i = 0; i < win.kh; ++i) {
+        const std::int64_t iy = oy * win.sh - win.pt + i * win.dh;
+        for (std::int64_t j = 0; j < win.kw; ++j) {
+          const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
+          const bool inside = iy >= 0 && iy < win.h && ix >= 0 && ix < win.w;
+          taps[static_cast<std::size_t>(i * win.kw + j)] = inside ? x + ((n * win.h + iy) * win.w + ix) * win.c : pad;
+        }
+      }
+      depthwise_pixel(taps.data(), w, rq, y + p * win.c);
+    }
   }
 }
 

@@ -19,7 +19,7 @@
 
 namespace systole::cpu::vnni {
 
-// Whether this CPU runs these kernels (AVX-512 F, BW, VL and VNNI).
+// Whether this CPU runs these kernels (AVX-512 F, BW, VL, VNNI and VBMI).
 bool available();
 
 // The requantization of a kernel's int32 sums, per output channel c of an output row r:
@@ -96,9 +96,39 @@ void row_sums(const std::uint8_t* a, std::int64_t lda, std::int64_t rows, std::i
 void im2col(const std::uint8_t* x, const Window& win, std::uint8_t pad, std::uint8_t* a, std::int64_t lda,
             std::int32_t* rowsum, int threads);
 
-// Depthwise convolution (one input channel per output channel): y[p][c] = requant(sum over the window's input taps
-// of (x - zx) * w[tap][c]); w holds (weight - weight zero point) as int32, [kh * kw][channels padded to 64].
-void depthwise(const std::uint8_t* x, const Window& win, std::int32_t zx, const std::vector<std::int32_t>& w,
+// Depthwise weights packed for the kernel: the taps in groups of 4 (VPDPBUSD's depth), per group [channel][4] signed
+// bytes with the channels padded to 64; `ones` marks the real taps of each group (1 bytes, 64 per group) for the
+// row-sum term. sum[c] is channel c's weight sum.
+struct PackedDepthwise {
+  std::int64_t channels = 0, taps = 0, groups = 0, padded = 0;
+  std::vector<std::int8_t> data;
+  std::vector<std::int8_t> ones;
+  std::vector<std::int32_t> sum;
+};
+
+// Packs w(c, t) (a signed byte) for channel c < channels and tap t < taps.
+template <typename At>
+PackedDepthwise pack_depthwise(std::int64_t channels, std::int64_t taps, At at) {
+  PackedDepthwise p;
+  p.channels = channels, p.taps = taps, p.groups = (taps + 3) / 4, p.padded = (channels + 63) / 64 * 64;
+  p.data.assign(static_cast<std::size_t>(p.groups * p.padded * 4), 0);
+  p.ones.assign(static_cast<std::size_t>(p.groups * 64), 0);
+  p.sum.assign(static_cast<std::size_t>(p.padded), 0);
+  for (std::int64_t t = 0; t < taps; ++t) {
+    for (std::int64_t c = 0; c < 16; ++c) p.ones[static_cast<std::size_t>(t / 4 * 64 + c * 4 + t % 4)] = 1;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const std::int8_t v = at(c, t);
+      p.data[static_cast<std::size_t>((t / 4 * p.padded + c) * 4 + t % 4)] = v;
+      p.sum[static_cast<std::size_t>(c)] += v;
+    }
+  }
+  return p;
+}
+
+// Depthwise convolution (one input channel per output channel, `win.c` of them) on NHWC bytes, every tap read from
+// the input or from `pad` (channels + kSlack bytes of the input's stored zero point) off it:
+//   y[p][c] = requant(sum over taps of x w) with rq.zb (if any) multiplying the sum over taps of x.
+void depthwise(const std::uint8_t* x, const Window& win, const std::uint8_t* pad, const PackedDepthwise& w,
                const Requant& rq, std::uint8_t* y, int threads);
 
 // Max over each window's input taps (every window has one), per channel.
