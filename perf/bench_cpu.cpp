@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <random>
@@ -97,6 +98,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   app.add_option("--json", json_path)->capture_default_str();
   std::string ort_modules;
+  int slowest = 0;
+  app.add_option("--slowest", slowest, "Also print this many slowest nodes of each model's last run")
+      ->check(CLI::Range(0, 100000));
   app.add_option("--ort-modules", ort_modules, "node_modules folder holding onnxruntime-node (default: build/ort's)");
   app.add_option("models", models, "MODEL.onnx[=INPUT.npy]");
   CLI11_PARSE(app, argc, argv);
@@ -182,6 +186,19 @@ int main(int argc, char** argv) {
           if (ms >= 0.05 * 1e3 * s) breakdown += "  " + what + " " + std::to_string(ms).substr(0, 5) + " ms";
         }
         std::printf("%-28s %8s %s\n", "", "", breakdown.c_str());
+        std::vector<std::size_t> order(g.nodes.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+          return baseline.node_seconds()[a] > baseline.node_seconds()[b];
+        });
+        for (std::size_t i = 0; i < std::min<std::size_t>(order.size(), static_cast<std::size_t>(slowest)); ++i) {
+          const systole::compiler::Node& node = g.nodes[order[i]];
+          const auto& shape = g.values[static_cast<std::size_t>(node.output)].shape;
+          std::string dims;
+          for (std::int64_t d : shape) dims += (dims.empty() ? "" : "x") + std::to_string(d);
+          std::printf("%-28s %8s   %8.3f ms  %s %s -> %s\n", "", "", 1e3 * baseline.node_seconds()[order[i]],
+                      baseline.plan()[order[i]].engine.c_str(), node.name.c_str(), dims.c_str());
+        }
         // ONNX Runtime on the same threads, right after.
         systole::bench::BenchOptions ort;
         ort.model = path, ort.baseline = "ort", ort.repeat = repeat, ort.threads = t;

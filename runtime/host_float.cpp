@@ -24,6 +24,20 @@ std::vector<std::int64_t> strides_of(const std::vector<std::int64_t>& s) {
   return st;
 }
 
+// y[k] = f(x[k * dx], z[k * dz]) for k < n: one row of a broadcast binary operator (a stride of 0 repeats the value).
+template <typename F>
+void binary_row(const float* x, std::int64_t dx, const float* z, std::int64_t dz, float* y, std::int64_t n, F f) {
+  if (dx == 1 && dz == 1) {
+    for (std::int64_t k = 0; k < n; ++k) y[k] = f(x[k], z[k]);
+  } else if (dx == 1) {
+    for (std::int64_t k = 0; k < n; ++k) y[k] = f(x[k], z[0]);
+  } else if (dz == 1) {
+    for (std::int64_t k = 0; k < n; ++k) y[k] = f(x[0], z[k]);
+  } else {
+    for (std::int64_t k = 0; k < n; ++k) y[k] = f(x[0], z[0]);
+  }
+}
+
 HostValue binary(const OpDesc& op, const HostValue& a, const HostValue& b) {
   const std::size_t rank = std::max(a.shape.size(), b.shape.size());
   auto padded = [rank](const std::vector<std::int64_t>& s) {
@@ -41,25 +55,32 @@ HostValue binary(const OpDesc& op, const HostValue& a, const HostValue& b) {
     y.shape[i] = std::max(sa[i], sb[i]);
   }
   const auto ta = strides_of(sa), tb = strides_of(sb), ty = strides_of(y.shape);
-  y.floats.resize(static_cast<std::size_t>(count(y.shape)));
-  for (std::int64_t i = 0; i < count(y.shape); ++i) {
+  const std::int64_t total = count(y.shape);
+  y.floats.resize(static_cast<std::size_t>(total));
+  if (total == 0) return y;
+  // Row by row along the last axis; each element is the one operation on the broadcast operands' elements.
+  const std::int64_t row = rank == 0 ? 1 : y.shape.back();
+  const std::int64_t da = rank == 0 || sa.back() == 1 ? 0 : 1, db = rank == 0 || sb.back() == 1 ? 0 : 1;
+  for (std::int64_t start = 0; start < total; start += row) {
     std::int64_t ia = 0, ib = 0;
-    for (std::size_t d = 0; d < rank; ++d) {
-      const std::int64_t c = (i / ty[d]) % y.shape[d];
+    for (std::size_t d = 0; d + 1 < rank; ++d) {
+      const std::int64_t c = (start / ty[d]) % y.shape[d];
       ia += (sa[d] == 1 ? 0 : c) * ta[d];
       ib += (sb[d] == 1 ? 0 : c) * tb[d];
     }
-    const float x = a.floats[static_cast<std::size_t>(ia)], z = b.floats[static_cast<std::size_t>(ib)];
-    float r = 0;
+    const float* x = a.floats.data() + ia;
+    const float* z = b.floats.data() + ib;
+    float* out = y.floats.data() + start;
     switch (op.kind) {
-      case OpKind::kFloatAdd: r = x + z; break;
-      case OpKind::kFloatSub: r = x - z; break;
-      case OpKind::kFloatMul: r = x * z; break;
-      case OpKind::kFloatDiv: r = x / z; break;
-      case OpKind::kFloatPow: r = std::pow(x, z); break;
+      case OpKind::kFloatAdd: binary_row(x, da, z, db, out, row, [](float p, float q) { return p + q; }); break;
+      case OpKind::kFloatSub: binary_row(x, da, z, db, out, row, [](float p, float q) { return p - q; }); break;
+      case OpKind::kFloatMul: binary_row(x, da, z, db, out, row, [](float p, float q) { return p * q; }); break;
+      case OpKind::kFloatDiv: binary_row(x, da, z, db, out, row, [](float p, float q) { return p / q; }); break;
+      case OpKind::kFloatPow:
+        binary_row(x, da, z, db, out, row, [](float p, float q) { return std::pow(p, q); });
+        break;
       default: fail(op, "not a binary operator");
     }
-    y.floats[static_cast<std::size_t>(i)] = r;
   }
   return y;
 }
@@ -80,10 +101,23 @@ HostValue reduce_mean(const OpDesc& op, const HostValue& x) {
   for (std::size_t d = 0; d < x.shape.size(); ++d) kept_shape.push_back(reduced[d] ? 1 : x.shape[d]);
   const auto tx = strides_of(x.shape), tk = strides_of(kept_shape);
   std::vector<double> sum(static_cast<std::size_t>(count(kept_shape)), 0.0);
-  for (std::int64_t i = 0; i < count(x.shape); ++i) {
-    std::int64_t k = 0;
-    for (std::size_t d = 0; d < x.shape.size(); ++d) k += (reduced[d] ? 0 : (i / tx[d]) % x.shape[d]) * tk[d];
-    sum[static_cast<std::size_t>(k)] += x.floats[static_cast<std::size_t>(i)];
+  const std::int64_t total = count(x.shape);
+  // Reduced axes all trailing (LayerNorm's): each sum takes one contiguous run, in the same order as below.
+  const auto first_reduced =
+      static_cast<std::size_t>(std::find(reduced.begin(), reduced.end(), true) - reduced.begin());
+  if (std::all_of(reduced.begin() + static_cast<std::ptrdiff_t>(first_reduced), reduced.end(),
+                  [](bool r) { return r; })) {
+    const std::int64_t run = sum.empty() ? 0 : total / static_cast<std::int64_t>(sum.size());
+    for (std::size_t k = 0; k < sum.size(); ++k) {
+      const float* v = x.floats.data() + static_cast<std::int64_t>(k) * run;
+      for (std::int64_t i = 0; i < run; ++i) sum[k] += v[i];
+    }
+  } else {
+    for (std::int64_t i = 0; i < total; ++i) {
+      std::int64_t k = 0;
+      for (std::size_t d = 0; d < x.shape.size(); ++d) k += (reduced[d] ? 0 : (i / tx[d]) % x.shape[d]) * tk[d];
+      sum[static_cast<std::size_t>(k)] += x.floats[static_cast<std::size_t>(i)];
+    }
   }
   HostValue y;
   y.dtype = DType::kFloat32;
@@ -122,13 +156,23 @@ HostValue transpose(const OpDesc& op, const HostValue& x) {
   HostValue y;
   y.dtype = x.dtype;
   for (auto p : perm) y.shape.push_back(x.shape[static_cast<std::size_t>(axis_of(op, p, x.shape.size()))]);
-  const auto tx = strides_of(x.shape), ty = strides_of(y.shape);
+  const auto tx = strides_of(x.shape);
   y.floats.resize(x.floats.size());
-  for (std::int64_t i = 0; i < count(y.shape); ++i) {
-    std::int64_t src = 0;
-    for (std::size_t d = 0; d < perm.size(); ++d)
-      src += ((i / ty[d]) % y.shape[d]) * tx[static_cast<std::size_t>(perm[d])];
+  const std::int64_t total = count(y.shape);
+  if (total == 0) return y;
+  // An odometer over y's index, carrying the source offset along (x's stride of each of y's axes).
+  const std::size_t rank = perm.size();
+  std::vector<std::int64_t> index(rank, 0), stride(rank);
+  for (std::size_t d = 0; d < rank; ++d) stride[d] = tx[static_cast<std::size_t>(perm[d])];
+  std::int64_t src = 0;
+  for (std::int64_t i = 0; i < total; ++i) {
     y.floats[static_cast<std::size_t>(i)] = x.floats[static_cast<std::size_t>(src)];
+    for (std::size_t d = rank; d-- > 0;) {
+      src += stride[d];
+      if (++index[d] < y.shape[d]) break;
+      src -= stride[d] * y.shape[d];
+      index[d] = 0;
+    }
   }
   return y;
 }

@@ -547,6 +547,7 @@ struct NodeView {
   std::vector<bool> constant;
   int out_id = -1;
   runtime::OutDesc out;
+  bool out_nhwc = false;  // a consumer of the output reads NHWC bytes (a convolution or a pool)
 };
 
 // The clamp of an 8-bit output in its own terms: the type's range met with a fused clip (ref::clip's
@@ -975,17 +976,18 @@ class ReshapeOp : public FastOp {
   std::int64_t count_ = 0;
 };
 
-// QuantizeLinear of a float activation (ref::quantize_linear), written NHWC when 4-D.
+// QuantizeLinear of a float activation (ref::quantize_linear), written NHWC for convolutions and pools.
 class QuantizeOp : public FastOp {
  public:
-  static std::unique_ptr<FastOp> make(const NodeView& v, const OpDesc& op) {
+  static std::unique_ptr<FastOp> make(const NodeView& v) {
     const runtime::HostValue& x = *v.in[0];
     if (x.dtype != DType::kFloat32 || !is_8bit(v.out.dtype) || v.out.shape != x.shape ||
         !(std::isfinite(v.out.scale) && v.out.scale > 0)) {
       return nullptr;
     }
     auto q = std::unique_ptr<QuantizeOp>(new QuantizeOp);
-    q->op_ = op, q->x_ = v.ids[0], q->y_ = v.out_id, q->out_ = v.out;
+    q->op_ = v.op, q->x_ = v.ids[0], q->y_ = v.out_id, q->out_ = v.out;
+    q->nhwc_ = v.out_nhwc && v.out.shape.size() == 4;
     return q;
   }
 
@@ -996,11 +998,10 @@ class QuantizeOp : public FastOp {
       slots.set_host(y_, runtime::run_host_op(op_, {&x}, out_));  // the reference kernel's error
       return;
     }
-    const bool nhwc = out_.shape.size() == 4 && !layout_free(out_.shape);
-    std::uint8_t* y = slots.write_bytes(y_, out_.shape.size() == 4);
+    std::uint8_t* y = slots.write_bytes(y_, nhwc_);
     const Range type = type_range(out_.dtype);
     const vnni::QuantizeParams p{out_.scale, out_.zero_point, type.lo, type.hi, byte_offset(out_.dtype)};
-    if (!nhwc) {
+    if (!nhwc_ || layout_free(out_.shape)) {
       vnni::quantize(x.floats.data(), element_count(out_.shape), p, y, 1);
       return;
     }
@@ -1016,7 +1017,40 @@ class QuantizeOp : public FastOp {
   QuantizeOp() = default;
   OpDesc op_;
   int x_ = -1, y_ = -1;
+  bool nhwc_ = false;
   runtime::OutDesc out_;
+};
+
+// DequantizeLinear of an 8-bit activation (ref::dequantize_linear: float32(x - zx) * scale).
+class DequantizeOp : public FastOp {
+ public:
+  static std::unique_ptr<FastOp> make(const NodeView& v) {
+    const runtime::HostValue& x = *v.in[0];
+    if (!is_8bit(x.dtype) || v.out.dtype != DType::kFloat32) return nullptr;
+    auto d = std::unique_ptr<DequantizeOp>(new DequantizeOp);
+    d->x_ = v.ids[0], d->y_ = v.out_id, d->shape_ = x.shape, d->scale_ = x.scale;
+    d->zero_point_ = x.zero_point + byte_offset(x.dtype);
+    return d;
+  }
+
+  void run(Slots& slots, int) override {
+    const std::uint8_t* x = slots.bytes(x_, false);
+    runtime::HostValue y;
+    y.dtype = DType::kFloat32;
+    y.shape = shape_;
+    y.floats.resize(static_cast<std::size_t>(element_count(shape_)));
+    for (std::size_t i = 0; i < y.floats.size(); ++i) {
+      y.floats[i] = static_cast<float>(std::int32_t{x[i]} - zero_point_) * scale_;
+    }
+    slots.set_host(y_, std::move(y));
+  }
+
+ private:
+  DequantizeOp() = default;
+  int x_ = -1, y_ = -1;
+  std::vector<std::int64_t> shape_;
+  float scale_ = 1;
+  std::int32_t zero_point_ = 0;
 };
 
 // The node on the VNNI kernels, or null with the reason (empty: the reference kernel's checks would refuse it, or a
@@ -1028,7 +1062,10 @@ std::unique_ptr<FastOp> make_fast(const NodeView& v, std::string& why) {
     return nullptr;
   }
   if (v.op.kind == OpKind::kQuantize) {
-    return v.in.size() == 1 && v.in[0] && !v.constant[0] ? QuantizeOp::make(v, v.op) : nullptr;
+    return v.in.size() == 1 && v.in[0] && !v.constant[0] ? QuantizeOp::make(v) : nullptr;
+  }
+  if (v.op.kind == OpKind::kDequantize) {
+    return v.in.size() == 1 && v.in[0] && !v.constant[0] ? DequantizeOp::make(v) : nullptr;
   }
   for (std::size_t i = 0; i < v.in.size(); ++i) {
     if (!v.in[i]) continue;
@@ -1081,6 +1118,14 @@ Baseline::Baseline(const compiler::Graph& graph, const Options& options) : impl_
     if (v.is_const) s.consts[i] = compiler::const_value(v);
     shapes[i] = v.is_const ? s.consts[i] : runtime::HostValue{v.dtype, v.shape, {}, {}, v.scale, v.zero_point};
   }
+  std::vector<bool> nhwc_consumer(graph.values.size(), false);
+  for (const compiler::Node& node : graph.nodes) {
+    const OpKind k = node.op.kind;
+    if ((k == OpKind::kConv || k == OpKind::kMaxPool || k == OpKind::kGlobalAveragePool) && !node.inputs.empty() &&
+        node.inputs[0] >= 0) {
+      nhwc_consumer[static_cast<std::size_t>(node.inputs[0])] = true;
+    }
+  }
   for (const compiler::Node& node : s.graph.nodes) {
     std::vector<const runtime::HostValue*> in;
     std::vector<bool> constant;
@@ -1092,7 +1137,9 @@ Baseline::Baseline(const compiler::Graph& graph, const Options& options) : impl_
     const runtime::OutDesc out{y.dtype, y.scale, y.zero_point, y.shape};
     s.ops.push_back(compiler::host_op(s.graph, node));
     std::string why;
-    s.fast.push_back(make_fast({s.ops.back(), node.inputs, in, constant, node.output, out}, why));
+    s.fast.push_back(make_fast({s.ops.back(), node.inputs, in, constant, node.output, out,
+                                nhwc_consumer[static_cast<std::size_t>(node.output)]},
+                               why));
     if (s.fast.back()) {
       s.prepared.emplace_back();
       s.plan.push_back({node.name, "vnni", ""});
