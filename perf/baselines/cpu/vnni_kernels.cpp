@@ -345,22 +345,26 @@ void im2col(const std::uint8_t* x, const Window& win, std::uint8_t pad, std::uin
 
 void depthwise(const std::uint8_t* x, const Window& win, const std::uint8_t* pad, const PackedDepthwise& w,
                const Requant& rq, std::uint8_t* y, int threads) {
-  const std::int64_t pixels = win.n * win.oh * win.ow;
-#pragma omp parallel num_threads(threads) if (threads > 1 && pixels * win.c > 16384)
+  const std::int64_t out_rows = win.n * win.oh;
+#pragma omp parallel num_threads(threads) if (threads > 1 && out_rows * win.ow * win.c > 16384)
   {
-    std::vector<const std::uint8_t*> taps(static_cast<std::size_t>(w.groups * 4), pad);
+    std::vector<const std::uint8_t*> taps(static_cast<std::size_t>(w.groups * 4), pad), rows(win.kh);
 #pragma omp for
-    for (std::int64_t p = 0; p < pixels; ++p) {
-      const std::int64_t n = p / (win.oh * win.ow), oy = p / win.ow % win.oh, ox = p % win.ow;
+    for (std::int64_t row = 0; row < out_rows; ++row) {  // one output row at a time: its input rows, then pixels
+      const std::int64_t n = row / win.oh, oy = row % win.oh;
       for (std::int64_t i = 0; i < win.kh; ++i) {
         const std::int64_t iy = oy * win.sh - win.pt + i * win.dh;
-        for (std::int64_t j = 0; j < win.kw; ++j) {
-          const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
-          const bool inside = iy >= 0 && iy < win.h && ix >= 0 && ix < win.w;
-          taps[static_cast<std::size_t>(i * win.kw + j)] = inside ? x + ((n * win.h + iy) * win.w + ix) * win.c : pad;
-        }
+        rows[i] = iy >= 0 && iy < win.h ? x + (n * win.h + iy) * win.w * win.c : nullptr;
       }
-      depthwise_pixel(taps.data(), w, rq, y + p * win.c);
+      for (std::int64_t ox = 0; ox < win.ow; ++ox) {
+        for (std::int64_t i = 0; i < win.kh; ++i) {
+          for (std::int64_t j = 0; j < win.kw; ++j) {
+            const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
+            taps[i * win.kw + j] = rows[i] && ix >= 0 && ix < win.w ? rows[i] + ix * win.c : pad;
+          }
+        }
+        depthwise_pixel(taps.data(), w, rq, y + (row * win.ow + ox) * win.c);
+      }
     }
   }
 }
