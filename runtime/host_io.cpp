@@ -2,16 +2,25 @@
 
 #include <cstdio>
 #include <cstring>
+#include <limits>
 
 #include "systole/error.hpp"
 
 namespace systole::runtime {
 namespace {
 
-// Index of logical NCHW element i in NHWC storage.
-std::int64_t nhwc_index(const std::vector<std::int64_t>& s, std::int64_t i) {
-  const std::int64_t w = i % s[3], h = (i / s[3]) % s[2], c = (i / (s[3] * s[2])) % s[1], n = i / (s[3] * s[2] * s[1]);
-  return ((n * s[2] + h) * s[3] + w) * s[1] + c;
+// Calls f(row-major index, storage index) for every element of an NHWC-stored [N, C, H, W] tensor, without a
+// division per element.
+template <typename F>
+void each_nhwc(const std::vector<std::int64_t>& s, F f) {
+  const std::int64_t n_ = s[0], c_ = s[1], hw = s[2] * s[3];
+  std::int64_t i = 0;
+  for (std::int64_t n = 0; n < n_; ++n) {
+    for (std::int64_t c = 0; c < c_; ++c) {
+      const std::int64_t base = n * hw * c_ + c;
+      for (std::int64_t p = 0; p < hw; ++p) f(i++, base + p * c_);
+    }
+  }
 }
 
 // Copies between a row-major tensor and the tensor's storage, element by element only when the layout differs.
@@ -21,9 +30,13 @@ void to_storage(const TensorDesc& d, const Tensor& t, std::uint8_t* dst) {
     return;
   }
   const std::size_t es = dtype_size(d.dtype);
-  for (std::int64_t i = 0; i < t.elements(); ++i) {
-    std::memcpy(dst + static_cast<std::size_t>(nhwc_index(d.shape, i)) * es, &t.data[static_cast<std::size_t>(i) * es],
-                es);
+  const std::uint8_t* src = t.data.data();
+  if (es == 1) {
+    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { dst[k] = src[i]; });
+  } else {
+    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) {
+      std::memcpy(dst + static_cast<std::size_t>(k) * es, src + static_cast<std::size_t>(i) * es, es);
+    });
   }
 }
 
@@ -34,9 +47,13 @@ Tensor from_storage(const TensorDesc& d, const std::uint8_t* src) {
     return t;
   }
   const std::size_t es = dtype_size(d.dtype);
-  for (std::int64_t i = 0; i < t.elements(); ++i) {
-    std::memcpy(&t.data[static_cast<std::size_t>(i) * es], src + static_cast<std::size_t>(nhwc_index(d.shape, i)) * es,
-                es);
+  std::uint8_t* dst = t.data.data();
+  if (es == 1) {
+    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { dst[i] = src[k]; });
+  } else {
+    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) {
+      std::memcpy(dst + static_cast<std::size_t>(i) * es, src + static_cast<std::size_t>(k) * es, es);
+    });
   }
   return t;
 }
@@ -89,7 +106,22 @@ std::map<std::string, Tensor> read_outputs(const Program& program, std::span<con
 HostValue read_value(const TensorDesc& d, std::span<const std::uint8_t> const_region,
                      std::span<const std::uint8_t> act) {
   const std::uint8_t* base = (d.kind == TensorKind::kConst ? const_region.data() : act.data()) + d.offset;
-  return host_value(from_storage(d, base), d.scale, d.zero_point);
+  if (d.dtype != DType::kInt8 && d.dtype != DType::kUint8)
+    return host_value(from_storage(d, base), d.scale, d.zero_point);
+  // 8-bit values straight from storage into the host value: one pass and one buffer (these are the host steps'
+  // activations, megabytes each on full-size networks).
+  HostValue v;
+  v.dtype = d.dtype, v.shape = d.shape, v.scale = d.scale, v.zero_point = d.zero_point;
+  v.ints.resize(static_cast<std::size_t>(checked_element_count(d.shape, std::numeric_limits<std::int64_t>::max())));
+  std::int32_t* ints = v.ints.data();
+  const bool s8 = d.dtype == DType::kInt8;
+  auto value = [s8](std::uint8_t b) { return s8 ? std::int32_t{static_cast<std::int8_t>(b)} : std::int32_t{b}; };
+  if (d.layout == Layout::kRowMajor) {
+    for (std::size_t i = 0; i < v.ints.size(); ++i) ints[i] = value(base[i]);
+  } else {
+    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { ints[i] = value(base[k]); });
+  }
+  return v;
 }
 
 void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t> act) {
@@ -98,7 +130,20 @@ void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t
                         " does not match tensor " + quote(d.name) + " (" + std::string(dtype_name(d.dtype)) + " " +
                         shape_text(d.shape) + ")");
   }
-  to_storage(d, tensor_of(v), act.data() + d.offset);
+  if (d.dtype != DType::kInt8 && d.dtype != DType::kUint8) {
+    to_storage(d, tensor_of(v), act.data() + d.offset);
+    return;
+  }
+  std::uint8_t* base = act.data() + d.offset;  // 8-bit: straight from the host value, as read_value
+  const std::int32_t* ints = v.ints.data();
+  if (v.ints.size() !=
+      static_cast<std::size_t>(checked_element_count(d.shape, std::numeric_limits<std::int64_t>::max())))
+    throw InternalError("host op result for " + quote(d.name) + " has the wrong number of values");
+  if (d.layout == Layout::kRowMajor) {
+    for (std::size_t i = 0; i < v.ints.size(); ++i) base[i] = static_cast<std::uint8_t>(ints[i]);
+  } else {
+    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { base[k] = static_cast<std::uint8_t>(ints[i]); });
+  }
 }
 
 void run_host_step(const Program& program, const HostStep& step, std::span<const std::uint8_t> const_region,

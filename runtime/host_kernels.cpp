@@ -179,8 +179,16 @@ HostValue host_value(const Tensor& t, float scale, std::int32_t zero_point) {
     v.floats.resize(static_cast<std::size_t>(t.elements()));
     std::memcpy(v.floats.data(), t.data.data(), t.data.size());
   } else {
-    v.ints.resize(static_cast<std::size_t>(t.elements()));
-    for (std::int64_t i = 0; i < t.elements(); ++i) v.ints[static_cast<std::size_t>(i)] = t.get(i);
+    const auto n = static_cast<std::size_t>(t.elements());
+    v.ints.resize(n);
+    const std::uint8_t* b = t.data.data();
+    if (t.dtype == DType::kInt8) {
+      for (std::size_t i = 0; i < n; ++i) v.ints[i] = static_cast<std::int8_t>(b[i]);
+    } else if (t.dtype == DType::kUint8) {
+      for (std::size_t i = 0; i < n; ++i) v.ints[i] = b[i];
+    } else {
+      std::memcpy(v.ints.data(), b, 4 * n);  // int32, little-endian (Tensor's layout)
+    }
   }
   return v;
 }
@@ -190,7 +198,13 @@ Tensor tensor_of(const HostValue& v) {
   if (v.dtype == DType::kFloat32) {
     std::memcpy(t.data.data(), v.floats.data(), t.data.size());
   } else {
-    for (std::int64_t i = 0; i < t.elements(); ++i) t.set(i, v.ints[static_cast<std::size_t>(i)]);
+    const auto n = static_cast<std::size_t>(t.elements());
+    if (v.ints.size() < n) throw InternalError("tensor_of: fewer values than the shape holds");
+    if (v.dtype == DType::kInt32) {
+      std::memcpy(t.data.data(), v.ints.data(), 4 * n);
+    } else {
+      for (std::size_t i = 0; i < n; ++i) t.data[i] = static_cast<std::uint8_t>(v.ints[i]);
+    }
   }
   return t;
 }

@@ -368,7 +368,8 @@ int run_program(const RunArgs& args) {
     const double accel_ms = c == result.counters.end() ? 0.0
                                                        : static_cast<double>(c->second) /
                                                              static_cast<double>(report_arch.params.clock_mhz) / 1e3;
-    std::printf("  %llu host steps (%llu on oneDNN): %.3f ms on this host", static_cast<unsigned long long>(h->second),
+    std::printf("  %llu host steps (%llu on the CPU baseline's kernels): %.3f ms on this host",
+                static_cast<unsigned long long>(h->second),
                 static_cast<unsigned long long>(result.counters.at("host.prepared_ops")), host_ms);
     if (c != result.counters.end() && c->second > 0) {
       std::printf(" beside %.3f ms on the accelerator: %.1f%% of the time on the host", accel_ms,

@@ -459,13 +459,30 @@ class Slots {
       : g_(g), consts_(consts), slots_(g.values.size()) {}
 
   void reset() {
-    for (Slot& s : slots_) s.host_ok = s.bytes_ok = false;
+    for (Slot& s : slots_) s.host_ok = s.bytes_ok = false, s.bound = nullptr;
+  }
+
+  // The value as `v`, read in place until the next reset() (not copied: a host step's operands are megabytes).
+  void bind_host(int id, const runtime::HostValue& v) {
+    Slot& s = slots_[static_cast<std::size_t>(id)];
+    s.bound = &v;
+    s.host_ok = true, s.bytes_ok = false;
+  }
+
+  // The host value, moved out (the slot is stale until written again).
+  runtime::HostValue take_host(int id) {
+    const runtime::HostValue& h = host(id);  // converted from the bytes if need be
+    Slot& s = slots_[static_cast<std::size_t>(id)];
+    if (s.bound || g_.values[static_cast<std::size_t>(id)].is_const) return h;
+    s.host_ok = false;
+    return std::move(s.host);
   }
 
   const runtime::HostValue& host(int id) {
     const auto i = static_cast<std::size_t>(id);
     if (g_.values[i].is_const) return consts_[i];
     Slot& s = slots_[i];
+    if (s.bound) return *s.bound;
     if (!s.host_ok) {
       const compiler::Value& v = g_.values[i];
       s.host.dtype = v.dtype, s.host.shape = v.shape, s.host.scale = v.scale, s.host.zero_point = v.zero_point;
@@ -498,14 +515,14 @@ class Slots {
   std::uint8_t* write_bytes(int id, bool nhwc) {
     Slot& s = slots_[static_cast<std::size_t>(id)];
     size(s, g_.values[static_cast<std::size_t>(id)]);
-    s.nhwc = nhwc, s.bytes_ok = true, s.host_ok = false;
+    s.nhwc = nhwc, s.bytes_ok = true, s.host_ok = false, s.bound = nullptr;
     return s.bytes.data();
   }
 
   void set_host(int id, runtime::HostValue v) {
     Slot& s = slots_[static_cast<std::size_t>(id)];
     s.host = std::move(v);
-    s.host_ok = true, s.bytes_ok = false;
+    s.host_ok = true, s.bytes_ok = false, s.bound = nullptr;
   }
 
   // The layout the value's bytes have now (NHWC when it has none yet and is 4-D).
@@ -517,6 +534,7 @@ class Slots {
  private:
   struct Slot {
     runtime::HostValue host;
+    const runtime::HostValue* bound = nullptr;  // bind_host: the host value, someone else's
     std::vector<std::uint8_t> bytes;
     bool host_ok = false, bytes_ok = false, nhwc = false;
   };
@@ -1092,6 +1110,68 @@ std::unique_ptr<FastOp> make_fast(const NodeView& v, std::string& why) {
 }
 
 }  // namespace
+
+namespace {
+
+// One host step of an accelerator run on a FastOp: a graph of its operands and output for the byte slots.
+class HostStep {
+ public:
+  HostStep(const OpDesc& op, const std::vector<const runtime::HostValue*>& in, const std::vector<bool>& constant,
+           const runtime::OutDesc& out) {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      compiler::Value v;
+      v.name = "in" + std::to_string(i);
+      if (in[i]) v.dtype = in[i]->dtype, v.shape = in[i]->shape, v.scale = in[i]->scale;
+      if (in[i]) v.zero_point = in[i]->zero_point;
+      v.is_const = in[i] && constant[i];
+      graph_.values.push_back(std::move(v));
+      consts_.push_back(in[i] && constant[i] ? *in[i] : runtime::HostValue{});
+      ids_.push_back(in[i] ? static_cast<int>(i) : -1);
+    }
+    compiler::Value y;
+    y.name = "out", y.dtype = out.dtype, y.shape = out.shape, y.scale = out.scale, y.zero_point = out.zero_point;
+    graph_.values.push_back(std::move(y));
+    consts_.emplace_back();
+    out_ = static_cast<int>(in.size());
+    std::string why;
+    fast_ = make_fast({op, ids_, in, constant, out_, out, false}, why);
+    slots_ = std::make_unique<Slots>(graph_, consts_);
+    // One thread: a host step is one operator between simulated segments, and OpenMP regions stall when another
+    // process holds the second core (docs/cpu-baseline.md).
+    threads_ = 1;
+  }
+
+  bool ready() const { return fast_ != nullptr; }
+
+  runtime::HostValue operator()(const std::vector<const runtime::HostValue*>& in) {
+    slots_->reset();
+    for (std::size_t i = 0; i < in.size() && i < ids_.size(); ++i) {
+      if (ids_[i] >= 0 && !graph_.values[i].is_const && in[i]) slots_->bind_host(ids_[i], *in[i]);
+    }
+    fast_->run(*slots_, threads_);
+    return slots_->take_host(out_);
+  }
+
+ private:
+  compiler::Graph graph_;
+  std::vector<runtime::HostValue> consts_;
+  std::vector<int> ids_;
+  int out_ = -1;
+  int threads_ = 1;
+  std::unique_ptr<FastOp> fast_;
+  std::unique_ptr<Slots> slots_;
+};
+
+}  // namespace
+
+runtime::PreparedHostOp prepare_host_op(const OpDesc& op, const std::vector<const runtime::HostValue*>& in,
+                                        const std::vector<bool>& constant, const runtime::OutDesc& out) {
+  if (in.size() == constant.size()) {
+    auto step = std::make_shared<HostStep>(op, in, constant, out);
+    if (step->ready()) return [step](const std::vector<const runtime::HostValue*>& inputs) { return (*step)(inputs); };
+  }
+  return prepare_onednn(op, in, constant, out);
+}
 
 struct Baseline::Impl {
   compiler::Graph graph;

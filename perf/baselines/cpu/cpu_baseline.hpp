@@ -1,12 +1,12 @@
 // The CPU baseline: runs an imported quantized ONNX graph (compiler::Graph, not a compiled program) on the host CPU,
-// bit for bit what the functional model and the IR interpreter compute.
+// bit for bit what the functional model and the IR interpreter compute (docs/cpu-baseline.md).
 //
-// Convolutions, matmuls and gemms run on oneDNN's int8 primitives (u8/s8 x s8 -> s32, VNNI on AVX-512 machines);
-// their exact int32 accumulators are then corrected for the zero points and requantized by quant::requantize, the one
-// requantization every level uses. Everything else, and the forms oneDNN cannot express exactly (a weight zero point
-// on a convolution, activation x activation products), runs on the reference kernels (runtime::run_host_op), as the
-// interpreter does. The same kernels run the host steps of accelerator runs: register.cpp makes prepare_onednn the
-// runtime's host-op provider in every program that links systole_backends.
+// Each node runs on the first engine that takes it: the baseline's own AVX-512 VNNI kernels (vnni_kernels.hpp:
+// convolutions, products, pools, adds, quantization, on int8 bytes kept between them), oneDNN's int8 primitives
+// (their exact int32 accumulators corrected for the zero points and requantized by quant::requantize), or the
+// reference kernels (runtime::run_host_op), as the interpreter runs them. The same kernels run the host steps of
+// accelerator runs: register.cpp makes prepare_host_op the runtime's host-op provider in every program that links
+// systole_backends.
 #pragma once
 
 #include <map>
@@ -39,6 +39,12 @@ std::string onednn_refusal(const OpDesc& op, const std::vector<const runtime::Ho
 // function where onednn_refusal gives a reason. A runtime::HostOpProvider.
 runtime::PreparedHostOp prepare_onednn(const OpDesc& op, const std::vector<const runtime::HostValue*>& inputs,
                                        const std::vector<bool>& constant, const runtime::OutDesc& out);
+
+// The operator on the baseline's own kernels (the VNNI ones where this CPU has them and they take the operator,
+// else oneDNN), for one host step of an accelerator run: its host values are converted to bytes and back around the
+// kernel. An empty function where neither takes it. The runtime's host-op provider (register.cpp).
+runtime::PreparedHostOp prepare_host_op(const OpDesc& op, const std::vector<const runtime::HostValue*>& inputs,
+                                        const std::vector<bool>& constant, const runtime::OutDesc& out);
 
 class Baseline {
  public:
