@@ -230,6 +230,28 @@ TEST_CASE("cpu baseline: the host steps of accelerator runs run on its oneDNN ke
   }
 }
 
+TEST_CASE("cpu baseline: an accelerator run's host-step adds run on its VNNI kernels, with the interpreter's bits",
+          "[unit]") {
+  // QLinearAdd is a host step (the vector unit has no fused multiply-add); the provider takes it to the VNNI kernels.
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int trial = 0; trial < 4; ++trial) {
+    test::RandomLayer l = test::random_add(rng);
+    INFO(l.what);
+    const auto want = compiler::graph_outputs(l.g, compiler::interpret(l.g, l.inputs));
+    const compiler::CompileResult compiled = compiler::compile(l.g, isa::load_arch_config("tiny"));
+    for (const std::string& backend : test::backends_for("tiny")) {
+      INFO(backend);
+      auto loaded = Device::open(backend, {.arch = "tiny"})->load(compiled.program);
+      const RunResult r = loaded->run(l.inputs);
+      CHECK(r.counters.at("host.ops") >= 1);
+      CHECK(r.counters.at("host.prepared_ops") == r.counters.at("host.ops"));
+      CHECK(r.outputs.at("y").data == want.at("y").data);
+    }
+  }
+}
+
 TEST_CASE("batch: a rebatched graph computes every sample as the model does, on the interpreter and the CPU baseline",
           "[unit]") {
   const std::filesystem::path digits = std::filesystem::path(SYSTOLE_SOURCE_DIR) / "models" / "digits";
