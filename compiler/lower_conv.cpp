@@ -36,8 +36,8 @@ struct Plan {
   Geom g;
   std::int64_t kt_count = 0, nt_count = 0;
   std::vector<std::array<std::int64_t, 4>> tiles;  // (nt, kt, ky, kx) of every non-zero weight tile, nt-major
-  bool resident = false;                           // all tiles fit the weight buffer at once
-  std::int64_t ohb = 0;                            // output rows per block
+  std::int64_t group = 1;  // output-channel tiles per group: their weights resident while the group's pipeline runs
+  std::int64_t ohb = 0;    // output rows per block
 };
 
 bool is_gemm(const Node& n) {
@@ -136,20 +136,27 @@ Plan plan(const Ctx& c, const Node& n) {
     max_nt_tiles = std::max<std::int64_t>(
         max_nt_tiles, std::count_if(p.tiles.begin(), p.tiles.end(), [nt](const auto& t) { return t[0] == nt; }));
   }
-  p.resident = static_cast<std::int64_t>(p.tiles.size()) * R <= c.arch.wgt_rows();
-  if (!p.resident && max_nt_tiles * R > c.arch.wgt_rows())
-    return reject("one output-channel tile's weights exceed the weight buffer");
-
+  // Output-channel tiles go in groups whose weights fit the weight buffer together (one group: the layer's weights
+  // are resident); each group is one pipeline over every output-row block, so the input is loaded once per group.
+  // The largest group whose accumulators (double-buffered) fit with some block of output rows; then the largest
+  // block for it.
+  const std::int64_t wgt_tiles = c.arch.wgt_rows() / R;
+  if (max_nt_tiles > wgt_tiles) return reject("one output-channel tile's weights exceed the weight buffer");
+  const bool resident = static_cast<std::int64_t>(p.tiles.size()) <= wgt_tiles;
   const std::int64_t params = kParamRowsPerTile * p.nt_count;
-  const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
-  for (std::int64_t ohb = g.oh; ohb >= 1; --ohb) {
-    const std::int64_t span = g.span(ohb);
-    const bool inp_fits = 2 * p.kt_count * span * g.wp <= c.arch.inp_rows();
-    const bool acc_fits = 2 * nts_per_step * ohb * g.ow + params <= c.arch.acc_rows();
-    const bool loops_fit = ohb * g.ow <= 65535 && span <= 65535;
-    if (inp_fits && acc_fits && loops_fit) {
-      p.ohb = ohb;
-      break;
+  const std::int64_t most =
+      resident ? p.nt_count : std::min(p.nt_count, wgt_tiles / std::max<std::int64_t>(max_nt_tiles, 1));
+  for (std::int64_t group = most; group >= 1 && p.ohb == 0; --group) {
+    for (std::int64_t ohb = g.oh; ohb >= 1; --ohb) {
+      const std::int64_t span = g.span(ohb);
+      const bool inp_fits = 2 * p.kt_count * span * g.wp <= c.arch.inp_rows();
+      const bool acc_fits = 2 * group * ohb * g.ow + params <= c.arch.acc_rows();
+      const bool loops_fit = ohb * g.ow <= 65535 && span <= 65535;
+      if (inp_fits && acc_fits && loops_fit) {
+        p.group = group;
+        p.ohb = ohb;
+        break;
+      }
     }
   }
   if (p.ohb == 0) return reject("one output row does not fit the scratchpad and accumulator (no width tiling yet)");
@@ -217,21 +224,19 @@ void emit_conv(Ctx& c, const Node& n, std::vector<Insn>& out, LayerReport& r) {
   const std::int64_t param_row = c.arch.acc_rows() - kParamRowsPerTile * p.nt_count;
   const std::int64_t tile_rows = g.span(p.ohb) * g.wp;
   const std::int64_t inp_buf = p.kt_count * tile_rows;
-  const std::int64_t nts_per_step = p.resident ? p.nt_count : 1;
-  const std::int64_t acc_buf = nts_per_step * p.ohb * g.ow;
+  const std::int64_t acc_buf = p.group * p.ohb * g.ow;
   const std::int64_t x_off = static_cast<std::int64_t>(c.offset[static_cast<std::size_t>(n.inputs[0])]);
   const std::int64_t y_off = static_cast<std::int64_t>(c.offset[static_cast<std::size_t>(n.output)]);
   auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
 
   const spec::LoadFields load_params = param_load(param_row, params_at, kParamRowsPerTile * p.nt_count, C);
 
-  // nt groups: all output tiles in every step when the weights are resident, else one pipeline per output tile.
+  // Output-channel tiles in groups of p.group (consecutive, so each group's weight tiles are contiguous): one
+  // pipeline per group.
   std::vector<std::vector<std::int64_t>> groups;
-  if (p.resident) {
-    groups.emplace_back();
-    for (std::int64_t nt = 0; nt < p.nt_count; ++nt) groups.back().push_back(nt);
-  } else {
-    for (std::int64_t nt = 0; nt < p.nt_count; ++nt) groups.push_back({nt});
+  for (std::int64_t nt = 0; nt < p.nt_count; ++nt) {
+    if (nt % p.group == 0) groups.emplace_back();
+    groups.back().push_back(nt);
   }
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     const auto& nts = groups[gi];

@@ -62,6 +62,26 @@ TEST_CASE("random convolutions compile to programs that match the reference kern
   }
 }
 
+TEST_CASE("convolutions whose weights exceed the weight buffer run in groups of output-channel tiles", "[golden]") {
+  // On tiny (1024 weight tiles), 3x3 convolutions of 48-80 channels need 1296-3600 tiles: groups of several output
+  // tiles, a last group shorter than the others, the input loaded once per group.
+  const auto seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (int trial = 0; trial < 3; ++trial) {
+    Builder b{{}, rng};
+    const std::int64_t cin = pick(48, 80), cout = pick(48, 80), h = pick(3, 6), w = pick(3, 6);
+    const int x = b.input(DType::kUint8, {1, cin, h, w});
+    const int y = b.activation("y", DType::kInt8, {1, cout, h, w},
+                               0.05f * 0.01f * 127.0f * std::sqrt(static_cast<float>(cin * 9)) / 4.0f, 0);
+    b.node(OpKind::kConv, {x, b.weights({cout, cin, 3, 3}, cout, true), b.bias(cout)}, y, {{"pads", {1, 1, 1, 1}}});
+    b.g.outputs.push_back(y);
+    INFO("cin " << cin << " cout " << cout << " h " << h << " w " << w);
+    check_same(b.g, {{b.g.values[static_cast<std::size_t>(x)].name, b.random_input(x)}}, "tiny");
+  }
+}
+
 TEST_CASE("gemm, add, max pool and average pools match the reference kernels", "[golden]") {
   const auto seed = std::random_device{}();
   INFO("seed " << seed);
