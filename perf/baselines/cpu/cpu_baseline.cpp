@@ -800,8 +800,7 @@ class MatMulOp : public FastOp {
     op->batches_ = element_count(a.shape) / (op->m_ * op->k_);
     op->a_ = v.ids[0], op->b_id_ = v.ids[1], op->y_ = v.out_id;
     op->za_ = a.zero_point + byte_offset(a.dtype);
-    op->offset_b_ = byte_offset(b.dtype);
-    op->zb_ = qb.zero_point[0] + op->offset_b_ - 128;  // b's stored bytes minus 128 are the signed bytes packed
+    op->zb_ = qb.zero_point[0] + byte_offset(b.dtype) - 128;  // b's stored bytes minus 128 are the signed bytes packed
     auto rq = make_requant(op->n_, {quant::requant_scale(a.scale, qb.scale[0], v.out.scale)},
                            std::vector<std::int64_t>(op->n_, 0), {op->zb_}, v.out, *range);
     if (!rq) return nullptr;
@@ -831,7 +830,7 @@ class MatMulOp : public FastOp {
   MatMulOp() = default;
   int a_ = -1, b_id_ = -1, y_ = -1;
   std::int64_t m_ = 0, k_ = 0, n_ = 0, batches_ = 0;
-  std::int32_t za_ = 0, zb_ = 0, offset_b_ = 0;
+  std::int32_t za_ = 0, zb_ = 0;
   vnni::Requant rq_;
   std::vector<std::int32_t> rowsum_;
 };
