@@ -272,9 +272,25 @@ InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t 
   return c;
 }
 
+namespace {
+
+// A load's or store's cycles on its DRAM port in closed form, after the DMA rule (docs/timing.md, "DMA"): one request
+// per element, at most one issued per cycle and at most max_outstanding in flight, each holding its slot for the
+// latency and its beats, the beats of all on one data channel. Splits at 4 KiB and the port's history are left out.
+std::uint64_t dma_estimate(const isa::DramWalk& walk, const DramParams& p) {
+  const std::uint64_t elements = walk.y_size * walk.x_size;
+  if (elements == 0) return 1;
+  const std::uint64_t beats = std::max<std::uint64_t>(1, (walk.bytes + p.bytes_per_cycle - 1) / p.bytes_per_cycle);
+  const std::uint64_t busy = p.latency_cycles + beats;
+  const std::uint64_t per_element = std::max({beats, (busy + p.max_outstanding - 1) / p.max_outstanding});
+  return busy + (elements - 1) * per_element + 1;
+}
+
+}  // namespace
+
 std::uint64_t estimate_cycles(std::span<const isa::Insn> insns, const isa::ArchConfig& arch) {
-  std::uint64_t array = 0, dram = 0, bytes = 0;
-  const auto latency = static_cast<std::uint64_t>(arch.params.dram_latency_cycles);
+  const DramParams p = dram_params(arch);
+  std::uint64_t array = 0, load = 0, store = 0;
   for (const auto& insn : insns) {
     switch (spec::decode_header(insn).opcode) {
       case spec::Opcode::kGemm: {
@@ -287,16 +303,12 @@ std::uint64_t estimate_cycles(std::span<const isa::Insn> insns, const isa::ArchC
         array += f.outer * f.inner;
         break;
       }
-      case spec::Opcode::kLoad:
-      case spec::Opcode::kStore:
-        dram += latency;
-        bytes += dram_bytes(insn);
-        break;
+      case spec::Opcode::kLoad: load += dma_estimate(isa::load_walk(spec::decode_load(insn)), p); break;
+      case spec::Opcode::kStore: store += dma_estimate(isa::store_walk(spec::decode_store(insn)), p); break;
       default: break;
     }
   }
-  dram += bytes / static_cast<std::uint64_t>(arch.params.dram_bytes_per_cycle);
-  return std::max(array, dram);
+  return std::max({array, load, store});
 }
 
 }  // namespace systole::sim

@@ -96,8 +96,9 @@ struct QueueSample {
 InsnCost cost(const isa::Insn& insn, const isa::ArchConfig& arch, std::uint64_t start, DramModel& dram);
 
 // The compiler's analytic estimate for a run of instructions, with no simulation: gemm outer*inner + rows cycles,
-// vec one cycle per row, each DMA instruction one DRAM latency, plus DMA bytes / bandwidth; DMA overlaps compute
-// (double buffering), so the estimate is the larger of the array and the DRAM figure.
+// vec one cycle per row; a load or store its requests, one per element, as many in flight as the DRAM allows, each
+// for the latency and its beats. The units overlap (double buffering), so the estimate is the largest of the
+// array's, the load port's and the store port's figures.
 std::uint64_t estimate_cycles(std::span<const isa::Insn> insns, const isa::ArchConfig& arch);
 
 // DRAM bytes a load or store moves (0 for other instructions).
