@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -18,18 +19,26 @@ struct BenchModel {
   std::string input_name;  // the graph's first input
   Tensor input;
   Program program;
+  double compile_seconds = 0;          // import and compile, in this process
+  std::uint64_t predicted_cycles = 0;  // the compile report's estimate, summed over the layers
+  std::uint64_t roofline_cycles = 0;   // and its roofline
 };
 
 inline BenchModel load_model(const std::string& spec, const isa::ArchConfig& arch) {
   const auto eq = spec.find('=');
   const std::string path = spec.substr(0, eq);
+  const auto start = std::chrono::steady_clock::now();
   compiler::Graph graph = compiler::import_onnx(path);
+  compiler::CompileResult r = compiler::compile(graph, arch);
+  const double compile_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const auto& in = graph.values[static_cast<std::size_t>(graph.inputs.at(0))];
-  BenchModel m{std::filesystem::path(path).stem().string(),
-               in.name,
+  BenchModel m{std::filesystem::path(path).stem().string(), in.name,
                eq == std::string::npos ? Tensor(in.dtype, in.shape) : read_npy(spec.substr(eq + 1)),
-               {}};
-  m.program = compiler::compile(graph, arch).program;
+               std::move(r.program), compile_seconds};
+  for (const compiler::LayerReport& l : r.layers) {
+    m.predicted_cycles += l.predicted_cycles;
+    m.roofline_cycles += l.roofline_cycles;
+  }
   return m;
 }
 
