@@ -30,7 +30,9 @@ Group group_of(const std::string& module) {
       base == "compute_unit") {
     return kArray;
   }
-  if (base == "requant" || base == "row_walk") return kLanes;
+  // The vector lanes' fp32 units (ISA version 3: fp32_add, fp32_mul, fp32_div, fp32_from_int, fp32_to_int and the
+  // fp32_round inside them), one of each per column like the requant lanes.
+  if (base == "requant" || base == "row_walk" || base.starts_with("fp32_")) return kLanes;
   if (base == "dma_load" || base == "dma_store" || base == "dma_burst") return kDma;
   if (base == "sram_1r1w") return kMemory;
   return kControl;

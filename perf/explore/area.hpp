@@ -4,7 +4,7 @@
 // The model follows the kernel's structure. Each result's `hierarchy` (per module: own cells x instances) is split
 // into five groups, each resource of a group a line in the one arch quantity it scales with:
 //   array    pe, systolic_array (and the output-stationary ones), compute_unit   rows x cols
-//   lanes    requant, row_walk                                                   cols
+//   lanes    requant, fp32_* (the vector lanes' fp32 units), row_walk            cols
 //   dma      dma_load, dma_store, dma_burst     LUT, DSP, BRAM: bytes_per_cycle x cols (beat-to-lane steering);
 //                                               FF: cols (per-lane registers)
 //   memory   sram_1r1w                                                           KiB of SRAM: inp + wgt + 2 x acc

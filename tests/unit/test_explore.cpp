@@ -79,8 +79,8 @@ TEST_CASE("area: a committed Yosys result where it matches, the fitted model els
   const auto def = systole::isa::load_arch_config("default");
   const Area a = areas.area(def, "xc7");
   CHECK(a.source == "yosys default_xc7.json");
-  CHECK(a.r.lut == 68729);
-  CHECK(a.r.dsp == 364);
+  CHECK(a.r.lut == 145137);
+  CHECK(a.r.dsp == 396);
   // The clock is not a synthesis parameter: still the same result.
   auto clocked = def;
   clocked.params.clock_mhz = 400;
@@ -90,10 +90,11 @@ TEST_CASE("area: a committed Yosys result where it matches, the fitted model els
   mid.params.array_rows = mid.params.array_cols = 24;
   const Area m = areas.area(mid, "xcup");
   CHECK(m.source == "model");
-  CHECK(m.r.lut > 87129);
-  CHECK(m.r.lut < 223874);
-  // DSPs are one per PE plus two per requant lane (two lanes per column) plus the DMA's: exact for the model.
-  CHECK(m.r.dsp == Approx(24 * 24 + 4 * 24 + 44).margin(1));
+  CHECK(m.r.lut > 182512);
+  CHECK(m.r.lut < 394262);
+  // DSPs are one per PE plus two per requant lane (two lanes per column) plus two per fp32 lane (fp32_mul, one lane per
+  // column) plus the DMA's: exact for the model.
+  CHECK(m.r.dsp == Approx(24 * 24 + 6 * 24 + 44).margin(1));
   // Leave-one-out: three held-back fits per family; the DSP count is linear, so holding any config out is exact.
   const auto& hb = areas.model("xc7").held_back();
   REQUIRE(hb.size() == 3);
@@ -166,7 +167,7 @@ TEST_CASE("board fit: shares of the device under the ceiling, UltraRAM by capaci
           "[unit]") {
   AreaEstimator areas(default_synth_dir());
   Record r;
-  r.arch = systole::isa::load_arch_config("default");  // Yosys xcup: 87,129 LUT, 364 DSP, 235 BRAM36
+  r.arch = systole::isa::load_arch_config("default");  // Yosys xcup: 182,512 LUT, 396 DSP, 235 BRAM36
   systole::Board b;
   b.name = "test";
   b.family = "xcup";
@@ -175,8 +176,8 @@ TEST_CASE("board fit: shares of the device under the ceiling, UltraRAM by capaci
   b.banks = {{"DDR[0]", "DDR4", 16, 19.2}};
   BoardFit f = board_fit(b, r, areas, 0.8);
   CHECK(f.area.source == "yosys default_xcup.json");
-  CHECK(f.lut == Approx(0.087129));
-  CHECK(f.dsp == Approx(0.364));
+  CHECK(f.lut == Approx(0.182512));
+  CHECK(f.dsp == Approx(0.396));
   CHECK(f.bram == Approx(2.35));
   CHECK_FALSE(f.fits);
   CHECK(f.need_gbps == Approx(3 * 32 * 300 / 1e3));  // three data ports of 32 bytes per cycle at 300 MHz
@@ -186,6 +187,6 @@ TEST_CASE("board fit: shares of the device under the ceiling, UltraRAM by capaci
   CHECK(f.fits);
   CHECK(f.needs_uram);
   CHECK(f.bram_uram == Approx(235.0 / 900));
-  b.resources.dsp = 400;  // 91% of the DSPs: over the ceiling whatever the memories do
+  b.resources.dsp = 400;  // 99% of the DSPs: over the ceiling whatever the memories do
   CHECK_FALSE(board_fit(b, r, areas, 0.8).fits);
 }
