@@ -9,18 +9,15 @@
 namespace systole::runtime {
 namespace {
 
-// Calls f(row-major index, storage index) for every element of an NHWC-stored [N, C, H, W] tensor, without a
-// division per element.
+// Calls f(row-major index, storage index) for every element of a tensor stored as `d` says.
 template <typename F>
-void each_nhwc(const std::vector<std::int64_t>& s, F f) {
-  const std::int64_t n_ = s[0], c_ = s[1], hw = s[2] * s[3];
-  std::int64_t i = 0;
-  for (std::int64_t n = 0; n < n_; ++n) {
-    for (std::int64_t c = 0; c < c_; ++c) {
-      const std::int64_t base = n * hw * c_ + c;
-      for (std::int64_t p = 0; p < hw; ++p) f(i++, base + p * c_);
-    }
+void each_element(const TensorDesc& d, F f) {
+  if (d.layout != Layout::kRowMajor) {
+    for_each_nhwc(d.shape, f);
+    return;
   }
+  const std::int64_t count = checked_element_count(d.shape, std::numeric_limits<std::int64_t>::max());
+  for (std::int64_t i = 0; i < count; ++i) f(i, i);
 }
 
 // Copies between a row-major tensor and the tensor's storage, element by element only when the layout differs.
@@ -32,9 +29,9 @@ void to_storage(const TensorDesc& d, const Tensor& t, std::uint8_t* dst) {
   const std::size_t es = dtype_size(d.dtype);
   const std::uint8_t* src = t.data.data();
   if (es == 1) {
-    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { dst[k] = src[i]; });
+    for_each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { dst[k] = src[i]; });
   } else {
-    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) {
+    for_each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) {
       std::memcpy(dst + static_cast<std::size_t>(k) * es, src + static_cast<std::size_t>(i) * es, es);
     });
   }
@@ -49,9 +46,9 @@ Tensor from_storage(const TensorDesc& d, const std::uint8_t* src) {
   const std::size_t es = dtype_size(d.dtype);
   std::uint8_t* dst = t.data.data();
   if (es == 1) {
-    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { dst[i] = src[k]; });
+    for_each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { dst[i] = src[k]; });
   } else {
-    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) {
+    for_each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) {
       std::memcpy(dst + static_cast<std::size_t>(i) * es, src + static_cast<std::size_t>(k) * es, es);
     });
   }
@@ -115,12 +112,9 @@ HostValue read_value(const TensorDesc& d, std::span<const std::uint8_t> const_re
   v.ints.resize(static_cast<std::size_t>(checked_element_count(d.shape, std::numeric_limits<std::int64_t>::max())));
   std::int32_t* ints = v.ints.data();
   const bool s8 = d.dtype == DType::kInt8;
-  auto value = [s8](std::uint8_t b) { return s8 ? std::int32_t{static_cast<std::int8_t>(b)} : std::int32_t{b}; };
-  if (d.layout == Layout::kRowMajor) {
-    for (std::size_t i = 0; i < v.ints.size(); ++i) ints[i] = value(base[i]);
-  } else {
-    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { ints[i] = value(base[k]); });
-  }
+  each_element(d, [&](std::int64_t i, std::int64_t k) {
+    ints[i] = s8 ? std::int32_t{static_cast<std::int8_t>(base[k])} : std::int32_t{base[k]};
+  });
   return v;
 }
 
@@ -139,11 +133,7 @@ void write_value(const TensorDesc& d, const HostValue& v, std::span<std::uint8_t
   if (v.ints.size() !=
       static_cast<std::size_t>(checked_element_count(d.shape, std::numeric_limits<std::int64_t>::max())))
     throw InternalError("host op result for " + quote(d.name) + " has the wrong number of values");
-  if (d.layout == Layout::kRowMajor) {
-    for (std::size_t i = 0; i < v.ints.size(); ++i) base[i] = static_cast<std::uint8_t>(ints[i]);
-  } else {
-    each_nhwc(d.shape, [&](std::int64_t i, std::int64_t k) { base[k] = static_cast<std::uint8_t>(ints[i]); });
-  }
+  each_element(d, [&](std::int64_t i, std::int64_t k) { base[k] = static_cast<std::uint8_t>(ints[i]); });
 }
 
 void run_host_step(const Program& program, const HostStep& step, std::span<const std::uint8_t> const_region,

@@ -60,4 +60,18 @@ Tensor tensor_of(const HostValue& v);
 // The float operators (OpKind::kFloat*), host_float.cpp.
 HostValue run_float_op(const OpDesc& op, const std::vector<const HostValue*>& inputs);
 
+// Calls f(row-major NCHW index, NHWC index) for every element of an [N, C, H, W] tensor, in NCHW order, without a
+// division per element: how NHWC storage (the accelerator's, the CPU baseline's bytes) maps to the logical tensor.
+template <typename F>
+void for_each_nhwc(const std::vector<std::int64_t>& shape, F f) {
+  const std::int64_t channels = shape[1], pixels = shape[2] * shape[3];
+  std::int64_t i = 0;
+  for (std::int64_t n = 0; n < shape[0]; ++n) {
+    for (std::int64_t c = 0; c < channels; ++c) {
+      const std::int64_t base = n * pixels * channels + c;
+      for (std::int64_t p = 0; p < pixels; ++p) f(i++, base + p * channels);
+    }
+  }
+}
+
 }  // namespace systole::runtime

@@ -13,6 +13,7 @@
 #include "perf/baselines/cpu/vnni_kernels.hpp"
 #include "runtime/host_kernels.hpp"
 #include "sim/isa/quant.hpp"
+#include "sim/ref/ref_detail.hpp"
 #include "systole/error.hpp"
 
 namespace systole::cpu {
@@ -438,17 +439,12 @@ std::int64_t element_count(const std::vector<std::int64_t>& shape) {
 // Visits every element of a tensor as (its index in row-major NCHW order, its index in the bytes: NHWC when `nhwc`).
 template <typename F>
 void for_each_element(bool nhwc, const std::vector<std::int64_t>& shape, F f) {
-  const std::int64_t count = element_count(shape);
-  if (!nhwc || layout_free(shape)) {
-    for (std::int64_t i = 0; i < count; ++i) f(i, i);
+  if (nhwc && !layout_free(shape)) {
+    runtime::for_each_nhwc(shape, f);
     return;
   }
-  const std::int64_t c = shape[1], hw = shape[2] * shape[3];
-  for (std::int64_t n = 0; n < shape[0]; ++n) {
-    for (std::int64_t ch = 0; ch < c; ++ch) {
-      for (std::int64_t p = 0; p < hw; ++p) f((n * c + ch) * hw + p, (n * hw + p) * c + ch);
-    }
-  }
+  const std::int64_t count = element_count(shape);
+  for (std::int64_t i = 0; i < count; ++i) f(i, i);
 }
 
 // The values of one run: each 8-bit activation as stored bytes (NHWC or row-major), as a host value (int32 values,
@@ -578,6 +574,18 @@ std::optional<Range> output_range(const OpDesc& op, DType t) {
   return Range{std::min(clip->hi, std::max(type.lo, clip->lo)), std::min(clip->hi, std::max(type.hi, clip->lo))};
 }
 
+// Entry c of a per-channel vector, or its only entry (per tensor).
+template <typename T>
+T channel_entry(const std::vector<T>& v, std::int64_t c) {
+  return v.size() > 1 ? v[static_cast<std::size_t>(c)] : v[0];
+}
+
+// The constant of one output column that the zero points fold into, for K-deep sums:
+//   sum (a - za)(b - zb) + bias = sum a b - zb * rowsum(a) + (bias - za * colsum(b) + K za zb).
+std::int64_t folded_offset(std::int64_t bias, std::int64_t za, std::int64_t colsum, std::int64_t k, std::int64_t zb) {
+  return bias - za * colsum + k * za * zb;
+}
+
 // A Requant for `channels` outputs in stored terms, vectors padded to whole panels; empty when a scale is not finite.
 std::optional<vnni::Requant> make_requant(std::int64_t channels, const std::vector<float>& scales,
                                           const std::vector<std::int64_t>& offsets, const std::vector<std::int32_t>& zb,
@@ -588,10 +596,10 @@ std::optional<vnni::Requant> make_requant(std::int64_t channels, const std::vect
   rq.scale.assign(padded, 0.0f);
   if (std::any_of(zb.begin(), zb.end(), [](std::int32_t z) { return z != 0; })) rq.zb.assign(padded, 0);
   for (std::size_t c = 0; c < static_cast<std::size_t>(channels); ++c) {
-    rq.scale[c] = scales.size() > 1 ? scales[c] : scales[0];
+    rq.scale[c] = channel_entry(scales, static_cast<std::int64_t>(c));
     if (!std::isfinite(rq.scale[c])) return std::nullopt;
     rq.offset[c] = static_cast<std::int32_t>(offsets[c]);  // modulo 2^32: the sums wrap back into range
-    if (!rq.zb.empty()) rq.zb[c] = zb.size() > 1 ? zb[c] : zb[0];
+    if (!rq.zb.empty()) rq.zb[c] = channel_entry(zb, static_cast<std::int64_t>(c));
   }
   const std::int32_t offset = byte_offset(out.dtype);
   rq.zero_point = out.zero_point + offset;
@@ -630,7 +638,6 @@ class ConvOp : public FastOp {
     const std::vector<std::int64_t> bias = bias_values(v.in, m);
     std::vector<float> scales;
     for (float s : q.scale) scales.push_back(quant::requant_scale(x.scale, s, v.out.scale));
-    auto zw = [&](std::int64_t c) { return q.zero_point.size() > 1 ? q.zero_point[c] : q.zero_point[0]; };
     std::optional<vnni::Requant> rq;
     if (depthwise) {
       // Every tap summed, padding as the input zero point: (x - zx)(w - zw) summed over T taps is
@@ -640,8 +647,8 @@ class ConvOp : public FastOp {
       std::vector<std::int64_t> offsets(static_cast<std::size_t>(m));
       std::vector<std::int32_t> zws(static_cast<std::size_t>(m));
       for (std::int64_t c = 0; c < m; ++c) {
-        zws[c] = zw(c);
-        offsets[c] = bias[c] - std::int64_t{op->zx_} * op->dww_.sum[c] + taps * std::int64_t{op->zx_} * zws[c];
+        zws[c] = channel_entry(q.zero_point, c);
+        offsets[c] = folded_offset(bias[c], op->zx_, op->dww_.sum[c], taps, zws[c]);
       }
       rq = make_requant(m, scales, offsets, zws, v.out, *range);
       op->pad_.assign(static_cast<std::size_t>(m) + vnni::kSlack, static_cast<std::uint8_t>(op->zx_));
@@ -656,8 +663,8 @@ class ConvOp : public FastOp {
       std::vector<std::int64_t> offsets(static_cast<std::size_t>(m));
       std::vector<std::int32_t> zws(static_cast<std::size_t>(m));
       for (std::int64_t mm = 0; mm < m; ++mm) {
-        zws[mm] = zw(mm);
-        offsets[mm] = bias[mm] - std::int64_t{op->zx_} * op->b_.colsum[mm] + k * std::int64_t{op->zx_} * zws[mm];
+        zws[mm] = channel_entry(q.zero_point, mm);
+        offsets[mm] = folded_offset(bias[mm], op->zx_, op->b_.colsum[mm], k, zws[mm]);
       }
       rq = make_requant(m, scales, offsets, zws, v.out, *range);
       if (rq && !rq->zb.empty()) op->in_place_ = false;
@@ -739,8 +746,8 @@ class GemmOp : public FastOp {
     std::vector<std::int64_t> offsets(static_cast<std::size_t>(n));
     std::vector<std::int32_t> zb(static_cast<std::size_t>(n));
     for (std::int64_t nn = 0; nn < n; ++nn) {
-      zb[nn] = q.zero_point.size() > 1 ? q.zero_point[nn] : q.zero_point[0];
-      offsets[nn] = bias[nn] - za * op->b_.colsum[nn] + k * za * zb[nn];
+      zb[nn] = channel_entry(q.zero_point, nn);
+      offsets[nn] = folded_offset(bias[nn], za, op->b_.colsum[nn], k, zb[nn]);
     }
     const auto alpha_it = v.op.floats.find("alpha");
     const float alpha = gemm && alpha_it != v.op.floats.end() ? static_cast<float>(alpha_it->second.at(0)) : 1.0f;
@@ -819,10 +826,11 @@ class MatMulOp : public FastOp {
       const vnni::PackedB packed = vnni::pack_b(
           k_, n_, [&](std::int64_t k, std::int64_t n) { return static_cast<std::int8_t>(bb[k * n_ + n] - 128); });
       for (std::int64_t n = 0; n < n_; ++n) {
-        rq_.offset[n] = static_cast<std::int32_t>(-std::int64_t{za_} * packed.colsum[n] + k_ * za_ * zb_);
+        rq_.offset[n] = static_cast<std::int32_t>(folded_offset(0, za_, packed.colsum[n], k_, zb_));
       }
-      vnni::row_sums(ab, k_, m_, k_, rowsum_.data(), 1);
-      vnni::gemm(ab, k_, m_, packed, rq_.zb.empty() ? nullptr : rowsum_.data(), rq_, y + batch * m_ * n_, n_, threads);
+      const bool row_term = !rq_.zb.empty();
+      if (row_term) vnni::row_sums(ab, k_, m_, k_, rowsum_.data(), 1);
+      vnni::gemm(ab, k_, m_, packed, row_term ? rowsum_.data() : nullptr, rq_, y + batch * m_ * n_, n_, threads);
     }
   }
 
@@ -844,7 +852,7 @@ class AddOp : public FastOp {
     const auto range = output_range(v.op, v.out.dtype);
     if (a.shape != b.shape || v.out.shape != a.shape || element_count(a.shape) < 2 || !is_8bit(a.dtype) ||
         !is_8bit(b.dtype) || !is_8bit(v.out.dtype) || !range) {
-      why = "broadcasting";
+      why = "not a same-shape 8-bit add (broadcasting, one element, or a clip the reference refuses)";
       return nullptr;
     }
     auto op = std::unique_ptr<AddOp>(new AddOp);
@@ -1057,7 +1065,7 @@ class DequantizeOp : public FastOp {
     y.shape = shape_;
     y.floats.resize(static_cast<std::size_t>(element_count(shape_)));
     for (std::size_t i = 0; i < y.floats.size(); ++i) {
-      y.floats[i] = static_cast<float>(std::int32_t{x[i]} - zero_point_) * scale_;
+      y.floats[i] = ref::detail::dequantize(x[i], zero_point_, scale_);  // stored byte and zero point: same difference
     }
     slots.set_host(y_, std::move(y));
   }
