@@ -176,6 +176,21 @@ void run_tiles(std::int64_t rows, std::int64_t taps, std::int64_t quads, const P
   }
 }
 
+// Where each kernel tap of output pixel (n, oy, ox) reads its channels: the input pixel under it, or `pad` where the
+// tap is off the input. Tap (i, j) goes to taps[(i * kw + j) * stride].
+void window_taps(const std::uint8_t* x, const Window& win, std::int64_t n, std::int64_t oy, std::int64_t ox,
+                 const std::uint8_t* pad, const std::uint8_t** taps, std::int64_t stride) {
+  const std::uint8_t* image = x + n * win.h * win.w * win.c;
+  for (std::int64_t i = 0; i < win.kh; ++i) {
+    const std::int64_t iy = oy * win.sh - win.pt + i * win.dh;
+    for (std::int64_t j = 0; j < win.kw; ++j) {
+      const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
+      const bool inside = iy >= 0 && iy < win.h && ix >= 0 && ix < win.w;
+      taps[(i * win.kw + j) * stride] = inside ? image + (iy * win.w + ix) * win.c : pad;
+    }
+  }
+}
+
 // One output pixel of a depthwise convolution, every channel: per group of 4 taps, 16 channels' bytes of each tap
 // interleaved into [channel][tap] (VPERMB) and multiplied with VPDPBUSD.
 SYSTOLE_VNNI void depthwise_pixel(const std::uint8_t* const* taps, const PackedDepthwise& w, const Requant& rq,
@@ -207,19 +222,14 @@ SYSTOLE_VNNI void depthwise_pixel(const std::uint8_t* const* taps, const PackedD
   }
 }
 
-SYSTOLE_VNNI void max_pool_pixel(const std::uint8_t* x, const Window& win, std::int64_t n, std::int64_t oy,
-                                 std::int64_t ox, std::uint8_t* y) {
-  for (std::int64_t c = 0; c < win.c; c += 64) {
-    const __mmask64 mask = lanes64(win.c - c);
+// Max over the taps on the input (null: off it) of one output pixel, every channel.
+SYSTOLE_VNNI void max_pool_pixel(const std::uint8_t* const* taps, std::int64_t count, std::int64_t channels,
+                                 std::uint8_t* y) {
+  for (std::int64_t c = 0; c < channels; c += 64) {
+    const __mmask64 mask = lanes64(channels - c);
     __m512i best = _mm512_setzero_si512();  // every window has an input tap, and bytes are at least 0
-    for (std::int64_t i = 0; i < win.kh; ++i) {
-      const std::int64_t iy = oy * win.sh - win.pt + i * win.dh;
-      if (iy < 0 || iy >= win.h) continue;
-      for (std::int64_t j = 0; j < win.kw; ++j) {
-        const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
-        if (ix < 0 || ix >= win.w) continue;
-        best = _mm512_max_epu8(best, _mm512_maskz_loadu_epi8(mask, x + ((n * win.h + iy) * win.w + ix) * win.c + c));
-      }
+    for (std::int64_t t = 0; t < count; ++t) {
+      if (taps[t]) best = _mm512_max_epu8(best, _mm512_maskz_loadu_epi8(mask, taps[t] + c));
     }
     _mm512_mask_storeu_epi8(y + c, mask, best);
   }
@@ -281,16 +291,8 @@ void conv_gemm(const std::uint8_t* x, const Window& win, const std::uint8_t* pad
   run_tiles(win.n * win.oh * win.ow, taps, win.c / 4, b, nullptr, rq, c, b.n, threads,
             [&](std::int64_t r0, int mr, const std::uint8_t** table) {
               for (int r = 0; r < mr; ++r) {
-                const std::int64_t p = r0 + r, n = p / (win.oh * win.ow), oy = p / win.ow % win.oh, ox = p % win.ow;
-                const std::uint8_t* image = x + n * win.h * win.w * win.c;
-                for (std::int64_t i = 0; i < win.kh; ++i) {
-                  const std::int64_t iy = oy * win.sh - win.pt + i * win.dh;
-                  for (std::int64_t j = 0; j < win.kw; ++j) {
-                    const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
-                    const bool inside = iy >= 0 && iy < win.h && ix >= 0 && ix < win.w;
-                    table[(i * win.kw + j) * kMr + r] = inside ? image + (iy * win.w + ix) * win.c : pad;
-                  }
-                }
+                const std::int64_t p = r0 + r;
+                window_taps(x, win, p / (win.oh * win.ow), p / win.ow % win.oh, p % win.ow, pad, table + r, kMr);
               }
             });
 }
@@ -348,21 +350,12 @@ void depthwise(const std::uint8_t* x, const Window& win, const std::uint8_t* pad
   const std::int64_t out_rows = win.n * win.oh;
 #pragma omp parallel num_threads(threads) if (threads > 1 && out_rows * win.ow * win.c > 16384)
   {
-    std::vector<const std::uint8_t*> taps(static_cast<std::size_t>(w.groups * 4), pad), rows(win.kh);
+    std::vector<const std::uint8_t*> taps(static_cast<std::size_t>(w.groups * 4), pad);  // past kh * kw: pad
 #pragma omp for
-    for (std::int64_t row = 0; row < out_rows; ++row) {  // one output row at a time: its input rows, then pixels
+    for (std::int64_t row = 0; row < out_rows; ++row) {  // one output row at a time: no division per pixel
       const std::int64_t n = row / win.oh, oy = row % win.oh;
-      for (std::int64_t i = 0; i < win.kh; ++i) {
-        const std::int64_t iy = oy * win.sh - win.pt + i * win.dh;
-        rows[i] = iy >= 0 && iy < win.h ? x + (n * win.h + iy) * win.w * win.c : nullptr;
-      }
       for (std::int64_t ox = 0; ox < win.ow; ++ox) {
-        for (std::int64_t i = 0; i < win.kh; ++i) {
-          for (std::int64_t j = 0; j < win.kw; ++j) {
-            const std::int64_t ix = ox * win.sw - win.pl + j * win.dw;
-            taps[i * win.kw + j] = rows[i] && ix >= 0 && ix < win.w ? rows[i] + ix * win.c : pad;
-          }
-        }
+        window_taps(x, win, n, oy, ox, pad, taps.data(), 1);
         depthwise_pixel(taps.data(), w, rq, y + (row * win.ow + ox) * win.c);
       }
     }
@@ -370,10 +363,18 @@ void depthwise(const std::uint8_t* x, const Window& win, const std::uint8_t* pad
 }
 
 void max_pool(const std::uint8_t* x, const Window& win, std::uint8_t* y, int threads) {
-  const std::int64_t pixels = win.n * win.oh * win.ow;
-#pragma omp parallel for num_threads(threads) if (threads > 1 && pixels * win.c > 65536)
-  for (std::int64_t p = 0; p < pixels; ++p) {
-    max_pool_pixel(x, win, p / (win.oh * win.ow), p / win.ow % win.oh, p % win.ow, y + p * win.c);
+  const std::int64_t out_rows = win.n * win.oh;
+#pragma omp parallel num_threads(threads) if (threads > 1 && out_rows * win.ow * win.c > 65536)
+  {
+    std::vector<const std::uint8_t*> taps(static_cast<std::size_t>(win.kh * win.kw));
+#pragma omp for
+    for (std::int64_t row = 0; row < out_rows; ++row) {  // one output row at a time: no division per pixel
+      const std::int64_t n = row / win.oh, oy = row % win.oh;
+      for (std::int64_t ox = 0; ox < win.ow; ++ox) {
+        window_taps(x, win, n, oy, ox, nullptr, taps.data(), 1);
+        max_pool_pixel(taps.data(), win.kh * win.kw, win.c, y + (row * win.ow + ox) * win.c);
+      }
+    }
   }
 }
 
